@@ -1,0 +1,102 @@
+// workshop client glue: websocket reconnects, action ids, countdowns and status banners.
+(function () {
+  "use strict";
+
+  // Full-jitter backoff capped at 5 s (the extension's default grows to 64 s).
+  htmx.config.wsReconnectDelay = function (retryCount) {
+    return Math.random() * Math.min(5000, 500 * Math.pow(2, retryCount));
+  };
+
+  var socket = null;
+  var linkUp = false;
+
+  function newActionId() {
+    var bytes = new Uint8Array(12);
+    crypto.getRandomValues(bytes);
+    return Array.from(bytes, function (b) { return b.toString(16).padStart(2, "0"); }).join("");
+  }
+
+  function showLink(state, text) {
+    var banner = document.getElementById("link-status");
+    if (!banner) { return; }
+    document.body.dataset.link = state;
+    banner.hidden = state === "up";
+    if (text) { banner.textContent = text; }
+  }
+
+  // Every action carries a fresh id, so a frame queued while offline and replayed is applied once.
+  document.addEventListener("htmx:wsConfigSend", function (event) {
+    event.detail.parameters.action_id = newActionId();
+    event.detail.headers = null;
+  });
+
+  document.addEventListener("htmx:wsOpen", function (event) {
+    socket = event.detail.socketWrapper;
+    linkUp = true;
+    showLink("up");
+  });
+
+  document.addEventListener("htmx:wsClose", function (event) {
+    socket = event.detail.socketWrapper;
+    linkUp = false;
+    var code = event.detail.event.code;
+    if ([1006, 1011, 1012, 1013].indexOf(code) >= 0) {
+      showLink("down", "Reconnecting…");
+    } else if (code === 1008) {
+      showLink("ended", "This screen is no longer connected. Reload the page to rejoin.");
+    } else {
+      showLink("ended", "Disconnected. Reload the page to reconnect.");
+    }
+  });
+
+  // A phone that wakes up should not wait out the backoff.
+  document.addEventListener("visibilitychange", function () {
+    if (document.visibilityState === "visible" && socket && !linkUp) {
+      socket.reconnect();
+    }
+  });
+
+  // Give quick feedback on a tap; the server's notice confirms it.
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (form.matches && form.matches("form[ws-send]")) {
+      form.classList.add("sending");
+    }
+  });
+
+  var noticeTimer = null;
+  document.addEventListener("htmx:wsAfterMessage", function () {
+    var notice = document.getElementById("notice");
+    if (!notice || !notice.textContent.trim()) { return; }
+    notice.classList.remove("faded");
+    clearTimeout(noticeTimer);
+    noticeTimer = setTimeout(function () { notice.classList.add("faded"); }, 4000);
+  });
+
+  // Countdowns: the server sends the seconds left when it rendered; count down from arrival.
+  function tick() {
+    document.querySelectorAll("#timer[data-left]").forEach(function (timer) {
+      if (!timer.dataset.arrived) { timer.dataset.arrived = String(Date.now()); }
+      var left = Number(timer.dataset.left);
+      if (timer.dataset.running === "true") {
+        left -= (Date.now() - Number(timer.dataset.arrived)) / 1000;
+      }
+      left = Math.max(0, Math.round(left));
+      var label = Math.floor(left / 60) + ":" + String(left % 60).padStart(2, "0");
+      var countdown = timer.querySelector(".countdown");
+      if (countdown && countdown.textContent !== label) { countdown.textContent = label; }
+      timer.classList.toggle("done", left === 0);
+    });
+  }
+  setInterval(tick, 250);
+
+  // Co-facilitator link: the secret travels in the fragment, which no server or referrer sees.
+  document.addEventListener("DOMContentLoaded", function () {
+    var secret = document.getElementById("claim-secret");
+    if (secret && location.hash.length > 1) {
+      secret.value = location.hash.slice(1);
+      history.replaceState(null, "", location.pathname);
+    }
+    tick();
+  });
+})();

@@ -1,0 +1,3 @@
+"""workshop: live facilitation for conversation-skills training."""
+
+__version__ = "0.1.0"

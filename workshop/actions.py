@@ -1,0 +1,105 @@
+"""Everything a screen can ask for, as one discriminated union parsed from a websocket frame."""
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, TypeAdapter
+
+ActionId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{8,64}$")]
+
+
+class _Action(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True, str_max_length=2000)
+
+    action_id: ActionId
+    """Chosen by the client; a replay of the same id changes nothing."""
+
+
+class _Staged(_Action):
+    seen_phase: str = ""
+    """The phase key the sender was looking at; an action for an earlier phase is refused."""
+
+
+class AddExercise(_Action):
+    type: Literal["add_exercise"]
+    exercise_id: str
+
+
+class RemoveRun(_Action):
+    type: Literal["remove_run"]
+    run_id: str
+
+
+class StartRun(_Action):
+    type: Literal["start_run"]
+    run_id: str
+
+
+class NextPhase(_Staged):
+    type: Literal["next_phase"]
+
+
+class PreviousPhase(_Staged):
+    type: Literal["previous_phase"]
+
+
+class TimerStart(_Action):
+    type: Literal["timer_start"]
+    minutes: float = Field(gt=0, le=180)
+
+
+class TimerPause(_Action):
+    type: Literal["timer_pause"]
+
+
+class TimerResume(_Action):
+    type: Literal["timer_resume"]
+
+
+class TimerAdd(_Action):
+    type: Literal["timer_add"]
+    seconds: int = Field(ge=-3600, le=3600)
+
+
+class TimerClear(_Action):
+    type: Literal["timer_clear"]
+
+
+class SetLocked(_Action):
+    type: Literal["set_locked"]
+    locked: bool
+
+
+class RemoveParticipant(_Action):
+    type: Literal["remove_participant"]
+    participant_id: str
+
+
+class SetTitle(_Action):
+    type: Literal["set_title"]
+    title: str
+
+
+class Vote(_Staged):
+    type: Literal["vote"]
+    option: str
+
+
+HostAction = (
+    AddExercise
+    | RemoveRun
+    | StartRun
+    | NextPhase
+    | PreviousPhase
+    | TimerStart
+    | TimerPause
+    | TimerResume
+    | TimerAdd
+    | TimerClear
+    | SetLocked
+    | RemoveParticipant
+    | SetTitle
+)
+ParticipantAction = Vote
+Action = Annotated[HostAction | ParticipantAction, Field(discriminator="type")]
+
+action_adapter: TypeAdapter[Action] = TypeAdapter(Action)

@@ -1,0 +1,100 @@
+"""The Starlette application and its lifespan."""
+
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.routing import Mount, Route, WebSocketRoute
+from starlette.staticfiles import StaticFiles
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from workshop import views
+from workshop.exercises import load_library
+from workshop.hub import Hub
+from workshop.identity import ParticipantCookies
+from workshop.live import CLOSE_RESTART, live_endpoint
+from workshop.render import Renderer
+from workshop.runtime import Runtime
+from workshop.service import Rooms
+from workshop.settings import Settings
+from workshop.store import Store
+
+log = logging.getLogger(__name__)
+
+STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
+
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; "
+    "form-action 'self'"
+)
+SECURITY_HEADERS = [
+    (b"content-security-policy", CONTENT_SECURITY_POLICY.encode()),
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"no-referrer"),
+    (b"x-frame-options", b"DENY"),
+]
+
+
+class SecurityHeaders:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [*message.get("headers", []), *SECURITY_HEADERS]
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+def create_app(settings: Settings | None = None) -> Starlette:
+    settings = settings or Settings()
+    library = load_library(settings.exercises_dir)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        store = Store.connect(settings.redis_url, settings.room_ttl_seconds)
+        key = settings.secret_key or await store.signing_key()
+        hub = Hub(store, settings.coalesce_seconds)
+        await hub.start()
+        app.state.runtime = Runtime(
+            settings=settings,
+            store=store,
+            hub=hub,
+            rooms=Rooms(store, library),
+            renderer=Renderer(),
+            cookies=ParticipantCookies(key),
+            library=library,
+        )
+        try:
+            yield
+        finally:
+            # 1012 (service restart) tells the browser's websocket extension to reconnect.
+            for connection in list(app.state.runtime.connections):
+                connection.close(CLOSE_RESTART)
+            await hub.stop()
+            await store.close()
+
+    routes = [
+        Route("/", views.home),
+        Route("/rooms", views.create_room, methods=["POST"]),
+        Route("/join", views.join, methods=["POST"]),
+        Route("/r/{code}", views.phone),
+        Route("/screen/{code}", views.screen),
+        Route("/host/{code}", views.host),
+        Route("/host/{code}/claim", views.claim, methods=["GET", "POST"]),
+        Route("/host/{code}/delete", views.delete_room, methods=["POST"]),
+        Route("/healthz", views.healthz),
+        WebSocketRoute("/ws/{code}/{audience}", live_endpoint),
+        Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
+    ]
+    return Starlette(routes=routes, middleware=[Middleware(SecurityHeaders)], lifespan=lifespan)

@@ -1,0 +1,86 @@
+"""`workshop serve` and `workshop exercises check`."""
+
+import argparse
+import logging
+import socket
+import sys
+from pathlib import Path
+
+from workshop.exercises import check_library
+from workshop.live import MAX_FRAME_BYTES
+from workshop.settings import Settings
+
+
+def _lan_addresses() -> list[str]:
+    try:
+        infos = socket.getaddrinfo(socket.gethostname(), None, socket.AF_INET)
+    except OSError:
+        return []
+    return sorted({str(info[4][0]) for info in infos if not str(info[4][0]).startswith("127.")})
+
+
+def serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from workshop.app import create_app
+
+    overrides = {
+        key: value
+        for key, value in {
+            "host": args.host,
+            "port": args.port,
+            "redis_url": args.redis_url,
+        }.items()
+        if value is not None
+    }
+    settings = Settings(**overrides)
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    app = create_app(settings)
+    print(f"workshop: open http://127.0.0.1:{settings.port}/ on this computer", flush=True)
+    if settings.host in ("0.0.0.0", "::"):  # noqa: S104
+        for address in _lan_addresses():
+            print(f"workshop: phones on this network join at http://{address}:{settings.port}/")
+    uvicorn.run(
+        app,
+        host=settings.host,
+        port=settings.port,
+        ws_max_size=MAX_FRAME_BYTES,
+        ws_per_message_deflate=False,
+        log_level="info",
+        proxy_headers=True,
+    )
+    return 0
+
+
+def check_exercises(args: argparse.Namespace) -> int:
+    directory = Path(args.dir) if args.dir else Settings().exercises_dir
+    exercises, errors = check_library(directory)
+    for error in errors:
+        print(error, file=sys.stderr)
+    if errors:
+        print(f"{len(errors)} problem(s) found.", file=sys.stderr)
+        return 1
+    print(f"{len(exercises)} exercise(s) OK in {directory.name}/")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="workshop", description="Live facilitation tool.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    serve_parser = commands.add_parser("serve", help="run the web app")
+    serve_parser.add_argument("--host", help="address to listen on (default 0.0.0.0)")
+    serve_parser.add_argument("--port", type=int, help="port (default 8000)")
+    serve_parser.add_argument("--redis-url", help="real Redis, e.g. redis://localhost:6379/0")
+    serve_parser.set_defaults(handler=serve)
+    exercises_parser = commands.add_parser("exercises", help="work with the exercise library")
+    exercise_commands = exercises_parser.add_subparsers(dest="exercise_command", required=True)
+    check_parser = exercise_commands.add_parser("check", help="validate every exercise file")
+    check_parser.add_argument("--dir", help="folder to check (default: the configured library)")
+    check_parser.set_defaults(handler=check_exercises)
+    args = parser.parse_args(argv)
+    code: int = args.handler(args)
+    return code
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,254 @@
+"""The rules: given a consistent read of a room, decide what an action changes. Pure, no I/O.
+
+Each handler authorises, then validates, then resolves. The result is an `Effects` value that the
+store commits atomically, guarded by the meta revision the decision was based on.
+"""
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Literal, assert_never
+
+from workshop import actions as a
+from workshop.errors import Rejected
+from workshop.kinds import Exercise, data_of, warmup_poll
+from workshop.models import (
+    NAME_MAX,
+    TITLE_MAX,
+    Participant,
+    RoomMeta,
+    RoomState,
+    Run,
+    Timer,
+    name_key,
+    normalise_name,
+)
+
+AGENDA_MAX = 30
+
+
+@dataclass(frozen=True)
+class Actor:
+    role: Literal["host", "participant"]
+    participant_id: str = ""
+
+
+HOST = Actor("host")
+
+
+@dataclass(frozen=True)
+class Write:
+    op: Literal["hset", "hdel"]
+    hash: str
+    """A room-relative hash name such as `people` or `run:r1:votes`."""
+    field: str
+    value: str = ""
+
+
+@dataclass(frozen=True)
+class Effects:
+    meta: RoomMeta | None = None
+    """The new meta document, when the action changes it."""
+    writes: tuple[Write, ...] = ()
+    must_be_absent: tuple[tuple[str, str], ...] = ()
+    """(hash, field) pairs that must not exist at commit time, or nothing is written."""
+    drop: tuple[str, ...] = ()
+    """Room-relative hashes to delete."""
+    notice: str = "Done."
+
+
+def run_hash(run_id: str, name: str) -> str:
+    return f"run:{run_id}:{name}"
+
+
+def new_room(code: str, host_key_hash: str, now: float) -> RoomMeta:
+    return RoomMeta(code=code, created_at=now, host_key_hash=host_key_hash)
+
+
+def join(state: RoomState, participant_id: str, raw_name: str, now: float) -> Effects:
+    if state.meta.locked:
+        raise Rejected("This workshop is closed to new participants. Ask the facilitator.")
+    name = normalise_name(raw_name)
+    if not name:
+        raise Rejected("Please enter a name.")
+    if len(name) > NAME_MAX:
+        raise Rejected(f"Names can be at most {NAME_MAX} characters; this one has {len(name)}.")
+    person = Participant(id=participant_id, name=name, joined_at=now)
+    return Effects(
+        writes=(
+            Write("hset", "names", name_key(name), participant_id),
+            Write("hset", "people", participant_id, person.model_dump_json()),
+        ),
+        must_be_absent=(("names", name_key(name)),),
+        notice=f"Welcome, {name}.",
+    )
+
+
+def apply(
+    state: RoomState,
+    actor: Actor,
+    action: a.Action,
+    library: Mapping[str, Exercise],
+    now: float,
+) -> Effects:
+    if isinstance(action, a.Vote):
+        return _participant_action(state, actor, action)
+    if actor.role != "host":
+        raise Rejected("Only the facilitator can do that.")
+    return _host_action(state.meta, state, action, library, now)
+
+
+def _participant_action(state: RoomState, actor: Actor, action: a.Vote) -> Effects:
+    if actor.role != "participant":
+        raise Rejected("Only participants vote.")
+    person = state.participants.get(actor.participant_id)
+    if person is None or person.removed:
+        raise Rejected("You are no longer in this workshop.")
+    run = _current_run_for(state.meta, action.seen_phase)
+    match run.exercise:
+        case warmup_poll.WarmupPoll() as poll:
+            warmup_poll.check_vote(poll, run.current_phase.name, action.option)
+            return Effects(
+                writes=(Write("hset", run_hash(run.id, "votes"), person.id, action.option),),
+                notice="Vote saved ✓",
+            )
+        case _:
+            assert_never(run.exercise)
+
+
+def _current_run_for(meta: RoomMeta, seen_phase: str) -> Run:
+    run = meta.current_run
+    if run is None:
+        raise Rejected("Nothing is running right now.")
+    if seen_phase and seen_phase != run.phase_key:
+        raise Rejected("The exercise has moved on; your screen is now up to date.")
+    return run
+
+
+def _host_action(
+    meta: RoomMeta,
+    state: RoomState,
+    action: a.Action,
+    library: Mapping[str, Exercise],
+    now: float,
+) -> Effects:
+    match action:
+        case a.AddExercise(exercise_id=exercise_id):
+            exercise = library.get(exercise_id)
+            if exercise is None:
+                raise Rejected(f"There is no exercise '{exercise_id}' in the library.")
+            if len(meta.agenda) >= AGENDA_MAX:
+                raise Rejected(f"An agenda holds at most {AGENDA_MAX} exercises.")
+            run = Run(id=f"r{meta.runs_created + 1}", exercise=exercise)
+            return _meta(
+                meta.model_copy(
+                    update={"agenda": (*meta.agenda, run), "runs_created": meta.runs_created + 1}
+                ),
+                f"Added “{exercise.title}” to the agenda.",
+            )
+        case a.RemoveRun(run_id=run_id):
+            run = _run(meta, run_id)
+            if run.id == meta.current:
+                raise Rejected("Finish or switch away from this exercise before removing it.")
+            agenda = tuple(r for r in meta.agenda if r.id != run_id)
+            return Effects(
+                meta=meta.model_copy(update={"agenda": agenda}),
+                drop=tuple(run_hash(run.id, name) for name in data_of(run.exercise)),
+                notice=f"Removed “{run.exercise.title}”.",
+            )
+        case a.StartRun(run_id=run_id):
+            run = _run(meta, run_id)
+            started = run.model_copy(update={"phase": 0, "started": True})
+            return _meta(
+                _replace_run(meta, started).model_copy(update={"current": run.id, "timer": None}),
+                f"Started “{run.exercise.title}”.",
+            )
+        case a.NextPhase(seen_phase=seen) | a.PreviousPhase(seen_phase=seen):
+            run = _current_run_for(meta, seen)
+            step = 1 if isinstance(action, a.NextPhase) else -1
+            target = run.phase + step
+            if target >= len(run.phases):
+                raise Rejected("This is the last step; start the next exercise from the agenda.")
+            if target < 0:
+                raise Rejected("This is already the first step.")
+            moved = run.model_copy(update={"phase": target})
+            return _meta(
+                _replace_run(meta, moved).model_copy(update={"timer": None}),
+                f"Now: {moved.current_phase.title}.",
+            )
+        case a.TimerStart(minutes=minutes):
+            seconds = round(minutes * 60)
+            timer = Timer(running=True, deadline=now + seconds, total=seconds)
+            return _meta(meta.model_copy(update={"timer": timer}), "Timer started.")
+        case a.TimerPause():
+            timer = _timer(meta)
+            if not timer.running:
+                return Effects(notice="The timer is already paused.")
+            paused = Timer(running=False, remaining=timer.seconds_left(now), total=timer.total)
+            return _meta(meta.model_copy(update={"timer": paused}), "Timer paused.")
+        case a.TimerResume():
+            timer = _timer(meta)
+            if timer.running:
+                return Effects(notice="The timer is already running.")
+            resumed = Timer(running=True, deadline=now + timer.remaining, total=timer.total)
+            return _meta(meta.model_copy(update={"timer": resumed}), "Timer resumed.")
+        case a.TimerAdd(seconds=seconds):
+            timer = _timer(meta)
+            total = max(0.0, timer.total + seconds)
+            if timer.running:
+                deadline = max(now, timer.deadline + seconds)
+                changed = Timer(running=True, deadline=deadline, total=total)
+            else:
+                changed = Timer(
+                    running=False, remaining=max(0.0, timer.remaining + seconds), total=total
+                )
+            return _meta(meta.model_copy(update={"timer": changed}), "Timer changed.")
+        case a.TimerClear():
+            return _meta(meta.model_copy(update={"timer": None}), "Timer cleared.")
+        case a.SetLocked(locked=locked):
+            return _meta(
+                meta.model_copy(update={"locked": locked}),
+                "The room is locked: nobody new can join."
+                if locked
+                else "The room is open for joining.",
+            )
+        case a.RemoveParticipant(participant_id=participant_id):
+            person = state.participants.get(participant_id)
+            if person is None or person.removed:
+                raise Rejected("That participant is not in the room.")
+            gone = person.model_copy(update={"removed": True})
+            return Effects(
+                writes=(Write("hset", "people", person.id, gone.model_dump_json()),),
+                notice=f"Removed {person.name}.",
+            )
+        case a.SetTitle(title=raw):
+            title = normalise_name(raw)
+            if len(title) > TITLE_MAX:
+                raise Rejected(f"A title can be at most {TITLE_MAX} characters.")
+            return _meta(meta.model_copy(update={"title": title}), "Title saved.")
+        case a.Vote():
+            raise Rejected("Only participants vote.")
+        case _:
+            assert_never(action)
+
+
+def _meta(meta: RoomMeta, notice: str) -> Effects:
+    return Effects(meta=meta, notice=notice)
+
+
+def _run(meta: RoomMeta, run_id: str) -> Run:
+    run = meta.run(run_id)
+    if run is None:
+        raise Rejected("That exercise is no longer on the agenda.")
+    return run
+
+
+def _replace_run(meta: RoomMeta, changed: Run) -> RoomMeta:
+    return meta.model_copy(
+        update={"agenda": tuple(changed if r.id == changed.id else r for r in meta.agenda)}
+    )
+
+
+def _timer(meta: RoomMeta) -> Timer:
+    if meta.timer is None:
+        raise Rejected("There is no timer running.")
+    return meta.timer

@@ -1,0 +1,155 @@
+"""Fan-out: one pub/sub connection per process; each room's local screens re-render on change.
+
+A commit anywhere publishes "room X is at version N". The hub re-reads the room once per burst of
+changes (at most once per `coalesce` seconds per room) and hands the same read to every local
+subscriber, which renders its own audience's view (sharing renders through `cache`) and queues it.
+"""
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable
+from typing import Protocol
+
+from redis.asyncio.client import PubSub
+from redis.exceptions import RedisError
+
+from workshop.models import RoomState
+from workshop.store import Store, room_channel
+
+log = logging.getLogger(__name__)
+
+CONTROL_CHANNEL = "workshop:hub"
+"""Keeps the pub/sub connection open while no room is subscribed: redis-py will not read from a
+pub/sub connection that has no subscription."""
+
+
+class Subscriber(Protocol):
+    def refresh(self, state: RoomState | None, cache: dict[str, object]) -> None:
+        """Called with a fresh read (None: the room is gone). Must not block."""
+
+    def store_down(self) -> None:
+        """The store cannot be reached right now."""
+
+
+class RoomFeed:
+    def __init__(self, hub: "Hub", code: str) -> None:
+        self.hub = hub
+        self.code = code
+        self.subscribers: set[Subscriber] = set()
+        self._dirty = False
+        self._task: asyncio.Task[None] | None = None
+        self._last = 0.0
+
+    def poke(self) -> None:
+        self._dirty = True
+        if self._task is None or self._task.done():
+            self._task = asyncio.create_task(self._drain(), name=f"feed-{self.code}")
+
+    async def _drain(self) -> None:
+        loop = asyncio.get_running_loop()
+        while self._dirty and self.subscribers:
+            wait = self._last + self.hub.coalesce - loop.time()
+            if wait > 0:
+                await asyncio.sleep(wait)
+            self._dirty = False
+            self._last = loop.time()
+            try:
+                state = await self.hub.store.load(self.code)
+            except (RedisError, OSError) as error:
+                log.warning("room %s: cannot read the store: %s", self.code, error)
+                for subscriber in list(self.subscribers):
+                    subscriber.store_down()
+                self._dirty = True
+                await asyncio.sleep(1.0)
+                continue
+            cache: dict[str, object] = {}
+            for subscriber in list(self.subscribers):
+                subscriber.refresh(state, cache)
+
+    def cancel(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+
+
+class Hub:
+    def __init__(self, store: Store, coalesce: float = 0.1) -> None:
+        self.store = store
+        self.coalesce = coalesce
+        self.feeds: dict[str, RoomFeed] = {}
+        self.healthy = False
+        self._pubsub: PubSub | None = None
+        self._listener: asyncio.Task[None] | None = None
+        self._on_health: list[Callable[[bool], None]] = []
+
+    async def start(self) -> None:
+        self._listener = asyncio.create_task(self._listen(), name="hub-listener")
+
+    async def stop(self) -> None:
+        if self._listener is not None:
+            self._listener.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._listener
+        for feed in self.feeds.values():
+            feed.cancel()
+        if self._pubsub is not None:
+            with contextlib.suppress(RedisError, OSError):
+                await self._pubsub.aclose()  # type: ignore[no-untyped-call]
+
+    async def subscribe(self, code: str, subscriber: Subscriber) -> None:
+        feed = self.feeds.get(code)
+        if feed is None:
+            feed = self.feeds[code] = RoomFeed(self, code)
+            if self._pubsub is not None:
+                with contextlib.suppress(RedisError, OSError):
+                    await self._pubsub.subscribe(room_channel(code))
+        feed.subscribers.add(subscriber)
+
+    async def unsubscribe(self, code: str, subscriber: Subscriber) -> None:
+        feed = self.feeds.get(code)
+        if feed is None:
+            return
+        feed.subscribers.discard(subscriber)
+        if not feed.subscribers:
+            feed.cancel()
+            del self.feeds[code]
+            if self._pubsub is not None:
+                with contextlib.suppress(RedisError, OSError):
+                    await self._pubsub.unsubscribe(room_channel(code))
+
+    def poke(self, code: str) -> None:
+        feed = self.feeds.get(code)
+        if feed is not None:
+            feed.poke()
+
+    async def _listen(self) -> None:
+        delay = 0.2
+        while True:
+            try:
+                pubsub = self.store.pubsub()
+                await pubsub.subscribe(CONTROL_CHANNEL, *(room_channel(c) for c in self.feeds))
+                self._pubsub = pubsub
+                self.healthy = True
+                delay = 0.2
+                # Anything published while we were away is lost: every room re-reads.
+                for feed in self.feeds.values():
+                    feed.poke()
+                while True:
+                    message = await pubsub.get_message(timeout=1.0)
+                    if message is None or message.get("type") != "message":
+                        continue
+                    channel = str(message["channel"])
+                    code = channel.split("{", 1)[-1].split("}", 1)[0]
+                    self.poke(code)
+            except asyncio.CancelledError:
+                raise
+            except (RedisError, OSError) as error:
+                if self.healthy:
+                    log.warning("lost the store's pub/sub connection: %s", error)
+                self.healthy = False
+                self._pubsub = None
+                for feed in self.feeds.values():
+                    for subscriber in list(feed.subscribers):
+                        subscriber.store_down()
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 5.0)

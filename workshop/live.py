@@ -1,0 +1,230 @@
+"""The websocket endpoint: check who is calling, subscribe, send a snapshot, then route frames.
+
+Each connection has a bounded outbox drained by its own sender task; a screen that cannot keep up is
+closed with 1013 (try again later), which the browser answers by reconnecting and getting a fresh
+snapshot, so a slow phone never holds up the room.
+"""
+
+import asyncio
+import contextlib
+import itertools
+import json
+import logging
+import secrets
+import time
+from typing import Any
+
+from pydantic import ValidationError
+from redis.exceptions import RedisError
+from starlette.websockets import WebSocket, WebSocketDisconnect
+
+from workshop.actions import action_adapter
+from workshop.engine import HOST, Actor
+from workshop.errors import Rejected
+from workshop.identity import HOST_COOKIE, PARTICIPANT_COOKIE, is_host
+from workshop.limits import TokenBucket
+from workshop.models import RoomState, is_room_code, normalise_code
+from workshop.render import REGIONS, Audience
+from workshop.runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+MAX_FRAME_BYTES = 16 * 1024
+FRAME_RATE = 20.0
+FRAME_BURST = 40.0
+OUTBOX_SIZE = 64
+HEARTBEAT_SECONDS = 20.0
+
+CLOSE_POLICY = 1008
+CLOSE_TOO_BIG = 1009
+CLOSE_RESTART = 1012
+CLOSE_TRY_LATER = 1013
+
+_notice_seq = itertools.count()
+
+
+def origin_allowed(websocket: WebSocket, extra: list[str]) -> bool:
+    """Browsers always send Origin on websockets; it must be this host's own or configured."""
+    origin = websocket.headers.get("origin", "").rstrip("/")
+    if not origin:
+        return False
+    if origin in extra:
+        return True
+    host = websocket.headers.get("host", "")
+    return origin.split("://", 1)[-1] == host
+
+
+class LiveConnection:
+    def __init__(self, runtime: Runtime, websocket: WebSocket, code: str, audience: Audience):
+        self.runtime = runtime
+        self.websocket = websocket
+        self.code = code
+        self.audience = audience
+        self.outbox: asyncio.Queue[str | int] = asyncio.Queue(OUTBOX_SIZE)
+        self._sent: dict[str, int] = {}
+        self.member = f"{audience.participant_id}|{secrets.token_hex(6)}"
+
+    # Hub callbacks -------------------------------------------------------------------------
+
+    def refresh(self, state: RoomState | None, cache: dict[str, object]) -> None:
+        if state is None:
+            self.notify("This room has been deleted.", "error")
+            self.close(1000)
+            return
+        regions = cache.get(self.audience.key)
+        if not isinstance(regions, dict):
+            regions = self.runtime.render_regions(state, self.audience, self.websocket)
+            cache[self.audience.key] = regions
+        changed = []
+        for region, html in regions.items():
+            digest = hash(html)
+            if self._sent.get(region) != digest:
+                self._sent[region] = digest
+                changed.append(html)
+        if changed:
+            self._push("".join(changed))
+
+    def store_down(self) -> None:
+        self.notify("Lost contact with the room's store; retrying…", "error")
+
+    # Outbox ------------------------------------------------------------------------------
+
+    def notify(self, message: str, tone: str = "ok") -> None:
+        self._push(self.runtime.notice(message, tone, next(_notice_seq)))
+
+    def close(self, code: int) -> None:
+        self._drain()
+        self.outbox.put_nowait(code)
+
+    def _push(self, html: str) -> None:
+        try:
+            self.outbox.put_nowait(html)
+        except asyncio.QueueFull:
+            log.info("room %s: closing a connection that stopped reading", self.code)
+            self.close(CLOSE_TRY_LATER)
+
+    def _drain(self) -> None:
+        while not self.outbox.empty():
+            self.outbox.get_nowait()
+
+    async def send_loop(self) -> None:
+        while True:
+            item = await self.outbox.get()
+            if isinstance(item, int):
+                await self.websocket.close(item)
+                return
+            await self.websocket.send_text(item)
+
+    async def receive_loop(self, actor: Actor | None) -> None:
+        bucket = TokenBucket(FRAME_RATE, FRAME_BURST)
+        while True:
+            message = await self.websocket.receive()
+            if message["type"] == "websocket.disconnect":
+                return
+            text = message.get("text")
+            if text is None:
+                self.notify("That message was not understood.", "error")
+                continue
+            if len(text) > MAX_FRAME_BYTES or len(text.encode()) > MAX_FRAME_BYTES:
+                self.close(CLOSE_TOO_BIG)
+                return
+            if not bucket.take(time.monotonic()):
+                self.notify("Too many actions at once; wait a moment and try again.", "error")
+                continue
+            await self._handle(text, actor)
+
+    async def _handle(self, text: str, actor: Actor | None) -> None:
+        try:
+            payload: Any = json.loads(text)
+            if not isinstance(payload, dict):
+                raise ValueError("not an object")
+            payload.pop("HEADERS", None)
+            action = action_adapter.validate_python(payload)
+        except (ValueError, ValidationError):
+            self.notify(
+                "That request was not understood. Reload the page if this repeats.", "error"
+            )
+            return
+        if actor is None:
+            self.notify("The projector view is read-only.", "error")
+            return
+        try:
+            outcome = await self.runtime.rooms.act(self.code, actor, action)
+        except Rejected as rejected:
+            self.notify(rejected.message, "error")
+        except (RedisError, OSError):
+            log.warning("room %s: store unreachable while applying an action", self.code)
+            self.notify(
+                "Not saved: the room's store cannot be reached. Try again shortly.", "error"
+            )
+        else:
+            self.notify(outcome.notice, "ok")
+
+    async def heartbeat_loop(self) -> None:
+        while True:
+            await asyncio.sleep(HEARTBEAT_SECONDS)
+            with contextlib.suppress(RedisError, OSError):
+                await self.runtime.store.heartbeat(self.code, [self.member])
+
+
+async def live_endpoint(websocket: WebSocket) -> None:
+    runtime: Runtime = websocket.app.state.runtime
+    code = normalise_code(websocket.path_params["code"])
+    kind = websocket.path_params["audience"]
+    if not origin_allowed(websocket, runtime.settings.allowed_origins):
+        await websocket.close(CLOSE_POLICY)
+        return
+    state = (
+        await runtime.store.load(code, people=(), run_data=False) if is_room_code(code) else None
+    )
+    if state is None or kind not in REGIONS:
+        await websocket.close(CLOSE_POLICY)
+        return
+    actor: Actor | None = None
+    audience = Audience("screen")
+    if kind == "host":
+        if not is_host(state.meta, websocket.cookies.get(HOST_COOKIE.format(code=code))):
+            await websocket.close(CLOSE_POLICY)
+            return
+        actor, audience = HOST, Audience("host")
+    elif kind == "phone":
+        cookie = websocket.cookies.get(PARTICIPANT_COOKIE.format(code=code))
+        participant_id = runtime.cookies.load(code, cookie)
+        if participant_id is None:
+            await websocket.close(CLOSE_POLICY)
+            return
+        actor, audience = Actor("participant", participant_id), Audience("phone", participant_id)
+
+    connection = LiveConnection(runtime, websocket, code, audience)
+    # Subscribe before reading the snapshot, so no change can fall between the two.
+    await runtime.hub.subscribe(code, connection)
+    runtime.connections.add(connection)
+    tasks: list[asyncio.Task[None]] = []
+    try:
+        await websocket.accept()
+        if audience.kind == "phone":
+            await runtime.store.set_presence(code, connection.member, online=True)
+        snapshot = await runtime.store.load(code)
+        connection.refresh(snapshot, {})
+        tasks = [
+            asyncio.create_task(connection.send_loop()),
+            asyncio.create_task(connection.receive_loop(actor)),
+            asyncio.create_task(connection.heartbeat_loop()),
+        ]
+        done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+        for task in done:
+            if not task.cancelled() and task.exception() is not None:
+                exc = task.exception()
+                if not isinstance(exc, WebSocketDisconnect):
+                    log.warning("room %s: connection ended by an error: %r", code, exc)
+    except (WebSocketDisconnect, RedisError, OSError) as error:
+        log.info("room %s: connection ended: %r", code, error)
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        runtime.connections.discard(connection)
+        await runtime.hub.unsubscribe(code, connection)
+        if audience.kind == "phone":
+            with contextlib.suppress(RedisError, OSError):
+                await runtime.store.set_presence(code, connection.member, online=False)

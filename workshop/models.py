@@ -1,0 +1,132 @@
+"""The room as the rules see it: plain data, no I/O."""
+
+import secrets
+import unicodedata
+from dataclasses import dataclass, field
+
+from pydantic import BaseModel, ConfigDict
+
+from workshop.kinds import Exercise, PhaseSpec, phases_of
+
+CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+"""Room codes avoid characters that are easily misread: no 0/O, 1/I/L."""
+CODE_LENGTH = 6
+NAME_MAX = 40
+TITLE_MAX = 80
+
+
+def new_room_code() -> str:
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+
+
+def normalise_code(raw: str) -> str:
+    """Codes are typed on phones: accept lower case, spaces and dashes."""
+    return "".join(ch for ch in raw.upper() if not ch.isspace() and ch != "-")
+
+
+def is_room_code(code: str) -> bool:
+    return len(code) == CODE_LENGTH and all(ch in CODE_ALPHABET for ch in code)
+
+
+def normalise_name(raw: str) -> str:
+    """NFC, control characters removed, runs of white space folded to one space, trimmed."""
+    text = unicodedata.normalize("NFC", raw)
+    text = "".join(ch for ch in text if unicodedata.category(ch)[0] != "C" or ch in " \t\n")
+    return " ".join(text.split())
+
+
+def name_key(name: str) -> str:
+    """Two names that differ only in case count as the same name."""
+    return normalise_name(name).casefold()
+
+
+class Participant(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    name: str
+    joined_at: float
+    removed: bool = False
+
+
+class Timer(BaseModel):
+    """Server-authoritative countdown: a deadline while running, the time left while paused."""
+
+    model_config = ConfigDict(frozen=True)
+
+    running: bool
+    deadline: float = 0.0
+    remaining: float = 0.0
+    total: float = 0.0
+
+    def seconds_left(self, now: float) -> float:
+        return max(0.0, self.deadline - now) if self.running else max(0.0, self.remaining)
+
+
+class Run(BaseModel):
+    """One exercise on the room's agenda, with its content frozen when it was added."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    exercise: Exercise
+    phase: int = 0
+    started: bool = False
+
+    @property
+    def phases(self) -> tuple[PhaseSpec, ...]:
+        return phases_of(self.exercise)
+
+    @property
+    def current_phase(self) -> PhaseSpec:
+        return self.phases[self.phase]
+
+    @property
+    def phase_key(self) -> str:
+        """Names the exact step, so an action sent for an earlier step is recognised as stale."""
+        return f"{self.id}:{self.current_phase.name}"
+
+
+class RoomMeta(BaseModel):
+    """The small, rarely changing part of a room, stored as one document."""
+
+    model_config = ConfigDict(frozen=True)
+
+    code: str
+    title: str = ""
+    created_at: float
+    host_key_hash: str
+    locked: bool = False
+    agenda: tuple[Run, ...] = ()
+    current: str | None = None
+    timer: Timer | None = None
+    runs_created: int = 0
+
+    def run(self, run_id: str) -> Run | None:
+        return next((run for run in self.agenda if run.id == run_id), None)
+
+    @property
+    def current_run(self) -> Run | None:
+        return self.run(self.current) if self.current else None
+
+
+@dataclass(frozen=True)
+class RoomState:
+    """A consistent read of a room: its meta document plus the hashes a decision or a view needs."""
+
+    meta: RoomMeta
+    rev: int
+    version: int
+    participants: dict[str, Participant] = field(default_factory=dict)
+    online: frozenset[str] = frozenset()
+    run_data: dict[str, dict[str, dict[str, str]]] = field(default_factory=dict)
+    """run id -> hash name -> field -> value, for the runs that were loaded."""
+
+    @property
+    def present(self) -> list[Participant]:
+        """Participants still in the room, in order of arrival."""
+        people = (p for p in self.participants.values() if not p.removed)
+        return sorted(people, key=lambda p: (p.joined_at, p.id))
+
+    def data(self, run_id: str, name: str) -> dict[str, str]:
+        return self.run_data.get(run_id, {}).get(name, {})

@@ -1,0 +1,52 @@
+"""What one app process holds while it runs: settings, store, hub, rules service and renderer."""
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from starlette.requests import HTTPConnection
+
+from workshop.hub import Hub
+from workshop.identity import ParticipantCookies
+from workshop.kinds import Exercise
+from workshop.models import RoomState
+from workshop.render import REGIONS, Audience, Renderer, room_context
+from workshop.service import Rooms
+from workshop.settings import Settings
+from workshop.store import Store
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    store: Store
+    hub: Hub
+    rooms: Rooms
+    renderer: Renderer
+    cookies: ParticipantCookies
+    library: dict[str, Exercise]
+    connections: set[Any] = field(default_factory=set)
+
+    def base_url(self, conn: HTTPConnection) -> str:
+        if self.settings.public_url:
+            return self.settings.public_url.rstrip("/")
+        url = conn.base_url
+        scheme = {"ws": "http", "wss": "https"}.get(url.scheme, url.scheme)
+        return f"{scheme}://{url.netloc}"
+
+    def join_url(self, conn: HTTPConnection, code: str) -> str:
+        return f"{self.base_url(conn)}/r/{code}"
+
+    def context(self, state: RoomState, audience: Audience, conn: HTTPConnection) -> dict[str, Any]:
+        return room_context(
+            state, audience, time.time(), self.join_url(conn, state.meta.code), self.library
+        )
+
+    def render_regions(
+        self, state: RoomState, audience: Audience, conn: HTTPConnection
+    ) -> dict[str, str]:
+        context = self.context(state, audience, conn)
+        return self.renderer.regions(f"{audience.kind}.html", context, REGIONS[audience.kind])
+
+    def notice(self, message: str, tone: str, seq: int) -> str:
+        return self.renderer.page("_notice.html", message=message, tone=tone, seq=seq)

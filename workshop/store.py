@@ -1,0 +1,231 @@
+"""The only module that talks to Redis.
+
+Every key of a room shares the hash tag `{CODE}`, so a room's scripts also run on Redis Cluster.
+Every key expires `room_ttl` seconds (default 7 days) after the room's last change.
+
+| key                               | type   | holds                                                   |
+|-----------------------------------|--------|---------------------------------------------------------|
+| room:{CODE}:meta                  | hash   | `doc`: the RoomMeta JSON; `rev`: bumped when doc changes |
+| room:{CODE}:version               | string | counter bumped by every change; published to screens    |
+| room:{CODE}:seen                  | set    | client action ids already applied (replays are no-ops)  |
+| room:{CODE}:people                | hash   | participant id -> Participant JSON                      |
+| room:{CODE}:names                 | hash   | case-folded name -> participant id (names are unique)   |
+| room:{CODE}:presence              | zset   | "participant id|connection id" -> last heartbeat (unix) |
+| room:{CODE}:run:{RUN}:{NAME}      | hash   | one exercise run's data, e.g. votes: participant -> option |
+| workshop:signing-key              | string | cookie signing key when WORKSHOP_SECRET_KEY is unset; TTL 30 days past the room TTL, refreshed on start and on each new room |
+
+Pub/sub channel `room:{CODE}:events` carries the room's new version number after each commit.
+
+Writes go through one Lua script (`lua/commit.lua`): it refuses a replayed action id, refuses a
+decision made on an outdated meta revision (the caller re-reads and decides again), checks that
+unique fields are still free, applies the writes, bumps the version and refreshes every TTL.
+"""
+
+import json
+import logging
+import secrets
+import time
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass
+from importlib import resources
+from typing import Any, Literal
+
+import redis.asyncio as aioredis
+from redis.asyncio.client import PubSub
+
+from workshop.engine import Effects
+from workshop.kinds import data_of
+from workshop.models import Participant, RoomMeta, RoomState
+
+log = logging.getLogger(__name__)
+
+PRESENCE_STALE_SECONDS = 60
+SIGNING_KEY = "workshop:signing-key"
+_FIXED = ("meta", "seen", "version", "people", "names", "presence")
+
+
+def room_key(code: str, name: str) -> str:
+    return f"room:{{{code}}}:{name}"
+
+
+def room_channel(code: str) -> str:
+    return room_key(code, "events")
+
+
+def _script(name: str) -> str:
+    return resources.files("workshop").joinpath("lua", name).read_text(encoding="utf-8")
+
+
+@dataclass(frozen=True)
+class CommitResult:
+    status: Literal["ok", "duplicate", "stale", "gone", "taken"]
+    version: int = 0
+    taken: str = ""
+
+
+class Store:
+    def __init__(
+        self,
+        client: "aioredis.Redis",
+        backend: Literal["embedded", "redis"],
+        room_ttl: int,
+    ) -> None:
+        self.client = client
+        self.backend = backend
+        self.room_ttl = room_ttl
+        self._commit = client.register_script(_script("commit.lua"))
+        self._create = client.register_script(_script("create.lua"))
+
+    @classmethod
+    def connect(cls, url: str | None, room_ttl: int) -> "Store":
+        if url:
+            client = aioredis.Redis.from_url(url, decode_responses=True, health_check_interval=10)
+            return cls(client, "redis", room_ttl)
+        import fakeredis
+
+        # One FakeServer per process; every connection made from it sees the same data.
+        server = fakeredis.FakeServer()
+        client = fakeredis.FakeAsyncRedis(server=server, decode_responses=True)
+        log.warning("No WORKSHOP_REDIS_URL: room state is kept in this process's memory only.")
+        return cls(client, "embedded", room_ttl)
+
+    async def close(self) -> None:
+        await self.client.aclose()
+
+    async def ping(self) -> bool:
+        return bool(await self.client.ping())
+
+    async def signing_key(self) -> str:
+        await self.client.set(SIGNING_KEY, secrets.token_urlsafe(32), nx=True)
+        await self.client.expire(SIGNING_KEY, self.room_ttl + 30 * 86400)
+        key = await self.client.get(SIGNING_KEY)
+        assert isinstance(key, str)
+        return key
+
+    async def create_room(self, meta: RoomMeta) -> bool:
+        keys = [room_key(meta.code, "meta"), room_key(meta.code, "version")]
+        created = await self._create(keys=keys, args=[meta.model_dump_json(), self.room_ttl])
+        if created:
+            await self.client.expire(SIGNING_KEY, self.room_ttl + 30 * 86400)
+        return bool(created)
+
+    async def exists(self, code: str) -> bool:
+        return bool(await self.client.exists(room_key(code, "meta")))
+
+    async def load(
+        self,
+        code: str,
+        people: Collection[str] | None = None,
+        run_data: bool = True,
+    ) -> RoomState | None:
+        """A read of the room; `people=None` loads everyone, otherwise just those ids."""
+        now = time.time()
+        async with self.client.pipeline(transaction=True) as pipe:
+            pipe.hgetall(room_key(code, "meta"))
+            pipe.get(room_key(code, "version"))
+            if people is None:
+                pipe.hgetall(room_key(code, "people"))
+            else:
+                pipe.hmget(room_key(code, "people"), [*people] or [""])
+            pipe.zrangebyscore(room_key(code, "presence"), now - PRESENCE_STALE_SECONDS, "+inf")
+            meta_raw, version, people_raw, presence = await pipe.execute()
+        if not meta_raw:
+            return None
+        meta = RoomMeta.model_validate_json(meta_raw["doc"])
+        values: Iterable[Any] = people_raw.values() if people is None else people_raw
+        participants = {
+            p.id: p for p in (Participant.model_validate_json(v) for v in values if v is not None)
+        }
+        data: dict[str, dict[str, dict[str, str]]] = {}
+        run = meta.current_run
+        if run_data and run is not None:
+            names = data_of(run.exercise)
+            async with self.client.pipeline(transaction=False) as pipe:
+                for name in names:
+                    pipe.hgetall(room_key(code, f"run:{run.id}:{name}"))
+                data[run.id] = dict(zip(names, await pipe.execute(), strict=True))
+        return RoomState(
+            meta=meta,
+            rev=int(meta_raw.get("rev", 0)),
+            version=int(version or 0),
+            participants=participants,
+            online=frozenset(member.split("|", 1)[0] for member in presence),
+            run_data=data,
+        )
+
+    def _all_keys(self, code: str, meta: RoomMeta) -> list[str]:
+        keys = [room_key(code, name) for name in _FIXED]
+        for run in meta.agenda:
+            keys.extend(room_key(code, f"run:{run.id}:{name}") for name in data_of(run.exercise))
+        return keys
+
+    async def commit(
+        self,
+        state: RoomState,
+        effects: Effects,
+        action_id: str = "",
+    ) -> CommitResult:
+        code = state.meta.code
+        keys = self._all_keys(code, state.meta)
+        if effects.meta is not None:
+            keys.extend(k for k in self._all_keys(code, effects.meta) if k not in keys)
+        index = {key: position + 1 for position, key in enumerate(keys)}
+
+        def slot(name: str) -> int:
+            key = room_key(code, name)
+            if key not in index:
+                keys.append(key)
+                index[key] = len(keys)
+            return index[key]
+
+        plan = {
+            "absent": [[slot(h), f] for h, f in effects.must_be_absent],
+            "writes": [[w.op, slot(w.hash), w.field, w.value] for w in effects.writes]
+            + [["del", slot(h), "", ""] for h in effects.drop],
+        }
+        doc = effects.meta.model_dump_json() if effects.meta is not None else ""
+        raw = await self._commit(
+            keys=keys,
+            args=[action_id, str(state.rev), self.room_ttl, doc, json.dumps(plan)],
+        )
+        status, detail = raw[0], raw[1]
+        if status == "taken":
+            return CommitResult("taken", taken=str(detail))
+        result = CommitResult(status, version=int(detail))
+        if status == "ok":
+            await self.publish(code, result.version)
+        return result
+
+    async def publish(self, code: str, version: int) -> None:
+        await self.client.publish(room_channel(code), str(version))
+
+    async def set_presence(self, code: str, member: str, online: bool) -> int:
+        """Marks one connection online or gone; returns the room's new version."""
+        now = time.time()
+        presence = room_key(code, "presence")
+        async with self.client.pipeline(transaction=True) as pipe:
+            if online:
+                pipe.zadd(presence, {member: now})
+            else:
+                pipe.zrem(presence, member)
+            pipe.zremrangebyscore(presence, "-inf", now - PRESENCE_STALE_SECONDS)
+            pipe.expire(presence, self.room_ttl)
+            pipe.incr(room_key(code, "version"))
+            *_, version = await pipe.execute()
+        await self.publish(code, int(version))
+        return int(version)
+
+    async def heartbeat(self, code: str, members: Iterable[str]) -> None:
+        now = time.time()
+        entries = dict.fromkeys(members, now)
+        if entries:
+            await self.client.zadd(room_key(code, "presence"), entries)
+
+    async def delete_room(self, code: str) -> None:
+        state = await self.load(code, people=(), run_data=False)
+        keys = self._all_keys(code, state.meta) if state else [room_key(code, n) for n in _FIXED]
+        await self.client.delete(*keys)
+        await self.publish(code, 0)
+
+    def pubsub(self) -> PubSub:
+        return self.client.pubsub(ignore_subscribe_messages=True)

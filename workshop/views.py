@@ -1,0 +1,169 @@
+"""HTTP pages: start, join, the three screens' first loads, co-facilitation and deletion."""
+
+from typing import Any
+
+from redis.exceptions import RedisError
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+
+from workshop.errors import Rejected
+from workshop.identity import HOST_COOKIE, PARTICIPANT_COOKIE, is_host
+from workshop.models import RoomState, is_room_code, normalise_code
+from workshop.render import Audience
+from workshop.runtime import Runtime
+from workshop.service import RoomNotFound
+
+COOKIE_MAX_AGE = 30 * 86400
+
+
+def _runtime(request: Request) -> Runtime:
+    runtime: Runtime = request.app.state.runtime
+    return runtime
+
+
+def _html(request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:
+    return HTMLResponse(_runtime(request).renderer.page(template, **context), status_code=status)
+
+
+def _message(request: Request, heading: str, message: str, status: int) -> HTMLResponse:
+    return _html(request, "message.html", status, heading=heading, message=message)
+
+
+def _set_cookie(request: Request, response: Response, name: str, value: str) -> None:
+    response.set_cookie(
+        name,
+        value,
+        max_age=COOKIE_MAX_AGE,
+        path="/",
+        httponly=True,
+        samesite="lax",
+        secure=request.url.scheme == "https",
+    )
+
+
+async def _room(request: Request, code: str) -> RoomState | None:
+    if not is_room_code(code):
+        return None
+    return await _runtime(request).store.load(code)
+
+
+async def home(request: Request) -> HTMLResponse:
+    return _html(request, "home.html", code="", name="", error="")
+
+
+async def create_room(request: Request) -> Response:
+    code, secret = await _runtime(request).rooms.create()
+    response = RedirectResponse(f"/host/{code}", status_code=303)
+    _set_cookie(request, response, HOST_COOKIE.format(code=code), secret)
+    return response
+
+
+async def join(request: Request) -> Response:
+    form = await request.form()
+    raw_code, name = str(form.get("code", "")), str(form.get("name", ""))
+    code = normalise_code(raw_code)
+    template = "join.html" if request.query_params.get("from") == "room" else "home.html"
+    runtime = _runtime(request)
+    try:
+        if not is_room_code(code):
+            raise RoomNotFound(code or "(empty)")
+        participant_id = await runtime.rooms.join(code, name)
+    except Rejected as rejected:
+        status = 404 if isinstance(rejected, RoomNotFound) else 400
+        return _html(request, template, status, code=raw_code, name=name, error=rejected.message)
+    response = RedirectResponse(f"/r/{code}", status_code=303)
+    _set_cookie(
+        request,
+        response,
+        PARTICIPANT_COOKIE.format(code=code),
+        runtime.cookies.dump(code, participant_id),
+    )
+    return response
+
+
+async def phone(request: Request) -> Response:
+    code = normalise_code(request.path_params["code"])
+    if code != request.path_params["code"] and is_room_code(code):
+        return RedirectResponse(f"/r/{code}", status_code=307)
+    runtime = _runtime(request)
+    state = await _room(request, code)
+    if state is None:
+        return _message(
+            request, "Room not found", RoomNotFound(request.path_params["code"]).message, 404
+        )
+    cookie = request.cookies.get(PARTICIPANT_COOKIE.format(code=code))
+    participant_id = runtime.cookies.load(code, cookie)
+    person = state.participants.get(participant_id or "")
+    if person is None or person.removed:
+        return _html(request, "join.html", code=code, name="", error="")
+    context = runtime.context(state, Audience("phone", person.id), request)
+    return _html(request, "phone.html", **context)
+
+
+async def screen(request: Request) -> Response:
+    code = normalise_code(request.path_params["code"])
+    state = await _room(request, code)
+    if state is None:
+        return _message(request, "Room not found", RoomNotFound(code).message, 404)
+    runtime = _runtime(request)
+    return _html(request, "screen.html", **runtime.context(state, Audience("screen"), request))
+
+
+async def host(request: Request) -> Response:
+    code = normalise_code(request.path_params["code"])
+    state = await _room(request, code)
+    if state is None:
+        return _message(request, "Room not found", RoomNotFound(code).message, 404)
+    secret = request.cookies.get(HOST_COOKIE.format(code=code))
+    if not is_host(state.meta, secret):
+        return _message(
+            request,
+            "Facilitators only",
+            "This console opens on the device that started the workshop, or through the "
+            "co-facilitator link it shows.",
+            403,
+        )
+    runtime = _runtime(request)
+    context = runtime.context(state, Audience("host"), request)
+    context["cohost_url"] = f"{runtime.base_url(request)}/host/{code}/claim#{secret}"
+    return _html(request, "host.html", **context)
+
+
+async def claim(request: Request) -> Response:
+    code = normalise_code(request.path_params["code"])
+    state = await _room(request, code)
+    if state is None:
+        return _message(request, "Room not found", RoomNotFound(code).message, 404)
+    if request.method == "GET":
+        return _html(request, "claim.html", code=code)
+    form = await request.form()
+    secret = str(form.get("secret", ""))
+    if not is_host(state.meta, secret):
+        return _message(
+            request, "That link did not work", "Ask the facilitator for the link again.", 403
+        )
+    response = RedirectResponse(f"/host/{code}", status_code=303)
+    _set_cookie(request, response, HOST_COOKIE.format(code=code), secret)
+    return response
+
+
+async def delete_room(request: Request) -> Response:
+    code = normalise_code(request.path_params["code"])
+    state = await _room(request, code)
+    if state is None:
+        return _message(request, "Room not found", RoomNotFound(code).message, 404)
+    if not is_host(state.meta, request.cookies.get(HOST_COOKIE.format(code=code))):
+        return _message(request, "Facilitators only", "Only the facilitator can do that.", 403)
+    await _runtime(request).rooms.delete(code)
+    response = _message(request, "Room deleted", f"Room {code} and everything in it is gone.", 200)
+    response.delete_cookie(HOST_COOKIE.format(code=code), path="/")
+    return response
+
+
+async def healthz(request: Request) -> JSONResponse:
+    runtime = _runtime(request)
+    try:
+        await runtime.store.ping()
+    except (RedisError, OSError):
+        return JSONResponse({"status": "unavailable", "store": runtime.store.backend}, 503)
+    return JSONResponse({"status": "ok", "store": runtime.store.backend})

@@ -8,8 +8,8 @@ subscriber, which renders its own audience's view (sharing renders through `cach
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable
-from typing import Protocol
+from collections.abc import Coroutine
+from typing import Any, Protocol
 
 from redis.asyncio.client import PubSub
 from redis.exceptions import RedisError
@@ -80,7 +80,7 @@ class Hub:
         self.healthy = False
         self._pubsub: PubSub | None = None
         self._listener: asyncio.Task[None] | None = None
-        self._on_health: list[Callable[[bool], None]] = []
+        self._background: set[asyncio.Task[None]] = set()
 
     async def start(self) -> None:
         self._listener = asyncio.create_task(self._listen(), name="hub-listener")
@@ -92,6 +92,8 @@ class Hub:
                 await self._listener
         for feed in self.feeds.values():
             feed.cancel()
+        if self._background:
+            await asyncio.wait(self._background, timeout=5)
         if self._pubsub is not None:
             with contextlib.suppress(RedisError, OSError):
                 await self._pubsub.aclose()  # type: ignore[no-untyped-call]
@@ -105,7 +107,8 @@ class Hub:
                     await self._pubsub.subscribe(room_channel(code))
         feed.subscribers.add(subscriber)
 
-    async def unsubscribe(self, code: str, subscriber: Subscriber) -> None:
+    def unsubscribe(self, code: str, subscriber: Subscriber) -> None:
+        """Synchronous, so that a connection being torn down (even cancelled) always leaves."""
         feed = self.feeds.get(code)
         if feed is None:
             return
@@ -113,9 +116,18 @@ class Hub:
         if not feed.subscribers:
             feed.cancel()
             del self.feeds[code]
-            if self._pubsub is not None:
-                with contextlib.suppress(RedisError, OSError):
-                    await self._pubsub.unsubscribe(room_channel(code))
+            self.spawn(self._drop_channel(code))
+
+    async def _drop_channel(self, code: str) -> None:
+        if code not in self.feeds and self._pubsub is not None:
+            with contextlib.suppress(RedisError, OSError):
+                await self._pubsub.unsubscribe(room_channel(code))
+
+    def spawn(self, work: Coroutine[Any, Any, None]) -> None:
+        """Runs clean-up work to completion on its own, outside any connection's lifetime."""
+        task = asyncio.create_task(work)
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
 
     def poke(self, code: str) -> None:
         feed = self.feeds.get(code)

@@ -83,6 +83,8 @@ class LiveConnection:
                 changed.append(html)
         if changed:
             self._push("".join(changed))
+        if self.audience.kind == "phone" and not _still_in(state, self.audience.participant_id):
+            self.close(CLOSE_POLICY)
 
     def store_down(self) -> None:
         self.notify("Lost contact with the room's store; retrying…", "error")
@@ -93,8 +95,13 @@ class LiveConnection:
         self._push(self.runtime.notice(message, tone, next(_notice_seq)))
 
     def close(self, code: int) -> None:
-        self._drain()
-        self.outbox.put_nowait(code)
+        """Sends what is queued, then closes; a full outbox is dropped first."""
+        try:
+            self.outbox.put_nowait(code)
+        except asyncio.QueueFull:
+            while not self.outbox.empty():
+                self.outbox.get_nowait()
+            self.outbox.put_nowait(code)
 
     def _push(self, html: str) -> None:
         try:
@@ -102,10 +109,6 @@ class LiveConnection:
         except asyncio.QueueFull:
             log.info("room %s: closing a connection that stopped reading", self.code)
             self.close(CLOSE_TRY_LATER)
-
-    def _drain(self) -> None:
-        while not self.outbox.empty():
-            self.outbox.get_nowait()
 
     async def send_loop(self) -> None:
         while True:
@@ -174,8 +177,13 @@ async def live_endpoint(websocket: WebSocket) -> None:
     if not origin_allowed(websocket, runtime.settings.allowed_origins):
         await websocket.close(CLOSE_POLICY)
         return
+    participant_id = runtime.cookies.load(
+        code, websocket.cookies.get(PARTICIPANT_COOKIE.format(code=code))
+    )
     state = (
-        await runtime.store.load(code, people=(), run_data=False) if is_room_code(code) else None
+        await runtime.store.load(code, people=[participant_id or ""], run_data=False)
+        if is_room_code(code)
+        else None
     )
     if state is None or kind not in REGIONS:
         await websocket.close(CLOSE_POLICY)
@@ -188,9 +196,7 @@ async def live_endpoint(websocket: WebSocket) -> None:
             return
         actor, audience = HOST, Audience("host")
     elif kind == "phone":
-        cookie = websocket.cookies.get(PARTICIPANT_COOKIE.format(code=code))
-        participant_id = runtime.cookies.load(code, cookie)
-        if participant_id is None:
+        if participant_id is None or not _still_in(state, participant_id):
             await websocket.close(CLOSE_POLICY)
             return
         actor, audience = Actor("participant", participant_id), Audience("phone", participant_id)
@@ -222,9 +228,17 @@ async def live_endpoint(websocket: WebSocket) -> None:
     finally:
         for task in tasks:
             task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
         runtime.connections.discard(connection)
-        await runtime.hub.unsubscribe(code, connection)
+        runtime.hub.unsubscribe(code, connection)
         if audience.kind == "phone":
-            with contextlib.suppress(RedisError, OSError):
-                await runtime.store.set_presence(code, connection.member, online=False)
+            runtime.hub.spawn(_leave(runtime, code, connection.member))
+
+
+def _still_in(state: RoomState, participant_id: str) -> bool:
+    person = state.participants.get(participant_id)
+    return person is not None and not person.removed
+
+
+async def _leave(runtime: Runtime, code: str, member: str) -> None:
+    with contextlib.suppress(RedisError, OSError):
+        await runtime.store.set_presence(code, member, online=False)

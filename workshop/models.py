@@ -29,15 +29,17 @@ def is_room_code(code: str) -> bool:
 
 
 def normalise_name(raw: str) -> str:
-    """NFC, control characters removed, runs of white space folded to one space, trimmed."""
-    text = unicodedata.normalize("NFC", raw)
-    text = "".join(ch for ch in text if unicodedata.category(ch)[0] != "C" or ch in " \t\n")
+    """Control characters removed, runs of white space folded to one space, trimmed.
+
+    Never makes a name longer and is idempotent; Unicode composition is left to `name_key`.
+    """
+    text = "".join(ch for ch in raw if unicodedata.category(ch)[0] != "C" or ch in " \t\n")
     return " ".join(text.split())
 
 
 def name_key(name: str) -> str:
-    """Two names that differ only in case count as the same name."""
-    return normalise_name(name).casefold()
+    """Two names that differ only in case or in how accents are encoded count as the same."""
+    return unicodedata.normalize("NFC", normalise_name(name).casefold())
 
 
 class Participant(BaseModel):

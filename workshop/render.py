@@ -166,8 +166,8 @@ class Renderer:
         for name in ("act", "timer_region", "bars_chart", "link_status"):
             self.env.globals[name] = getattr(macros, name)
 
-    def page(self, name: str, **context: Any) -> str:
-        return self.env.get_template(name).render(context)
+    def page(self, template: str, /, **context: Any) -> str:
+        return self.env.get_template(template).render(context)
 
     def regions(
         self, name: str, context: Mapping[str, Any], regions: tuple[str, ...]
@@ -177,9 +177,6 @@ class Renderer:
         return {
             region: "".join(template.blocks[region.replace("-", "_")](ctx)) for region in regions
         }
-
-    def fragment(self, name: str, block: str, **context: Any) -> str:
-        return self.regions(name, context, (block,))[block]
 
 
 def room_context(

@@ -21,7 +21,7 @@ def _runtime(request: Request) -> Runtime:
     return runtime
 
 
-def _html(request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:
+def _html(request: Request, template: str, status: int = 200, /, **context: Any) -> HTMLResponse:
     return HTMLResponse(_runtime(request).renderer.page(template, **context), status_code=status)
 
 

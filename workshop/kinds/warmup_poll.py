@@ -4,7 +4,7 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
 from workshop.errors import Rejected
 from workshop.kinds.base import PhaseSpec
@@ -33,12 +33,13 @@ class WarmupPoll(BaseModel):
     options: list[PollOption] = Field(min_length=2, max_length=8)
     notes: str = ""
 
-    @model_validator(mode="after")
-    def _options_are_distinct(self) -> "WarmupPoll":
-        ids = [option.id for option in self.options]
+    @field_validator("options")
+    @classmethod
+    def _options_are_distinct(cls, options: list[PollOption]) -> list[PollOption]:
+        ids = [option.id for option in options]
         if len(set(ids)) != len(ids):
-            raise ValueError("options: every option needs its own id")
-        return self
+            raise ValueError("every option needs its own id")
+        return options
 
 
 PHASES = (

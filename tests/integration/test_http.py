@@ -1,0 +1,131 @@
+"""Pages, joining and the facilitator's HTTP controls, on the embedded store."""
+
+import re
+
+from starlette.testclient import TestClient
+
+from tests.integration.helpers import create_room, join
+
+HOSTILE = '<script>alert(1)</script><b hx-get="/x">'
+
+
+def test_health_reports_the_embedded_store(client: TestClient) -> None:
+    assert client.get("/healthz").json() == {"status": "ok", "store": "embedded"}
+
+
+def test_pages_carry_a_strict_content_security_policy(client: TestClient) -> None:
+    policy = client.get("/").headers["content-security-policy"]
+    assert "script-src 'self'" in policy
+    assert "http" not in policy  # no third-party source anywhere
+
+
+def test_start_a_workshop_opens_the_console(client: TestClient) -> None:
+    response = client.post("/rooms", follow_redirects=False)
+    code = response.headers["location"].rsplit("/", 1)[-1]
+    assert re.fullmatch(r"[23456789ABCDEFGHJKMNPQRSTUVWXYZ]{6}", code)
+    cookie = response.headers["set-cookie"]
+    assert "HttpOnly" in cookie and "SameSite=lax" in cookie
+    console = client.get(f"/host/{code}")
+    assert console.status_code == 200
+    assert f'Console · <span class="code">{code}</span>' in console.text
+
+
+def test_console_needs_the_facilitator_secret(client: TestClient) -> None:
+    code, _ = create_room(client)
+    response = client.get(f"/host/{code}")
+    assert response.status_code == 403
+    assert "Facilitators only" in response.text
+
+
+def test_co_facilitator_link_opens_the_console_on_another_device(client: TestClient) -> None:
+    code, host_cookie = create_room(client)
+    secret = host_cookie.split("=", 1)[1]
+    console = client.get(f"/host/{code}", headers={"cookie": host_cookie})
+    assert f"/host/{code}/claim#{secret}" in console.text
+    assert client.get(f"/host/{code}/claim").status_code == 200
+    wrong = client.post(f"/host/{code}/claim", data={"secret": "guess"}, follow_redirects=False)
+    assert wrong.status_code == 403
+    right = client.post(f"/host/{code}/claim", data={"secret": secret}, follow_redirects=False)
+    assert right.status_code == 303
+    assert client.get(f"/host/{code}").status_code == 200
+
+
+def test_projector_shows_code_and_qr_but_no_secret(client: TestClient) -> None:
+    code, host_cookie = create_room(client)
+    screen = client.get(f"/screen/{code}")
+    assert screen.status_code == 200
+    assert code in screen.text
+    assert 'class="qr"><path' in screen.text
+    assert f"http://testserver/r/{code}" in screen.text
+    assert host_cookie.split("=", 1)[1] not in screen.text
+    assert "claim" not in screen.text
+
+
+def test_wrong_code_gets_a_clear_message_and_keeps_the_name(client: TestClient) -> None:
+    response = client.post("/join", data={"code": "ZZZZZZ", "name": "Ada"})
+    assert response.status_code == 404
+    assert "There is no workshop with the code ZZZZZZ" in response.text
+    assert 'value="Ada"' in response.text
+    assert client.post("/join", data={"code": "hello", "name": "Ada"}).status_code == 404
+    assert client.get("/r/ZZZZZZ").status_code == 404
+
+
+def test_code_is_accepted_in_lower_case_with_spaces(client: TestClient) -> None:
+    code, _ = create_room(client)
+    typed = f"{code[:3].lower()} {code[3:].lower()}"
+    response = client.post("/join", data={"code": typed, "name": "Ada"}, follow_redirects=False)
+    assert response.headers["location"] == f"/r/{code}"
+
+
+def test_qr_target_prefills_the_code(client: TestClient) -> None:
+    code, _ = create_room(client)
+    page = client.get(f"/r/{code}")
+    assert page.status_code == 200
+    assert f'value="{code}"' in page.text and "Join the workshop" in page.text
+
+
+def test_names_are_trimmed_unique_and_at_most_40_characters(client: TestClient) -> None:
+    code, _ = create_room(client)
+    join(client, code, "  Ada   Lovelace ")
+    duplicate = client.post("/join", data={"code": code, "name": "ada lovelace"})
+    assert duplicate.status_code == 400
+    assert "already taken" in duplicate.text
+    too_long = client.post("/join", data={"code": code, "name": "x" * 41})
+    assert too_long.status_code == 400
+    assert "at most 40 characters" in too_long.text
+    assert 'value="' + "x" * 41 + '"' in too_long.text  # what was typed is kept
+    join(client, code, "y" * 40)
+    assert client.post("/join", data={"code": code, "name": "   "}).status_code == 400
+
+
+def test_participant_cookie_brings_back_the_same_person(client: TestClient) -> None:
+    code, _ = create_room(client)
+    cookie = join(client, code, "Ada")
+    page = client.get(f"/r/{code}", headers={"cookie": cookie})
+    assert '<span class="me-name" hx-disable>Ada</span>' in page.text
+    forged = cookie[:-3] + "abc"
+    assert "Join the workshop" in client.get(f"/r/{code}", headers={"cookie": forged}).text
+
+
+def test_hostile_name_is_inert_text_on_every_page(client: TestClient) -> None:
+    code, host_cookie = create_room(client)
+    phone_cookie = join(client, code, HOSTILE)
+    pages = [
+        client.get(f"/host/{code}", headers={"cookie": host_cookie}).text,
+        client.get(f"/r/{code}", headers={"cookie": phone_cookie}).text,
+        client.get(f"/screen/{code}").text,
+    ]
+    for html in pages:
+        assert "<script>alert" not in html
+        assert '<b hx-get="/x">' not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;&lt;b hx-get=&#34;/x&#34;&gt;" in pages[0]
+    assert "&lt;script&gt;alert(1)" in pages[1]
+
+
+def test_facilitator_deletes_the_room(client: TestClient) -> None:
+    code, host_cookie = create_room(client)
+    join(client, code, "Ada")
+    assert client.post(f"/host/{code}/delete").status_code == 403
+    response = client.post(f"/host/{code}/delete", headers={"cookie": host_cookie})
+    assert response.status_code == 200
+    assert client.get(f"/screen/{code}").status_code == 404

@@ -1,0 +1,260 @@
+"""The store against both backends: the embedded one and a real redis-server."""
+
+import asyncio
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+import pytest
+
+from workshop import engine
+from workshop.actions import action_adapter
+from workshop.exercises import load_library
+from workshop.models import RoomState
+from workshop.service import Rooms
+from workshop.settings import DEFAULT_EXERCISES
+from workshop.store import Store, room_key
+
+LIBRARY = load_library(DEFAULT_EXERCISES)
+TTL = 3600
+
+
+@pytest.fixture(params=["embedded", "redis"])
+def make_store(request: pytest.FixtureRequest) -> Callable[[], Store]:
+    url = request.getfixturevalue("clean_redis_url") if request.param == "redis" else None
+    return lambda: Store.connect(url, TTL)
+
+
+def run(
+    make_store: Callable[[], Store], body: Callable[[Store, Rooms], Coroutine[Any, Any, None]]
+) -> None:
+    async def main() -> None:
+        store = make_store()
+        try:
+            await body(store, Rooms(store, LIBRARY))
+        finally:
+            await store.close()
+
+    asyncio.run(main())
+
+
+def act(payload: dict[str, Any]) -> Any:
+    return action_adapter.validate_python(payload)
+
+
+async def _room_keys(store: Store, code: str) -> list[str]:
+    return sorted([key async for key in store.client.scan_iter(match=f"room:{{{code}}}:*")])
+
+
+async def _loaded(store: Store, code: str) -> RoomState:
+    state = await store.load(code)
+    assert state is not None
+    return state
+
+
+def test_room_codes_are_allocated_once(make_store: Callable[[], Store]) -> None:
+    async def body(store: Store, rooms: Rooms) -> None:
+        code, _ = await rooms.create()
+        state = await _loaded(store, code)
+        assert not await store.create_room(state.meta)
+        assert state.rev == 1
+
+    run(make_store, body)
+
+
+def test_join_is_unique_by_name_and_every_key_expires(make_store: Callable[[], Store]) -> None:
+    async def body(store: Store, rooms: Rooms) -> None:
+        code, _ = await rooms.create()
+        ada = await rooms.join(code, "Ada")
+        with pytest.raises(engine.Rejected, match="already taken"):
+            await rooms.join(code, "  ada ")
+        await rooms.act(
+            code,
+            engine.HOST,
+            act(
+                {
+                    "type": "add_exercise",
+                    "action_id": "add-00001",
+                    "exercise_id": "warmup-hardest-habit",
+                }
+            ),
+        )
+        await rooms.act(
+            code, engine.HOST, act({"type": "start_run", "action_id": "start-0001", "run_id": "r1"})
+        )
+        await rooms.act(
+            code,
+            engine.Actor("participant", ada),
+            act({"type": "vote", "action_id": "vote-00001", "option": "curious"}),
+        )
+        await store.set_presence(code, f"{ada}|c1", online=True)
+        keys = await _room_keys(store, code)
+        assert {
+            room_key(code, n)
+            for n in ("meta", "version", "seen", "people", "names", "presence", "run:r1:votes")
+        } <= set(keys)
+        for key in keys:
+            ttl = await store.client.ttl(key)
+            assert 0 < ttl <= TTL, key
+
+    run(make_store, body)
+
+
+def test_replayed_action_changes_nothing(make_store: Callable[[], Store]) -> None:
+    async def body(store: Store, rooms: Rooms) -> None:
+        code, _ = await rooms.create()
+        ada = engine.Actor("participant", await rooms.join(code, "Ada"))
+        await rooms.act(
+            code,
+            engine.HOST,
+            act(
+                {
+                    "type": "add_exercise",
+                    "action_id": "add-00001",
+                    "exercise_id": "warmup-hardest-habit",
+                }
+            ),
+        )
+        await rooms.act(
+            code, engine.HOST, act({"type": "start_run", "action_id": "start-0001", "run_id": "r1"})
+        )
+        first = act({"type": "vote", "action_id": "vote-first", "option": "curious"})
+        second = act({"type": "vote", "action_id": "vote-second", "option": "candid"})
+        assert not (await rooms.act(code, ada, first)).duplicate
+        await rooms.act(code, ada, second)
+        replay = await rooms.act(code, ada, first)
+        assert replay.duplicate
+        state = await _loaded(store, code)
+        assert state.data("r1", "votes") == {ada.participant_id: "candid"}
+
+    run(make_store, body)
+
+
+def test_decision_on_an_old_revision_is_refused(make_store: Callable[[], Store]) -> None:
+    async def body(store: Store, rooms: Rooms) -> None:
+        code, _ = await rooms.create()
+        old = await _loaded(store, code)
+        await rooms.act(
+            code,
+            engine.HOST,
+            act({"type": "set_locked", "action_id": "lock-00001", "locked": True}),
+        )
+        effects = engine.join(old, "p1", "Late", 0.0)  # decided while the room was still open
+        assert (await store.commit(old, effects)).status == "stale"
+        with pytest.raises(engine.Rejected, match="closed to new participants"):
+            await rooms.join(code, "Late")
+
+    run(make_store, body)
+
+
+def test_concurrent_votes_are_all_counted(make_store: Callable[[], Store]) -> None:
+    async def body(store: Store, rooms: Rooms) -> None:
+        code, _ = await rooms.create()
+        people = [await rooms.join(code, f"P{i}") for i in range(40)]
+        await rooms.act(
+            code,
+            engine.HOST,
+            act(
+                {
+                    "type": "add_exercise",
+                    "action_id": "add-00001",
+                    "exercise_id": "warmup-hardest-habit",
+                }
+            ),
+        )
+        await rooms.act(
+            code, engine.HOST, act({"type": "start_run", "action_id": "start-0001", "run_id": "r1"})
+        )
+        options = ["candid", "collaborative", "compassionate", "curious"]
+        votes = [
+            rooms.act(
+                code,
+                engine.Actor("participant", pid),
+                act({"type": "vote", "action_id": f"vote-{i:05d}", "option": options[i % 4]}),
+            )
+            for i, pid in enumerate(people)
+        ]
+        # A facilitator change lands in the middle of the burst; votes decided before it retry.
+        votes.insert(
+            20,
+            rooms.act(
+                code,
+                engine.HOST,
+                act({"type": "set_title", "action_id": "title-0001", "title": "Kick-off"}),
+            ),
+        )
+        await asyncio.gather(*votes)
+        state = await _loaded(store, code)
+        counted = list(state.data("r1", "votes").values())
+        assert len(counted) == 40
+        assert {o: counted.count(o) for o in options} == dict.fromkeys(options, 10)
+
+    run(make_store, body)
+
+
+def test_delete_removes_every_key(make_store: Callable[[], Store]) -> None:
+    async def body(store: Store, rooms: Rooms) -> None:
+        code, _ = await rooms.create()
+        ada = await rooms.join(code, "Ada")
+        await rooms.act(
+            code,
+            engine.HOST,
+            act(
+                {
+                    "type": "add_exercise",
+                    "action_id": "add-00001",
+                    "exercise_id": "warmup-hardest-habit",
+                }
+            ),
+        )
+        await rooms.act(
+            code, engine.HOST, act({"type": "start_run", "action_id": "start-0001", "run_id": "r1"})
+        )
+        await rooms.act(
+            code,
+            engine.Actor("participant", ada),
+            act({"type": "vote", "action_id": "vote-00001", "option": "curious"}),
+        )
+        await store.set_presence(code, f"{ada}|c1", online=True)
+        assert await _room_keys(store, code)
+        await rooms.delete(code)
+        assert await _room_keys(store, code) == []
+        assert await store.load(code) is None
+
+    run(make_store, body)
+
+
+def test_presence_tracks_connections(make_store: Callable[[], Store]) -> None:
+    async def body(store: Store, rooms: Rooms) -> None:
+        code, _ = await rooms.create()
+        ada = await rooms.join(code, "Ada")
+        before = (await _loaded(store, code)).version
+        await store.set_presence(code, f"{ada}|tab1", online=True)
+        await store.set_presence(code, f"{ada}|tab2", online=True)
+        await store.set_presence(code, f"{ada}|tab1", online=False)
+        state = await _loaded(store, code)
+        assert state.online == {ada}
+        assert state.version == before + 3
+        await store.set_presence(code, f"{ada}|tab2", online=False)
+        assert (await _loaded(store, code)).online == frozenset()
+
+    run(make_store, body)
+
+
+def test_commits_publish_the_new_version(make_store: Callable[[], Store]) -> None:
+    async def body(store: Store, rooms: Rooms) -> None:
+        code, _ = await rooms.create()
+        pubsub = store.pubsub()
+        await pubsub.subscribe(f"room:{{{code}}}:events")
+        outcome = await rooms.act(
+            code,
+            engine.HOST,
+            act({"type": "set_title", "action_id": "title-0001", "title": "Kick-off"}),
+        )
+        message = None
+        async with asyncio.timeout(5):
+            while message is None or message["type"] != "message":
+                message = await pubsub.get_message(timeout=1.0)
+        assert message["data"] == str(outcome.version)
+        await pubsub.aclose()
+
+    run(make_store, body)

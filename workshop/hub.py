@@ -139,7 +139,12 @@ class Hub:
         while True:
             try:
                 pubsub = self.store.pubsub()
-                await pubsub.subscribe(CONTROL_CHANNEL, *(room_channel(c) for c in self.feeds))
+                subscribed = set(self.feeds)
+                await pubsub.subscribe(CONTROL_CHANNEL, *(room_channel(c) for c in subscribed))
+                # Rooms that gained their first screen during that round trip.
+                late = set(self.feeds) - subscribed
+                if late:
+                    await pubsub.subscribe(*(room_channel(c) for c in late))
                 self._pubsub = pubsub
                 self.healthy = True
                 delay = 0.2

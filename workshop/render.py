@@ -50,8 +50,6 @@ class BarView:
     label: str
     count: int
     percent: int
-    width: int
-    """Bar length in chart units (0-100) for the SVG."""
 
 
 @dataclass(frozen=True)
@@ -101,16 +99,9 @@ def _poll_view(
     show_results = viewer.kind == "host" or not voting_open
     bars = None
     if show_results:
-        tally = warmup_poll.tally(poll, votes, eligible)
-        top = max((bar.count for bar in tally), default=0)
         bars = [
-            BarView(
-                label=bar.option.label,
-                count=bar.count,
-                percent=round(bar.share * 100),
-                width=round(100 * bar.count / top) if top else 0,
-            )
-            for bar in tally
+            BarView(bar.option.label, bar.count, round(bar.share * 100))
+            for bar in warmup_poll.tally(poll, votes, eligible)
         ]
     return PollView(
         question=poll.question,

@@ -164,6 +164,9 @@ class Hub:
                 if self.healthy:
                     log.warning("lost the store's pub/sub connection: %s", error)
                 self.healthy = False
+                if self._pubsub is not None:
+                    with contextlib.suppress(RedisError, OSError):
+                        await self._pubsub.aclose()  # type: ignore[no-untyped-call]
                 self._pubsub = None
                 for feed in self.feeds.values():
                     for subscriber in list(feed.subscribers):

@@ -5,6 +5,7 @@ is a named block whose root element carries the region's id, so the same block s
 and the out-of-band fragment sent over the websocket.
 """
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -135,6 +136,7 @@ def stage_view(state: RoomState, viewer: Audience) -> StageView | None:
     )
 
 
+@functools.lru_cache(maxsize=256)
 def qr_svg(url: str) -> Markup:
     code = segno.make(url, error="m")
     svg = code.svg_inline(

@@ -77,11 +77,14 @@ def test_code_is_accepted_in_lower_case_with_spaces(client: TestClient) -> None:
     assert response.headers["location"] == f"/r/{code}"
 
 
-def test_qr_target_prefills_the_code(client: TestClient) -> None:
+def test_qr_target_prefills_the_code_and_keeps_the_page_on_errors(client: TestClient) -> None:
     code, _ = create_room(client)
     page = client.get(f"/r/{code}")
     assert page.status_code == 200
     assert f'value="{code}"' in page.text and "Join the workshop" in page.text
+    assert 'action="/join?from=room"' in page.text
+    error = client.post("/join?from=room", data={"code": code, "name": "x" * 41})
+    assert "Join the workshop" in error.text and "at most 40 characters" in error.text
 
 
 def test_names_are_trimmed_unique_and_at_most_40_characters(client: TestClient) -> None:

@@ -84,6 +84,45 @@ class Vote(_Staged):
     option: str
 
 
+class SubmitQuestion(_Staged):
+    type: Literal["submit_question"]
+    slot: int = Field(ge=1, le=10)
+    text: str = Field(max_length=2000)
+
+
+class WithdrawQuestion(_Staged):
+    type: Literal["withdraw_question"]
+    slot: int = Field(ge=1, le=10)
+
+
+class PlaceDot(_Staged):
+    type: Literal["place_dot"]
+    question: str = Field(max_length=100)
+
+
+class RemoveDot(_Staged):
+    type: Literal["remove_dot"]
+    question: str = Field(max_length=100)
+
+
+class HideQuestion(_Staged):
+    type: Literal["hide_question"]
+    question: str = Field(max_length=100)
+    hidden: bool = True
+
+
+class MergeQuestions(_Staged):
+    type: Literal["merge_questions"]
+    question: str = Field(max_length=100)
+    into: str = Field(max_length=100)
+
+
+class Spotlight(_Staged):
+    type: Literal["spotlight"]
+    question: str = Field(default="", max_length=100)
+    """Empty clears the spotlight."""
+
+
 HostAction = (
     AddExercise
     | RemoveRun
@@ -98,8 +137,12 @@ HostAction = (
     | SetLocked
     | RemoveParticipant
     | SetTitle
+    | HideQuestion
+    | MergeQuestions
+    | Spotlight
 )
-ParticipantAction = Vote
+ParticipantAction = Vote | SubmitQuestion | WithdrawQuestion | PlaceDot | RemoveDot
+PARTICIPANT_ACTIONS = (Vote, SubmitQuestion, WithdrawQuestion, PlaceDot, RemoveDot)
 Action = Annotated[HostAction | ParticipantAction, Field(discriminator="type")]
 
 action_adapter: TypeAdapter[Action] = TypeAdapter(Action)

@@ -1,7 +1,8 @@
 """The rules: given a consistent read of a room, decide what an action changes. Pure, no I/O.
 
 Each handler authorises, then validates, then resolves. The result is an `Effects` value that the
-store commits atomically, guarded by the meta revision the decision was based on.
+store commits atomically, guarded by the meta revision the decision was based on and by any field
+values the decision read (`Effects.expect`); when either moved, the service reads and decides again.
 """
 
 from collections.abc import Mapping
@@ -9,8 +10,9 @@ from dataclasses import dataclass
 from typing import Literal, assert_never
 
 from workshop import actions as a
+from workshop.effects import Effects, Read, Write
 from workshop.errors import Rejected
-from workshop.kinds import Exercise, data_of, warmup_poll
+from workshop.kinds import Exercise, best_question, data_of, warmup_poll
 from workshop.models import (
     NAME_MAX,
     TITLE_MAX,
@@ -21,9 +23,12 @@ from workshop.models import (
     Timer,
     name_key,
     normalise_name,
+    run_hash,
 )
 
 AGENDA_MAX = 30
+
+__all__ = ["HOST", "Actor", "Effects", "Read", "Rejected", "Write", "apply", "join", "reads"]
 
 
 @dataclass(frozen=True)
@@ -33,31 +38,6 @@ class Actor:
 
 
 HOST = Actor("host")
-
-
-@dataclass(frozen=True)
-class Write:
-    op: Literal["hset", "hdel"]
-    hash: str
-    """A room-relative hash name such as `people` or `run:r1:votes`."""
-    field: str
-    value: str = ""
-
-
-@dataclass(frozen=True)
-class Effects:
-    meta: RoomMeta | None = None
-    """The new meta document, when the action changes it."""
-    writes: tuple[Write, ...] = ()
-    must_be_absent: tuple[tuple[str, str], ...] = ()
-    """(hash, field) pairs that must not exist at commit time, or nothing is written."""
-    drop: tuple[str, ...] = ()
-    """Room-relative hashes to delete."""
-    notice: str = "Done."
-
-
-def run_hash(run_id: str, name: str) -> str:
-    return f"run:{run_id}:{name}"
 
 
 def new_room(code: str, host_key_hash: str, now: float) -> RoomMeta:
@@ -83,6 +63,27 @@ def join(state: RoomState, participant_id: str, raw_name: str, now: float) -> Ef
     )
 
 
+def _round_names(run: Run) -> best_question.Names:
+    return best_question.Names.of(run.hash(f"{run.round}:"))
+
+
+def reads(meta: RoomMeta, actor: Actor, action: a.Action) -> tuple[Read, ...]:
+    """The run data a decision on `action` needs, beyond the meta and the actor."""
+    run = meta.current_run
+    if run is None or not isinstance(run.exercise, best_question.BestQuestion):
+        return ()
+    names = _round_names(run)
+    match action:
+        case a.PlaceDot(question=question):
+            return best_question.reads_for_dot(names, actor.participant_id, question)
+        case a.RemoveDot():
+            return (Read(names.mod), Read(names.dots, actor.participant_id))
+        case a.WithdrawQuestion() | a.HideQuestion() | a.MergeQuestions() | a.Spotlight():
+            return best_question.reads_for_board(names)
+        case _:
+            return ()
+
+
 def apply(
     state: RoomState,
     actor: Actor,
@@ -90,29 +91,45 @@ def apply(
     library: Mapping[str, Exercise],
     now: float,
 ) -> Effects:
-    if isinstance(action, a.Vote):
-        return _participant_action(state, actor, action)
+    if isinstance(action, a.PARTICIPANT_ACTIONS):
+        return _participant_action(state, actor, action, now)
     if actor.role != "host":
         raise Rejected("Only the facilitator can do that.")
     return _host_action(state.meta, state, action, library, now)
 
 
-def _participant_action(state: RoomState, actor: Actor, action: a.Vote) -> Effects:
+def _participant_action(
+    state: RoomState, actor: Actor, action: a.ParticipantAction, now: float
+) -> Effects:
     if actor.role != "participant":
-        raise Rejected("Only participants vote.")
+        raise Rejected("That is for participants.")
     person = state.participants.get(actor.participant_id)
     if person is None or person.removed:
         raise Rejected("You are no longer in this workshop.")
     run = _current_run_for(state.meta, action.seen_phase)
-    match run.exercise:
-        case warmup_poll.WarmupPoll() as poll:
-            warmup_poll.check_vote(poll, run.current_phase.name, action.option)
+    phase = run.current_phase.name
+    match run.exercise, action:
+        case warmup_poll.WarmupPoll() as poll, a.Vote(option=option):
+            warmup_poll.check_vote(poll, phase, option)
             return Effects(
-                writes=(Write("hset", run_hash(run.id, "votes"), person.id, action.option),),
+                writes=(Write("hset", run_hash(run.id, "votes"), person.id, option),),
                 notice="Vote saved ✓",
             )
-        case _:
-            assert_never(run.exercise)
+        case best_question.BestQuestion() as exercise, _:
+            names = _round_names(run)
+            board = best_question.Board.decode(state.run_data, names)
+            match action:
+                case a.SubmitQuestion(slot=slot, text=text):
+                    return best_question.submit(exercise, names, phase, person.id, slot, text, now)
+                case a.WithdrawQuestion(slot=slot):
+                    return best_question.withdraw(names, board, phase, person.id, slot)
+                case a.PlaceDot(question=question):
+                    return best_question.place_dot(
+                        exercise, names, board, phase, person.id, question
+                    )
+                case a.RemoveDot(question=question):
+                    return best_question.remove_dot(names, board, phase, person.id, question)
+    raise Rejected("That does not fit the current exercise; your screen is now up to date.")
 
 
 def _current_run_for(meta: RoomMeta, seen_phase: str) -> Run:
@@ -122,6 +139,19 @@ def _current_run_for(meta: RoomMeta, seen_phase: str) -> Run:
     if seen_phase and seen_phase != run.phase_key:
         raise Rejected("The exercise has moved on; your screen is now up to date.")
     return run
+
+
+def _step(run: Run, step: int) -> Run:
+    """Moves through the phases of every round in order: round 1's phases, then round 2's, …"""
+    count = len(run.phases)
+    position = run.round * count + run.phase + step
+    if position >= run.rounds * count:
+        raise Rejected("This is the last step; start the next exercise from the agenda.")
+    if position < 0:
+        raise Rejected("This is already the first step.")
+    return run.model_copy(
+        update={"round": position // count, "phase": position % count, "spotlight": ""}
+    )
 
 
 def _host_action(
@@ -152,28 +182,23 @@ def _host_action(
             agenda = tuple(r for r in meta.agenda if r.id != run_id)
             return Effects(
                 meta=meta.model_copy(update={"agenda": agenda}),
-                drop=tuple(run_hash(run.id, name) for name in data_of(run.exercise)),
+                drop=tuple(run.hash(name) for name in data_of(run.exercise)),
                 notice=f"Removed “{run.exercise.title}”.",
             )
         case a.StartRun(run_id=run_id):
             run = _run(meta, run_id)
-            started = run.model_copy(update={"phase": 0, "started": True})
+            started = run.model_copy(update={"phase": 0, "round": 0, "started": True})
             return _meta(
                 _replace_run(meta, started).model_copy(update={"current": run.id, "timer": None}),
                 f"Started “{run.exercise.title}”.",
             )
         case a.NextPhase(seen_phase=seen) | a.PreviousPhase(seen_phase=seen):
             run = _current_run_for(meta, seen)
-            step = 1 if isinstance(action, a.NextPhase) else -1
-            target = run.phase + step
-            if target >= len(run.phases):
-                raise Rejected("This is the last step; start the next exercise from the agenda.")
-            if target < 0:
-                raise Rejected("This is already the first step.")
-            moved = run.model_copy(update={"phase": target})
+            moved = _step(run, 1 if isinstance(action, a.NextPhase) else -1)
+            where = f"round {moved.round + 1}, " if moved.rounds > 1 else ""
             return _meta(
                 _replace_run(meta, moved).model_copy(update={"timer": None}),
-                f"Now: {moved.current_phase.title}.",
+                f"Now: {where}{moved.current_phase.title}.",
             )
         case a.TimerStart(minutes=minutes):
             seconds = round(minutes * 60)
@@ -198,9 +223,8 @@ def _host_action(
                 deadline = max(now, timer.deadline + seconds)
                 changed = Timer(running=True, deadline=deadline, total=total)
             else:
-                changed = Timer(
-                    running=False, remaining=max(0.0, timer.remaining + seconds), total=total
-                )
+                remaining = max(0.0, timer.remaining + seconds)
+                changed = Timer(running=False, remaining=remaining, total=total)
             return _meta(meta.model_copy(update={"timer": changed}), "Timer changed.")
         case a.TimerClear():
             return _meta(meta.model_copy(update={"timer": None}), "Timer cleared.")
@@ -225,10 +249,35 @@ def _host_action(
             if len(title) > TITLE_MAX:
                 raise Rejected(f"A title can be at most {TITLE_MAX} characters.")
             return _meta(meta.model_copy(update={"title": title}), "Title saved.")
-        case a.Vote():
-            raise Rejected("Only participants vote.")
+        case a.HideQuestion() | a.MergeQuestions() | a.Spotlight():
+            return _moderate(meta, state, action)
+        case a.Vote() | a.SubmitQuestion() | a.WithdrawQuestion() | a.PlaceDot() | a.RemoveDot():
+            raise Rejected("That is for participants.")
         case _:
             assert_never(action)
+
+
+def _moderate(
+    meta: RoomMeta, state: RoomState, action: a.HideQuestion | a.MergeQuestions | a.Spotlight
+) -> Effects:
+    run = _current_run_for(meta, action.seen_phase)
+    if not isinstance(run.exercise, best_question.BestQuestion):
+        raise Rejected("The current exercise has no questions to moderate.")
+    names = _round_names(run)
+    board = best_question.Board.decode(state.run_data, names)
+    match action:
+        case a.HideQuestion(question=question, hidden=hidden):
+            return best_question.hide(names, board, question, hidden)
+        case a.MergeQuestions(question=question, into=into):
+            return best_question.merge(run.exercise, names, board, question, into)
+        case a.Spotlight(question=question):
+            if question and question not in board.visible():
+                raise Rejected("That question is not on the board.")
+            focused = run.model_copy(update={"spotlight": question})
+            return _meta(
+                _replace_run(meta, focused),
+                "Spotlight on." if question else "Spotlight off.",
+            )
 
 
 def _meta(meta: RoomMeta, notice: str) -> Effects:

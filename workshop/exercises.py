@@ -44,10 +44,14 @@ def parse_exercise(text: str, file: str) -> tuple[Exercise | None, list[ContentE
     try:
         return _exercise.validate_python(raw), []
     except ValidationError as error:
-        return None, [
-            ContentError(file, _field_path(detail["loc"]), detail["msg"])
-            for detail in error.errors(include_url=False)
-        ]
+        problems = []
+        for detail in error.errors(include_url=False):
+            location = tuple(detail["loc"])
+            # Errors inside a known kind are located under that kind's tag; the file has no such level.
+            if location and location[0] == raw.get("kind"):
+                location = location[1:]
+            problems.append(ContentError(file, _field_path(location), detail["msg"]))
+        return None, problems
 
 
 def check_library(directory: Path) -> tuple[dict[str, Exercise], list[ContentError]]:

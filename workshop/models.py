@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 from pydantic import BaseModel, ConfigDict
 
-from workshop.kinds import Exercise, PhaseSpec, phases_of
+from workshop.kinds import Exercise, PhaseSpec, phases_of, rounds_of
 
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 """Room codes avoid characters that are easily misread: no 0/O, 1/I/L."""
@@ -42,6 +42,10 @@ def name_key(name: str) -> str:
     return unicodedata.normalize("NFC", normalise_name(name).casefold())
 
 
+def run_hash(run_id: str, name: str) -> str:
+    return f"run:{run_id}:{name}"
+
+
 class Participant(BaseModel):
     model_config = ConfigDict(frozen=True)
 
@@ -73,11 +77,19 @@ class Run(BaseModel):
     id: str
     exercise: Exercise
     phase: int = 0
+    round: int = 0
+    """Which scenario of a multi-round exercise is being played (0-based)."""
     started: bool = False
+    spotlight: str = ""
+    """The item the facilitator put in focus on the projector, if any."""
 
     @property
     def phases(self) -> tuple[PhaseSpec, ...]:
         return phases_of(self.exercise)
+
+    @property
+    def rounds(self) -> int:
+        return rounds_of(self.exercise)
 
     @property
     def current_phase(self) -> PhaseSpec:
@@ -86,7 +98,11 @@ class Run(BaseModel):
     @property
     def phase_key(self) -> str:
         """Names the exact step, so an action sent for an earlier step is recognised as stale."""
-        return f"{self.id}:{self.current_phase.name}"
+        return f"{self.id}.{self.round}:{self.current_phase.name}"
+
+    def hash(self, name: str) -> str:
+        """The room-relative name of one of this run's hashes."""
+        return run_hash(self.id, name)
 
 
 class RoomMeta(BaseModel):
@@ -121,8 +137,8 @@ class RoomState:
     version: int
     participants: dict[str, Participant] = field(default_factory=dict)
     online: frozenset[str] = frozenset()
-    run_data: dict[str, dict[str, dict[str, str]]] = field(default_factory=dict)
-    """run id -> hash name -> field -> value, for the runs that were loaded."""
+    run_data: dict[str, dict[str, str]] = field(default_factory=dict)
+    """room-relative hash name (see `run_hash`) -> field -> value, for what was loaded."""
 
     @property
     def present(self) -> list[Participant]:
@@ -130,5 +146,5 @@ class RoomState:
         people = (p for p in self.participants.values() if not p.removed)
         return sorted(people, key=lambda p: (p.joined_at, p.id))
 
-    def data(self, run_id: str, name: str) -> dict[str, str]:
-        return self.run_data.get(run_id, {}).get(name, {})
+    def data(self, name: str) -> dict[str, str]:
+        return self.run_data.get(name, {})

@@ -5,7 +5,6 @@ is a named block whose root element carries the region's id, so the same block s
 and the out-of-band fragment sent over the websocket.
 """
 
-import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -14,7 +13,7 @@ import segno
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
 
-from workshop.kinds import Exercise, PhaseSpec, warmup_poll
+from workshop.kinds import Exercise, PhaseSpec, best_question, warmup_poll
 from workshop.models import Participant, RoomState, Run, Timer
 
 REGIONS: dict[str, tuple[str, ...]] = {
@@ -75,7 +74,10 @@ class StageView:
     is_first: bool
     is_last: bool
     next_title: str
+    round_number: int
+    round_count: int
     poll: PollView | None
+    best: "BestQuestionView | None"
 
 
 @dataclass(frozen=True)
@@ -95,7 +97,7 @@ def _poll_view(
     state: RoomState, run: Run, poll: warmup_poll.WarmupPoll, viewer: Audience
 ) -> PollView:
     eligible = {p.id for p in state.present}
-    votes = state.data(run.id, "votes")
+    votes = state.data(run.hash("votes"))
     voting_open = run.current_phase.name == "vote"
     show_results = viewer.kind == "host" or not voting_open
     bars = None
@@ -119,24 +121,164 @@ def stage_view(state: RoomState, viewer: Audience) -> StageView | None:
     run = state.meta.current_run
     if run is None:
         return None
-    poll = None
+    poll = best = None
     match run.exercise:
         case warmup_poll.WarmupPoll() as content:
             poll = _poll_view(state, run, content, viewer)
+        case best_question.BestQuestion() as content:
+            best = _best_question_view(state, run, content, viewer)
+    count = len(run.phases)
+    position = run.round * count + run.phase
+    last = position == run.rounds * count - 1
+    following = run.phases[(run.phase + 1) % count]
+    next_title = "" if last else following.title
+    if not last and run.phase + 1 == count:
+        next_title = f"Round {run.round + 2}: {following.title}"
     return StageView(
         run=run,
         phase=run.current_phase,
         phase_number=run.phase + 1,
-        phase_count=len(run.phases),
+        phase_count=count,
         phase_key=run.phase_key,
-        is_first=run.phase == 0,
-        is_last=run.phase == len(run.phases) - 1,
-        next_title=run.phases[run.phase + 1].title if run.phase + 1 < len(run.phases) else "",
+        is_first=position == 0,
+        is_last=last,
+        next_title=next_title,
+        round_number=run.round + 1,
+        round_count=run.rounds,
         poll=poll,
+        best=best,
     )
 
 
-@functools.lru_cache(maxsize=256)
+@dataclass(frozen=True)
+class SlotView:
+    slot: int
+    text: str
+
+
+@dataclass(frozen=True)
+class QuestionView:
+    id: str
+    text: str
+    dots: int
+    rank: int
+    tied: bool
+    mine: bool
+    my_dots: int
+    authors: list[str]
+    """Names, for the facilitator only (and never in a fully anonymous exercise)."""
+    state: str
+    """"", "hidden" or "merged"."""
+
+    @property
+    def rank_label(self) -> str:
+        return f"{self.rank}{'=' if self.tied else ''}"
+
+
+@dataclass(frozen=True)
+class BestQuestionView:
+    scenario: best_question.Scenario
+    phase: str
+    budget: int
+    dots_left: int
+    stacking: bool
+    slots: list[SlotView]
+    ballot: list[QuestionView]
+    """The viewer's own shuffled list of questions to vote on."""
+    ranked: list[QuestionView] | None
+    """Ranked with counts; None while counts are hidden from this audience."""
+    bars: list[BarView] | None
+    questions_count: int
+    writers: int
+    voters: int
+    spotlight: QuestionView | None
+    moderation: list[QuestionView]
+    """Every question of the round, hidden and merged ones included (facilitator only)."""
+    merge_targets: list[QuestionView]
+    mine_ranked: list[QuestionView]
+
+
+def _best_question_view(
+    state: RoomState, run: Run, exercise: best_question.BestQuestion, viewer: Audience
+) -> BestQuestionView:
+    names = best_question.Names.of(run.hash(f"{run.round}:"))
+    board = best_question.Board.decode(state.run_data, names)
+    phase = run.current_phase.name
+    me = viewer.participant_id if viewer.kind == "phone" else ""
+    mine_dots = board.dots.get(me, {})
+    ranks = {r.question: r for r in best_question.ranking(board)}
+    show_authors = viewer.kind == "host" and not exercise.anonymous
+
+    def view(question: str) -> QuestionView:
+        ranked = ranks.get(question)
+        state_name = "hidden" if board.is_hidden(question) else ""
+        if not board.is_root(question):
+            state_name = "merged"
+        authors = board.authors(board.root(question)) if board.is_root(question) else set()
+        names_of = (
+            sorted(
+                state.participants[p].name
+                for p in authors | {best_question.author_of(question)}
+                if p in state.participants
+            )
+            if show_authors
+            else []
+        )
+        return QuestionView(
+            id=question,
+            text=board.questions[question].text,
+            dots=ranked.dots if ranked else 0,
+            rank=ranked.rank if ranked else 0,
+            tied=ranked.tied if ranked else False,
+            mine=bool(me) and me in board.authors(board.root(question)),
+            my_dots=mine_dots.get(question, 0),
+            authors=names_of,
+            state=state_name,
+        )
+
+    visible = board.visible()
+    counts_shown = viewer.kind == "host" or phase in ("reveal", "debrief")
+    ranked = [view(r.question) for r in ranks.values()] if counts_shown else None
+    top = max((r.dots for r in ranks.values()), default=0)
+    bars = (
+        [
+            BarView(f"{q.rank_label}. {q.text}", q.dots, round(100 * q.dots / top) if top else 0)
+            for q in ranked
+        ]
+        if ranked is not None
+        else None
+    )
+    ballot = []
+    if viewer.kind == "phone" and phase == "vote":
+        ballot = [view(q) for q in best_question.shuffled_for(visible, me, run.phase_key)]
+    slots = []
+    if viewer.kind == "phone":
+        slots = [
+            SlotView(n, board.questions[qid].text if qid in board.questions else "")
+            for n in range(1, exercise.questions_per_person + 1)
+            for qid in [best_question.question_id(me, n)]
+        ]
+    moderation = [view(q) for q in sorted(board.questions, key=lambda q: board.questions[q].at)]
+    return BestQuestionView(
+        scenario=exercise.scenarios[run.round],
+        phase=phase,
+        budget=exercise.dots_per_person,
+        dots_left=exercise.dots_per_person - board.spent(me) if me else 0,
+        stacking=exercise.stacking,
+        slots=slots,
+        ballot=ballot,
+        ranked=ranked,
+        bars=bars,
+        questions_count=len(visible),
+        writers=len({best_question.author_of(q) for q in board.questions}),
+        voters=sum(1 for entries in board.dots.values() if entries),
+        spotlight=view(run.spotlight) if run.spotlight in board.questions else None,
+        moderation=moderation if viewer.kind == "host" else [],
+        merge_targets=[view(q) for q in visible] if viewer.kind == "host" else [],
+        mine_ranked=[q for q in (ranked or []) if q.mine],
+    )
+
+
 def qr_svg(url: str) -> Markup:
     code = segno.make(url, error="m")
     svg = code.svg_inline(

@@ -2,10 +2,10 @@
 
 import time
 from collections.abc import Callable, Collection, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from workshop import engine
-from workshop.actions import Action, RemoveParticipant, Vote
+from workshop.actions import PARTICIPANT_ACTIONS, Action, RemoveParticipant
 from workshop.errors import Rejected
 from workshop.identity import hash_secret, new_host_secret, new_participant_id
 from workshop.kinds import Exercise
@@ -74,6 +74,9 @@ class Rooms:
         people = self._people_needed(actor, action)
         for _ in range(_ATTEMPTS):
             state = await self._read(code, people=people)
+            needed = engine.reads(state.meta, actor, action)
+            if needed:
+                state = replace(state, run_data=await self.store.read(code, needed))
             effects = engine.apply(state, actor, action, self.library, self.clock())
             result = await self.store.commit(state, effects, action.action_id)
             if result.status == "ok":
@@ -97,6 +100,6 @@ class Rooms:
     def _people_needed(actor: engine.Actor, action: Action) -> tuple[str, ...]:
         if isinstance(action, RemoveParticipant):
             return (action.participant_id,)
-        if isinstance(action, Vote):
+        if isinstance(action, PARTICIPANT_ACTIONS):
             return (actor.participant_id,)
         return ()

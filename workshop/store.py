@@ -33,7 +33,7 @@ from typing import Any, Literal
 import redis.asyncio as aioredis
 from redis.asyncio.client import PubSub
 
-from workshop.engine import Effects
+from workshop.effects import Effects, Read
 from workshop.kinds import data_of
 from workshop.models import Participant, RoomMeta, RoomState
 
@@ -136,14 +136,10 @@ class Store:
         participants = {
             p.id: p for p in (Participant.model_validate_json(v) for v in values if v is not None)
         }
-        data: dict[str, dict[str, dict[str, str]]] = {}
+        data: dict[str, dict[str, str]] = {}
         run = meta.current_run
         if run_data and run is not None:
-            names = data_of(run.exercise)
-            async with self.client.pipeline(transaction=False) as pipe:
-                for name in names:
-                    pipe.hgetall(room_key(code, f"run:{run.id}:{name}"))
-                data[run.id] = dict(zip(names, await pipe.execute(), strict=True))
+            data = await self.read(code, [Read(run.hash(name)) for name in data_of(run.exercise)])
         return RoomState(
             meta=meta,
             rev=int(meta_raw.get("rev", 0)),
@@ -153,10 +149,29 @@ class Store:
             run_data=data,
         )
 
+    async def read(self, code: str, reads: Iterable[Read]) -> dict[str, dict[str, str]]:
+        """Whole hashes or single fields, as room-relative name -> field -> value."""
+        wanted = list(reads)
+        async with self.client.pipeline(transaction=False) as pipe:
+            for read in wanted:
+                if read.field is None:
+                    pipe.hgetall(room_key(code, read.hash))
+                else:
+                    pipe.hget(room_key(code, read.hash), read.field)
+            values = await pipe.execute()
+        data: dict[str, dict[str, str]] = {}
+        for read, value in zip(wanted, values, strict=True):
+            entries = data.setdefault(read.hash, {})
+            if read.field is None:
+                entries.update(value)
+            elif value is not None:
+                entries[read.field] = value
+        return data
+
     def _all_keys(self, code: str, meta: RoomMeta) -> list[str]:
         keys = [room_key(code, name) for name in _FIXED]
         for run in meta.agenda:
-            keys.extend(room_key(code, f"run:{run.id}:{name}") for name in data_of(run.exercise))
+            keys.extend(room_key(code, run.hash(name)) for name in data_of(run.exercise))
         return keys
 
     async def commit(
@@ -180,6 +195,7 @@ class Store:
 
         plan = {
             "absent": [[slot(h), f] for h, f in effects.must_be_absent],
+            "expect": [[slot(h), f, v] for h, f, v in effects.expect],
             "writes": [[w.op, slot(w.hash), w.field, w.value] for w in effects.writes]
             + [["del", slot(h), "", ""] for h in effects.drop],
         }

@@ -68,17 +68,17 @@ def test_warm_up_poll_hides_results_until_reveal(client: TestClient) -> None:
         for cookie, choice in zip(cookies, choices, strict=True):
             with live(client, code, "phone", cookie) as phone:
                 phone.until("stage", "Being curious")
-                phone.act("Vote saved", type="vote", option=choice, seen_phase="r1:vote")
+                phone.act("Vote saved", type="vote", option=choice, seen_phase="r1.0:vote")
                 stage = phone.until("stage", 'aria-pressed="true"')
                 assert f'value="{choice}"' in stage
         stage = screen.until("stage", "<strong>3</strong> of 3 voted")
         assert "bar-count" not in stage  # nothing revealed yet
-        host.act("Now: Results", type="next_phase", seen_phase="r1:vote")
+        host.act("Now: Results", type="next_phase", seen_phase="r1.0:vote")
         stage = screen.until("stage", "bar-count")
         assert 'Being curious</span> <strong class="bar-count">2</strong>' in stage
         assert 'Being candid</span> <strong class="bar-count">1</strong>' in stage
         # A second "Next" click from the same screen is stale, not a second step.
-        host.act("moved on", type="next_phase", seen_phase="r1:vote")
+        host.act("moved on", type="next_phase", seen_phase="r1.0:vote")
 
 
 def test_double_tapped_and_replayed_votes_count_once(client: TestClient) -> None:
@@ -88,21 +88,25 @@ def test_double_tapped_and_replayed_votes_count_once(client: TestClient) -> None
         start_poll(host)
         with live(client, code, "phone", cookie) as phone:
             phone.until("stage", "Being curious")
-            phone.act("Vote saved", type="vote", option="curious", seen_phase="r1:vote")
-            phone.act("Vote saved", type="vote", option="curious", seen_phase="r1:vote")
+            phone.act("Vote saved", type="vote", option="curious", seen_phase="r1.0:vote")
+            phone.act("Vote saved", type="vote", option="curious", seen_phase="r1.0:vote")
             replayed = action_id()
             phone.act(
-                "Vote saved", type="vote", option="candid", seen_phase="r1:vote", action_id=replayed
+                "Vote saved",
+                type="vote",
+                option="candid",
+                seen_phase="r1.0:vote",
+                action_id=replayed,
             )
             phone.act(
                 "Already saved",
                 type="vote",
                 option="candid",
-                seen_phase="r1:vote",
+                seen_phase="r1.0:vote",
                 action_id=replayed,
             )
         host.until("stage", "1 of 1 voted")
-        host.act("Now: Results", type="next_phase", seen_phase="r1:vote")
+        host.act("Now: Results", type="next_phase", seen_phase="r1.0:vote")
         stage = host.until("stage", "Results")
         assert 'Being candid</span> <strong class="bar-count">1</strong>' in stage
         assert 'Being curious</span> <strong class="bar-count">0</strong>' in stage
@@ -117,8 +121,8 @@ def test_vote_after_close_is_refused_and_kept_out(client: TestClient) -> None:
     ):
         start_poll(host)
         phone.until("stage", "Being curious")
-        host.act("Now: Results", type="next_phase", seen_phase="r1:vote")
-        phone.act("moved on", type="vote", option="curious", seen_phase="r1:vote")
+        host.act("Now: Results", type="next_phase", seen_phase="r1.0:vote")
+        phone.act("moved on", type="vote", option="curious", seen_phase="r1.0:vote")
         phone.act("Voting is closed", type="vote", option="curious")
 
 
@@ -200,7 +204,7 @@ def test_malformed_frames_get_a_message_and_change_nothing(client: TestClient, f
         phone.ws.send_text(frame)
         notice = phone.until("notice", "error")
         assert "not understood" in notice or "moved on" in notice or "not part" in notice
-        phone.act("Vote saved", type="vote", option="curious", seen_phase="r1:vote")
+        phone.act("Vote saved", type="vote", option="curious", seen_phase="r1.0:vote")
 
 
 def test_a_flood_is_throttled(client: TestClient) -> None:

@@ -124,7 +124,7 @@ def test_replayed_action_changes_nothing(make_store: Callable[[], Store]) -> Non
         replay = await rooms.act(code, ada, first)
         assert replay.duplicate
         state = await _loaded(store, code)
-        assert state.data("r1", "votes") == {ada.participant_id: "candid"}
+        assert state.data("run:r1:votes") == {ada.participant_id: "candid"}
 
     run(make_store, body)
 
@@ -184,7 +184,7 @@ def test_concurrent_votes_are_all_counted(make_store: Callable[[], Store]) -> No
         )
         await asyncio.gather(*votes)
         state = await _loaded(store, code)
-        counted = list(state.data("r1", "votes").values())
+        counted = list(state.data("run:r1:votes").values())
         assert len(counted) == 40
         assert {o: counted.count(o) for o in options} == dict.fromkeys(options, 10)
 

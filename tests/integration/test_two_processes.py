@@ -333,7 +333,7 @@ def action(type_: str, **fields: str) -> dict[str, str]:
 
 
 def vote(option: str) -> dict[str, str]:
-    return action("vote", option=option, seen_phase="r1:vote")
+    return action("vote", option=option, seen_phase="r1.0:vote")
 
 
 async def start_poll(host: Screen) -> None:
@@ -376,7 +376,7 @@ def test_vote_on_a_shows_on_projector_of_b(apps: Apps) -> None:
                 assert stage.count('aria-pressed="true"') == 1, stage
                 await phone_b.expect("me", r"\bAda\b")
 
-            await host.act(action("next_phase", seen_phase="r1:vote"), "Now: Results")
+            await host.act(action("next_phase", seen_phase="r1.0:vote"), "Now: Results")
             stage = await projector.expect("stage", r"Being curious 1 \(100%\)")
             assert "Being candid 0 (0%)" in text(stage), text(stage)
             assert re.search(r"\b1 votes?\b", text(stage)), text(stage)

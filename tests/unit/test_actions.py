@@ -20,11 +20,11 @@ def parse(payload: dict[str, Any]) -> a.Action:
 
 
 def test_a_vote_frame_parses_into_a_vote() -> None:
-    action = parse(frame("vote", option="curious", seen_phase="r1:vote"))
+    action = parse(frame("vote", option="curious", seen_phase="r1.0:vote"))
     assert isinstance(action, a.Vote)
     assert action.action_id == ACTION_ID
     assert action.option == "curious"
-    assert action.seen_phase == "r1:vote"
+    assert action.seen_phase == "r1.0:vote"
 
 
 def test_seen_phase_is_optional() -> None:
@@ -37,8 +37,8 @@ EVERY_TYPE: list[tuple[dict[str, Any], type]] = [
     (frame("add_exercise", exercise_id="warmup-why-meet"), a.AddExercise),
     (frame("remove_run", run_id="r2"), a.RemoveRun),
     (frame("start_run", run_id="r1"), a.StartRun),
-    (frame("next_phase", seen_phase="r1:vote"), a.NextPhase),
-    (frame("previous_phase", seen_phase="r1:reveal"), a.PreviousPhase),
+    (frame("next_phase", seen_phase="r1.0:vote"), a.NextPhase),
+    (frame("previous_phase", seen_phase="r1.0:reveal"), a.PreviousPhase),
     (frame("timer_start", minutes=2.5), a.TimerStart),
     (frame("timer_pause"), a.TimerPause),
     (frame("timer_resume"), a.TimerResume),
@@ -129,7 +129,7 @@ def test_a_string_of_exactly_2000_characters_is_accepted() -> None:
 
 
 def test_extra_keys_are_ignored() -> None:
-    plain = frame("vote", option="yes", seen_phase="r1:vote")
+    plain = frame("vote", option="yes", seen_phase="r1.0:vote")
     noisy = {**plain, "HEADERS": {"HX-Request": "true"}, "note": "x" * 5000, "participant": "p9"}
     action = parse(noisy)
     assert action == parse(plain)

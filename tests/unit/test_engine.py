@@ -75,7 +75,7 @@ def running_poll() -> RoomMeta:
     return host_meta(with_runs("poll", "other"), act("start_run", run_id="r1"))
 
 
-def vote(meta: RoomMeta, option: str, seen_phase: str = "r1:vote") -> Effects:
+def vote(meta: RoomMeta, option: str, seen_phase: str = "r1.0:vote") -> Effects:
     action = act("vote", option=option, seen_phase=seen_phase)
     return engine.apply(state_of(meta, ADA, GONE), ADA_ACTOR, action, LIBRARY, 0.0)
 
@@ -136,8 +136,8 @@ HOST_ACTIONS: list[tuple[str, dict[str, Any]]] = [
     ("add_exercise", {"exercise_id": "poll"}),
     ("remove_run", {"run_id": "r2"}),
     ("start_run", {"run_id": "r1"}),
-    ("next_phase", {"seen_phase": "r1:vote"}),
-    ("previous_phase", {"seen_phase": "r1:vote"}),
+    ("next_phase", {"seen_phase": "r1.0:vote"}),
+    ("previous_phase", {"seen_phase": "r1.0:vote"}),
     ("timer_start", {"minutes": 2}),
     ("timer_pause", {}),
     ("timer_resume", {}),
@@ -156,8 +156,8 @@ def test_a_participant_cannot_send_a_facilitator_action(kind: str, fields: dict[
 
 
 def test_the_facilitator_cannot_vote() -> None:
-    message = rejected(running_poll(), act("vote", option="yes", seen_phase="r1:vote"))
-    assert message == "Only participants vote."
+    message = rejected(running_poll(), act("vote", option="yes", seen_phase="r1.0:vote"))
+    assert message == "That is for participants."
 
 
 def test_a_removed_participant_cannot_vote() -> None:
@@ -210,10 +210,10 @@ def test_starting_a_run_makes_it_current_at_its_first_phase_and_clears_the_timer
 
 
 def test_restarting_a_run_goes_back_to_its_first_phase() -> None:
-    meta = host_meta(running_poll(), act("next_phase", seen_phase="r1:vote"))
+    meta = host_meta(running_poll(), act("next_phase", seen_phase="r1.0:vote"))
     meta = host_meta(meta, act("start_run", run_id="r1"))
     assert meta.current_run is not None
-    assert meta.current_run.phase_key == "r1:vote"
+    assert meta.current_run.phase_key == "r1.0:vote"
 
 
 def test_starting_a_run_that_is_not_on_the_agenda_is_rejected() -> None:
@@ -222,16 +222,16 @@ def test_starting_a_run_that_is_not_on_the_agenda_is_rejected() -> None:
 
 def test_next_phase_moves_to_the_next_step_and_clears_the_timer() -> None:
     meta = host_meta(running_poll(), act("timer_start", minutes=1))
-    effects = host_does(meta, act("next_phase", seen_phase="r1:vote"))
+    effects = host_does(meta, act("next_phase", seen_phase="r1.0:vote"))
     assert effects.meta is not None
     assert effects.meta.current_run is not None
-    assert effects.meta.current_run.phase_key == "r1:reveal"
+    assert effects.meta.current_run.phase_key == "r1.0:reveal"
     assert effects.meta.timer is None
     assert effects.notice == "Now: Results."
 
 
 def test_a_double_clicked_next_advances_only_once() -> None:
-    click = {"seen_phase": "r1:vote"}
+    click = {"seen_phase": "r1.0:vote"}
     meta = host_meta(running_poll(), act("next_phase", **click))
     message = rejected(meta, act("next_phase", **click))
     assert "moved on" in message
@@ -240,23 +240,23 @@ def test_a_double_clicked_next_advances_only_once() -> None:
 def test_next_phase_with_a_stale_seen_phase_is_rejected() -> None:
     meta = running_poll()
     assert "moved on" in rejected(meta, act("next_phase", seen_phase="r2:vote"))
-    assert "moved on" in rejected(meta, act("previous_phase", seen_phase="r1:reveal"))
+    assert "moved on" in rejected(meta, act("previous_phase", seen_phase="r1.0:reveal"))
 
 
 def test_next_phase_at_the_last_phase_is_rejected() -> None:
-    meta = host_meta(running_poll(), act("next_phase", seen_phase="r1:vote"))
-    assert "last step" in rejected(meta, act("next_phase", seen_phase="r1:reveal"))
+    meta = host_meta(running_poll(), act("next_phase", seen_phase="r1.0:vote"))
+    assert "last step" in rejected(meta, act("next_phase", seen_phase="r1.0:reveal"))
 
 
 def test_previous_phase_at_the_first_phase_is_rejected() -> None:
-    assert "first step" in rejected(running_poll(), act("previous_phase", seen_phase="r1:vote"))
+    assert "first step" in rejected(running_poll(), act("previous_phase", seen_phase="r1.0:vote"))
 
 
 def test_previous_phase_goes_back_one_step() -> None:
-    meta = host_meta(running_poll(), act("next_phase", seen_phase="r1:vote"))
-    meta = host_meta(meta, act("previous_phase", seen_phase="r1:reveal"))
+    meta = host_meta(running_poll(), act("next_phase", seen_phase="r1.0:vote"))
+    meta = host_meta(meta, act("previous_phase", seen_phase="r1.0:reveal"))
     assert meta.current_run is not None
-    assert meta.current_run.phase_key == "r1:vote"
+    assert meta.current_run.phase_key == "r1.0:vote"
 
 
 def test_phase_changes_are_rejected_when_nothing_is_running() -> None:
@@ -387,9 +387,9 @@ def test_voting_when_nothing_is_running_is_rejected() -> None:
 
 
 def test_voting_in_the_reveal_phase_is_rejected() -> None:
-    meta = host_meta(running_poll(), act("next_phase", seen_phase="r1:vote"))
+    meta = host_meta(running_poll(), act("next_phase", seen_phase="r1.0:vote"))
     with pytest.raises(Rejected, match="Voting is closed"):
-        vote(meta, "yes", seen_phase="r1:reveal")
+        vote(meta, "yes", seen_phase="r1.0:reveal")
 
 
 def test_voting_for_an_unknown_option_is_rejected() -> None:
@@ -400,7 +400,7 @@ def test_voting_for_an_unknown_option_is_rejected() -> None:
 def test_a_vote_sent_for_an_earlier_phase_is_rejected() -> None:
     meta = host_meta(running_poll(), act("start_run", run_id="r2"))
     with pytest.raises(Rejected, match="moved on"):
-        vote(meta, "yes", seen_phase="r1:vote")
+        vote(meta, "yes", seen_phase="r1.0:vote")
 
 
 def test_an_accepted_vote_records_the_option_under_the_participant() -> None:

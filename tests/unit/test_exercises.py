@@ -14,7 +14,7 @@ from workshop.exercises import (
     load_library,
     parse_exercise,
 )
-from workshop.kinds.warmup_poll import WarmupPoll
+from workshop.kinds import ExerciseTypes
 from workshop.settings import DEFAULT_EXERCISES
 
 REAL_LIBRARY = Path(__file__).resolve().parents[2] / "exercises"
@@ -59,8 +59,12 @@ def test_the_real_library_loads_without_errors() -> None:
     assert REAL_LIBRARY == DEFAULT_EXERCISES
     exercises, errors = check_library(REAL_LIBRARY)
     assert errors == []
-    assert set(exercises) == {"warmup-hardest-habit", "warmup-why-meet"}
-    assert all(isinstance(exercise, WarmupPoll) for exercise in exercises.values())
+    assert set(exercises) == {
+        "warmup-hardest-habit",
+        "warmup-why-meet",
+        "best-question-turnarounds",
+    }
+    assert all(isinstance(exercise, ExerciseTypes) for exercise in exercises.values())
     assert load_library(REAL_LIBRARY) == exercises
 
 
@@ -185,4 +189,4 @@ def test_cli_check_passes_on_the_real_library(capsys: pytest.CaptureFixture[str]
     assert cli.main(["exercises", "check", "--dir", str(REAL_LIBRARY)]) == 0
     captured = capsys.readouterr()
     assert captured.err == ""
-    assert "2 exercise(s) OK" in captured.out
+    assert "3 exercise(s) OK" in captured.out

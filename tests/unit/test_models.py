@@ -147,8 +147,8 @@ def test_a_paused_timer_shows_its_remaining_time_whatever_the_clock() -> None:
 
 def test_a_runs_phase_key_names_the_run_and_its_step() -> None:
     run = Run(id="r3", exercise=POLL)
-    assert run.phase_key == "r3:vote"
-    assert run.model_copy(update={"phase": 1}).phase_key == "r3:reveal"
+    assert run.phase_key == "r3.0:vote"
+    assert run.model_copy(update={"phase": 1}).phase_key == "r3.0:reveal"
 
 
 def test_room_meta_finds_runs_and_the_current_run() -> None:
@@ -173,6 +173,6 @@ def test_present_lists_participants_still_in_the_room_in_order_of_arrival() -> N
 
 def test_run_data_for_a_run_that_was_not_loaded_is_empty() -> None:
     meta = RoomMeta(code="ABC234", created_at=0.0, host_key_hash="h")
-    state = RoomState(meta=meta, rev=1, version=1, run_data={"r1": {"votes": {"p1": "yes"}}})
-    assert state.data("r1", "votes") == {"p1": "yes"}
-    assert state.data("r2", "votes") == {}
+    state = RoomState(meta=meta, rev=1, version=1, run_data={"run:r1:votes": {"p1": "yes"}})
+    assert state.data("run:r1:votes") == {"p1": "yes"}
+    assert state.data("run:r2:votes") == {}

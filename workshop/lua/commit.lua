@@ -2,7 +2,8 @@
 -- KEYS[1] meta hash, KEYS[2] seen set, KEYS[3] version counter, KEYS[4..] every other key of the room
 -- (all of them get their TTL refreshed). ARGV: action id ('' for none), expected meta rev ('' to skip
 -- the check), ttl seconds, new meta doc ('' for unchanged), plan JSON:
--- {"absent": [[key index, field]...], "writes": [["hset"|"hdel"|"del", key index, field, value]...]}
+-- {"absent": [[key index, field]...], "expect": [[key index, field, value ('' = absent)]...],
+--  "writes": [["hset"|"hdel"|"del", key index, field, value]...]}
 local action_id, expected_rev, ttl, doc = ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[4]
 local plan = cjson.decode(ARGV[5])
 
@@ -14,6 +15,11 @@ if action_id ~= '' and redis.call('SISMEMBER', KEYS[2], action_id) == 1 then
 end
 if expected_rev ~= '' and redis.call('HGET', KEYS[1], 'rev') ~= expected_rev then
   return {'stale', 0}
+end
+for _, check in ipairs(plan['expect']) do
+  if (redis.call('HGET', KEYS[check[1]], check[2]) or '') ~= check[3] then
+    return {'stale', 0}
+  end
 end
 for _, check in ipairs(plan['absent']) do
   if redis.call('HEXISTS', KEYS[check[1]], check[2]) == 1 then

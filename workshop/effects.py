@@ -1,0 +1,39 @@
+"""What a decision changes, as plain data the store can commit atomically."""
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    from workshop.models import RoomMeta
+
+
+@dataclass(frozen=True)
+class Write:
+    op: Literal["hset", "hdel"]
+    hash: str
+    """A room-relative hash name such as `people` or `run:r1:votes`."""
+    field: str
+    value: str = ""
+
+
+@dataclass(frozen=True)
+class Read:
+    """A room-relative hash, or one field of it, that a decision needs to see."""
+
+    hash: str
+    field: str | None = None
+    """None reads the whole hash."""
+
+
+@dataclass(frozen=True)
+class Effects:
+    meta: "RoomMeta | None" = None
+    """The new RoomMeta, when the action changes it."""
+    writes: tuple[Write, ...] = ()
+    must_be_absent: tuple[tuple[str, str], ...] = ()
+    """(hash, field) pairs that must not exist at commit time, or nothing is written."""
+    expect: tuple[tuple[str, str, str], ...] = ()
+    """(hash, field, value) that must still hold at commit time ('' = absent); else re-decide."""
+    drop: tuple[str, ...] = ()
+    """Room-relative hashes to delete."""
+    notice: str = "Done."

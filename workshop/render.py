@@ -168,7 +168,10 @@ class QuestionView:
     authors: list[str]
     """Names, for the facilitator only (and never in a fully anonymous exercise)."""
     state: str
-    """"", "hidden" or "merged"."""
+    """Empty, "hidden" or "merged"."""
+
+    share: int
+    """Bar length, 0-100, relative to the question with the most dots."""
 
     @property
     def rank_label(self) -> str:
@@ -187,7 +190,6 @@ class BestQuestionView:
     """The viewer's own shuffled list of questions to vote on."""
     ranked: list[QuestionView] | None
     """Ranked with counts; None while counts are hidden from this audience."""
-    bars: list[BarView] | None
     questions_count: int
     writers: int
     voters: int
@@ -207,6 +209,7 @@ def _best_question_view(
     me = viewer.participant_id if viewer.kind == "phone" else ""
     mine_dots = board.dots.get(me, {})
     ranks = {r.question: r for r in best_question.ranking(board)}
+    top = max((r.dots for r in ranks.values()), default=0)
     show_authors = viewer.kind == "host" and not exercise.anonymous
 
     def view(question: str) -> QuestionView:
@@ -234,20 +237,12 @@ def _best_question_view(
             my_dots=mine_dots.get(question, 0),
             authors=names_of,
             state=state_name,
+            share=round(100 * ranked.dots / top) if ranked and top else 0,
         )
 
     visible = board.visible()
     counts_shown = viewer.kind == "host" or phase in ("reveal", "debrief")
     ranked = [view(r.question) for r in ranks.values()] if counts_shown else None
-    top = max((r.dots for r in ranks.values()), default=0)
-    bars = (
-        [
-            BarView(f"{q.rank_label}. {q.text}", q.dots, round(100 * q.dots / top) if top else 0)
-            for q in ranked
-        ]
-        if ranked is not None
-        else None
-    )
     ballot = []
     if viewer.kind == "phone" and phase == "vote":
         ballot = [view(q) for q in best_question.shuffled_for(visible, me, run.phase_key)]
@@ -268,7 +263,6 @@ def _best_question_view(
         slots=slots,
         ballot=ballot,
         ranked=ranked,
-        bars=bars,
         questions_count=len(visible),
         writers=len({best_question.author_of(q) for q in board.questions}),
         voters=sum(1 for entries in board.dots.values() if entries),
@@ -298,7 +292,7 @@ class Renderer:
         )
         # Macros are globals, not per-template imports, so blocks rendered alone can call them.
         macros = self.env.get_template("_macros.html").module
-        for name in ("act", "timer_region", "bars_chart", "link_status"):
+        for name in ("act", "timer_region", "bars_chart", "ranked_list", "link_status"):
             self.env.globals[name] = getattr(macros, name)
 
     def page(self, template: str, /, **context: Any) -> str:

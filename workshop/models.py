@@ -139,6 +139,8 @@ class RoomState:
     online: frozenset[str] = frozenset()
     run_data: dict[str, dict[str, str]] = field(default_factory=dict)
     """room-relative hash name (see `run_hash`) -> field -> value, for what was loaded."""
+    replayed: bool = False
+    """The action this read was made for has already been applied."""
 
     @property
     def present(self) -> list[Participant]:

@@ -73,7 +73,10 @@ class Rooms:
     async def act(self, code: str, actor: engine.Actor, action: Action) -> Outcome:
         people = self._people_needed(actor, action)
         for _ in range(_ATTEMPTS):
-            state = await self._read(code, people=people)
+            state = await self._read(code, people=people, action_id=action.action_id)
+            if state.replayed:
+                # Answer a replay before judging it: the phase or the board may have moved since.
+                return Outcome("Already saved ✓", state.version, duplicate=True)
             needed = engine.reads(state.meta, actor, action)
             if needed:
                 state = replace(state, run_data=await self.store.read(code, needed))
@@ -90,8 +93,8 @@ class Rooms:
     async def delete(self, code: str) -> None:
         await self.store.delete_room(code)
 
-    async def _read(self, code: str, people: Collection[str]) -> RoomState:
-        state = await self.store.load(code, people=people, run_data=False)
+    async def _read(self, code: str, people: Collection[str], action_id: str = "") -> RoomState:
+        state = await self.store.load(code, people=people, run_data=False, action_id=action_id)
         if state is None:
             raise RoomNotFound(code)
         return state

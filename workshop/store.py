@@ -117,8 +117,11 @@ class Store:
         code: str,
         people: Collection[str] | None = None,
         run_data: bool = True,
+        action_id: str = "",
     ) -> RoomState | None:
-        """A read of the room; `people=None` loads everyone, otherwise just those ids."""
+        """A read of the room; `people=None` loads everyone, otherwise just those ids.
+
+        With `action_id`, the read also tells whether that action was already applied."""
         now = time.time()
         async with self.client.pipeline(transaction=True) as pipe:
             pipe.hgetall(room_key(code, "meta"))
@@ -128,7 +131,8 @@ class Store:
             else:
                 pipe.hmget(room_key(code, "people"), [*people] or [""])
             pipe.zrangebyscore(room_key(code, "presence"), now - PRESENCE_STALE_SECONDS, "+inf")
-            meta_raw, version, people_raw, presence = await pipe.execute()
+            pipe.sismember(room_key(code, "seen"), action_id or "-")
+            meta_raw, version, people_raw, presence, replayed = await pipe.execute()
         if not meta_raw:
             return None
         meta = RoomMeta.model_validate_json(meta_raw["doc"])
@@ -147,6 +151,7 @@ class Store:
             participants=participants,
             online=frozenset(member.split("|", 1)[0] for member in presence),
             run_data=data,
+            replayed=bool(action_id and replayed),
         )
 
     async def read(self, code: str, reads: Iterable[Read]) -> dict[str, dict[str, str]]:

@@ -11,14 +11,18 @@ Every key expires `room_ttl` seconds (default 7 days) after the room's last chan
 | room:{CODE}:people                | hash   | participant id -> Participant JSON                      |
 | room:{CODE}:names                 | hash   | case-folded name -> participant id (names are unique)   |
 | room:{CODE}:presence              | zset   | "participant id|connection id" -> last heartbeat (unix) |
-| room:{CODE}:run:{RUN}:{NAME}      | hash   | one exercise run's data, e.g. votes: participant -> option |
+| room:{CODE}:run:{RUN}:votes      | hash   | warm-up poll: participant id -> option id               |
+| room:{CODE}:run:{RUN}:{R}:questions | hash | best question, round R: "<author id>.<slot>" -> Question JSON (written by its author) |
+| room:{CODE}:run:{RUN}:{R}:mod     | hash   | best question: question id -> "hidden" or "merged:<id>" (written by the facilitator) |
+| room:{CODE}:run:{RUN}:{R}:dots    | hash   | best question: voter id -> JSON {question id: dots}      |
 | workshop:signing-key              | string | cookie signing key when WORKSHOP_SECRET_KEY is unset; TTL 30 days past the room TTL, refreshed on start and on each new room |
 
 Pub/sub channel `room:{CODE}:events` carries the room's new version number after each commit.
 
 Writes go through one Lua script (`lua/commit.lua`): it refuses a replayed action id, refuses a
-decision made on an outdated meta revision (the caller re-reads and decides again), checks that
-unique fields are still free, applies the writes, bumps the version and refreshes every TTL.
+decision made on an outdated meta revision or on field values that have since changed
+(compare-and-set; the caller re-reads and decides again), checks that unique fields are still
+free, applies the writes, bumps the version and refreshes every TTL.
 """
 
 import json

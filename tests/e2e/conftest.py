@@ -163,3 +163,16 @@ def projector(new_page: NewPage) -> Page:
 @pytest.fixture
 def phones(new_page: NewPage) -> list[Page]:
     return [new_page(viewport=PHONE, is_mobile=True, has_touch=True) for _ in range(PHONE_COUNT)]
+
+
+NewPhone = Callable[[], Page]
+
+
+@pytest.fixture
+def make_phone(new_page: NewPage) -> NewPhone:
+    """Opens one more phone (its own context, touch, phone viewport) each time it is called."""
+
+    def open_phone() -> Page:
+        return new_page(viewport=PHONE, is_mobile=True, has_touch=True)
+
+    return open_phone

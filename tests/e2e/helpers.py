@@ -1,0 +1,41 @@
+"""Page steps shared by the end-to-end tests: start a workshop, open the projector, join a phone."""
+
+import re
+
+from playwright.sync_api import Page, expect
+
+
+def wait_live(page: Page) -> None:
+    """The page's websocket is open (app.js marks <body data-link="up">), so its forms are live."""
+    expect(page.locator("body")).to_have_attribute("data-link", "up")
+
+
+def start_workshop(facilitator: Page) -> str:
+    facilitator.goto("/")
+    facilitator.get_by_role("button", name="Start a workshop").click()
+    expect(facilitator).to_have_url(re.compile(r"/host/[A-Z0-9]+$"))
+    match = re.search(r"/host/([A-Z0-9]+)$", facilitator.url)
+    assert match is not None
+    code = match.group(1)
+    expect(facilitator.get_by_role("heading", level=1)).to_contain_text(code)
+    wait_live(facilitator)
+    return code
+
+
+def open_projector(projector: Page, code: str) -> None:
+    projector.goto(f"/screen/{code}")
+    join_panel = projector.get_by_role("complementary", name="How to join")
+    expect(join_panel.get_by_text(code, exact=True)).to_be_visible()
+    expect(join_panel.locator("svg.qr")).to_be_visible()
+    expect(join_panel.get_by_text("0 joined")).to_be_visible()
+    wait_live(projector)
+
+
+def join(phone: Page, typed_code: str, name: str, code: str) -> None:
+    phone.goto("/")
+    phone.get_by_label("Room code").fill(typed_code)
+    phone.get_by_label("Your name").fill(name)
+    phone.get_by_role("button", name="Join", exact=True).click()
+    expect(phone).to_have_url(re.compile(rf"/r/{code}$"))
+    expect(phone.get_by_role("heading", name="You're in")).to_be_visible()
+    wait_live(phone)

@@ -180,11 +180,15 @@ async def live_endpoint(websocket: WebSocket) -> None:
     participant_id = runtime.cookies.load(
         code, websocket.cookies.get(PARTICIPANT_COOKIE.format(code=code))
     )
-    state = (
-        await runtime.store.load(code, people=[participant_id or ""], run_data=False)
-        if is_room_code(code)
-        else None
-    )
+    try:
+        state = (
+            await runtime.store.load(code, people=[participant_id or ""], run_data=False)
+            if is_room_code(code)
+            else None
+        )
+    except (RedisError, OSError):
+        await websocket.close(CLOSE_TRY_LATER)
+        return
     if state is None or kind not in REGIONS:
         await websocket.close(CLOSE_POLICY)
         return

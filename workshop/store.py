@@ -83,8 +83,12 @@ class Store:
     @classmethod
     def connect(cls, url: str | None, room_ttl: int) -> "Store":
         if url:
-            client = aioredis.Redis.from_url(url, decode_responses=True, health_check_interval=10)
-            return cls(client, "redis", room_ttl)
+            # A burst of phones must wait for a free connection, not fail: redis-py's default pool
+            # refuses outright once it is exhausted.
+            pool = aioredis.BlockingConnectionPool.from_url(
+                url, decode_responses=True, health_check_interval=10, max_connections=64, timeout=10
+            )
+            return cls(aioredis.Redis.from_pool(pool), "redis", room_ttl)
         import fakeredis
 
         # One FakeServer per process; every connection made from it sees the same data.

@@ -277,12 +277,25 @@ def _return_dots(
 
 
 def withdraw(names: Names, board: Board, phase: str, author: str, slot: int) -> Effects:
+    """Removes the question, gives back its dots, and hands its moderation state (hidden, or
+    merged into another) to any question that had been merged into it."""
     if phase != "write":
         raise Rejected("Questions can be withdrawn only while writing is open.")
     question = question_id(author, slot)
     if question not in board.questions:
         raise Rejected("There is no question to withdraw there.")
     writes, expects = _return_dots(names, board, {question})
+    own_state = board.mod.get(question, "")
+    if own_state:
+        writes.append(Write("hdel", names.mod, question))
+        expects.append((names.mod, question, own_state))
+    for other, state in board.mod.items():
+        if state == f"merged:{question}":
+            expects.append((names.mod, other, state))
+            if own_state:
+                writes.append(Write("hset", names.mod, other, own_state))
+            else:
+                writes.append(Write("hdel", names.mod, other))
     return Effects(
         writes=(Write("hdel", names.questions, question), *writes),
         expect=tuple(expects),
@@ -370,6 +383,8 @@ def merge(exercise: BestQuestion, names: Names, board: Board, source: str, targe
     _on_board(board, source)
     _on_board(board, target)
     source_root, target_root = board.root(source), board.root(target)
+    _on_board(board, source_root)
+    _on_board(board, target_root)
     if source_root == target_root:
         raise Rejected("Those are already one question.")
     if board.is_hidden(source_root) or board.is_hidden(target_root):

@@ -21,6 +21,20 @@ def start(host: Screen, exercise: str = EXERCISE) -> None:
     host.act("Now: round 1, Write", type="next_phase", seen_phase="r1.0:brief")
 
 
+def write_questions(client: TestClient, code: str, cookies: list[str]) -> None:
+    """Each phone writes one question: "Question number 0?", "Question number 1?", …"""
+    for n, cookie in enumerate(cookies):
+        with live(client, code, "phone", cookie) as phone:
+            phone.until("stage", "Question 1")
+            phone.act(
+                "Question saved",
+                type="submit_question",
+                seen_phase="r1.0:write",
+                slot=1,
+                text=f"Question number {n}?",
+            )
+
+
 def question_ids(stage: str) -> list[str]:
     return re.findall(r'name="question" value="([^"]+)"', stage)
 
@@ -111,16 +125,9 @@ def test_dots_are_budgeted_private_and_counted_once(client: TestClient) -> None:
     }
     with live(client, code, "host", host_cookie) as host, live(client, code, "screen") as screen:
         start(host)
-        for n, name in enumerate(("Ada", "Grace", "Linus", "Barbara")):
-            with live(client, code, "phone", cookies[name]) as phone:
-                phone.until("stage", "Question 1")
-                phone.act(
-                    "Question saved",
-                    type="submit_question",
-                    seen_phase="r1.0:write",
-                    slot=1,
-                    text=f"Question number {n}?",
-                )
+        write_questions(
+            client, code, [cookies[name] for name in ("Ada", "Grace", "Linus", "Barbara")]
+        )
         host.until("stage", "4 questions on the board")
         host.act("Now: round 1, Vote", type="next_phase", seen_phase="r1.0:write")
         with live(client, code, "phone", cookies["Alan"]) as alan:
@@ -183,16 +190,7 @@ def test_hiding_returns_dots_and_merging_counts_each_voter_once(client: TestClie
     cookies = {name: join(client, code, name) for name in ("Ada", "Grace", "Linus", "Alan")}
     with live(client, code, "host", host_cookie) as host, live(client, code, "screen") as screen:
         start(host)
-        for n, name in enumerate(("Ada", "Grace", "Linus")):
-            with live(client, code, "phone", cookies[name]) as phone:
-                phone.until("stage", "Question 1")
-                phone.act(
-                    "Question saved",
-                    type="submit_question",
-                    seen_phase="r1.0:write",
-                    slot=1,
-                    text=f"Question number {n}?",
-                )
+        write_questions(client, code, [cookies[name] for name in ("Ada", "Grace", "Linus")])
         host.act("Now: round 1, Vote", type="next_phase", seen_phase="r1.0:write")
         with live(client, code, "phone", cookies["Alan"]) as alan:
             ids = sorted(question_ids(alan.until("stage", "3</strong> of 3 dots left")))

@@ -41,6 +41,23 @@ def act(payload: dict[str, Any]) -> Any:
     return action_adapter.validate_python(payload)
 
 
+async def start_poll(rooms: Rooms, code: str) -> None:
+    await rooms.act(
+        code,
+        engine.HOST,
+        act(
+            {
+                "type": "add_exercise",
+                "action_id": "add-00001",
+                "exercise_id": "warmup-hardest-habit",
+            }
+        ),
+    )
+    await rooms.act(
+        code, engine.HOST, act({"type": "start_run", "action_id": "start-0001", "run_id": "r1"})
+    )
+
+
 async def _room_keys(store: Store, code: str) -> list[str]:
     return sorted([key async for key in store.client.scan_iter(match=f"room:{{{code}}}:*")])
 
@@ -67,20 +84,7 @@ def test_join_is_unique_by_name_and_every_key_expires(make_store: Callable[[], S
         ada = await rooms.join(code, "Ada")
         with pytest.raises(engine.Rejected, match="already taken"):
             await rooms.join(code, "  ada ")
-        await rooms.act(
-            code,
-            engine.HOST,
-            act(
-                {
-                    "type": "add_exercise",
-                    "action_id": "add-00001",
-                    "exercise_id": "warmup-hardest-habit",
-                }
-            ),
-        )
-        await rooms.act(
-            code, engine.HOST, act({"type": "start_run", "action_id": "start-0001", "run_id": "r1"})
-        )
+        await start_poll(rooms, code)
         await rooms.act(
             code,
             engine.Actor("participant", ada),
@@ -103,20 +107,7 @@ def test_replayed_action_changes_nothing(make_store: Callable[[], Store]) -> Non
     async def body(store: Store, rooms: Rooms) -> None:
         code, _ = await rooms.create()
         ada = engine.Actor("participant", await rooms.join(code, "Ada"))
-        await rooms.act(
-            code,
-            engine.HOST,
-            act(
-                {
-                    "type": "add_exercise",
-                    "action_id": "add-00001",
-                    "exercise_id": "warmup-hardest-habit",
-                }
-            ),
-        )
-        await rooms.act(
-            code, engine.HOST, act({"type": "start_run", "action_id": "start-0001", "run_id": "r1"})
-        )
+        await start_poll(rooms, code)
         first = act({"type": "vote", "action_id": "vote-first", "option": "curious"})
         second = act({"type": "vote", "action_id": "vote-second", "option": "candid"})
         assert not (await rooms.act(code, ada, first)).duplicate
@@ -150,20 +141,7 @@ def test_concurrent_votes_are_all_counted(make_store: Callable[[], Store]) -> No
     async def body(store: Store, rooms: Rooms) -> None:
         code, _ = await rooms.create()
         people = [await rooms.join(code, f"P{i}") for i in range(40)]
-        await rooms.act(
-            code,
-            engine.HOST,
-            act(
-                {
-                    "type": "add_exercise",
-                    "action_id": "add-00001",
-                    "exercise_id": "warmup-hardest-habit",
-                }
-            ),
-        )
-        await rooms.act(
-            code, engine.HOST, act({"type": "start_run", "action_id": "start-0001", "run_id": "r1"})
-        )
+        await start_poll(rooms, code)
         options = ["candid", "collaborative", "compassionate", "curious"]
         votes = [
             rooms.act(
@@ -195,20 +173,7 @@ def test_delete_removes_every_key(make_store: Callable[[], Store]) -> None:
     async def body(store: Store, rooms: Rooms) -> None:
         code, _ = await rooms.create()
         ada = await rooms.join(code, "Ada")
-        await rooms.act(
-            code,
-            engine.HOST,
-            act(
-                {
-                    "type": "add_exercise",
-                    "action_id": "add-00001",
-                    "exercise_id": "warmup-hardest-habit",
-                }
-            ),
-        )
-        await rooms.act(
-            code, engine.HOST, act({"type": "start_run", "action_id": "start-0001", "run_id": "r1"})
-        )
+        await start_poll(rooms, code)
         await rooms.act(
             code,
             engine.Actor("participant", ada),

@@ -19,10 +19,8 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_vali
 
 from workshop.effects import Effects, Read, Write
 from workshop.errors import Rejected
-from workshop.kinds.base import PhaseSpec
+from workshop.kinds.base import ExerciseContent, Line, PhaseSpec, Slug, distinct_ids
 
-Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,39}$")]
-Line = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Para = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=1200)]
 
 QUESTION_MAX = 280
@@ -43,15 +41,8 @@ class Scenario(BaseModel):
     debrief: list[Line] = Field(min_length=1, max_length=8)
 
 
-class BestQuestion(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
+class BestQuestion(ExerciseContent):
     kind: Literal["best_question"]
-    id: Slug
-    title: Line
-    summary: Line
-    seeds: list[Annotated[str, StringConstraints(pattern=r"^\d{3}$")]] = Field(min_length=1)
-    minutes: int = Field(ge=1, le=180)
     questions_per_person: int = Field(default=2, ge=1, le=5)
     dots_per_person: int = Field(default=3, ge=1, le=10)
     stacking: bool = False
@@ -59,15 +50,11 @@ class BestQuestion(BaseModel):
     anonymous: bool = False
     """Fully anonymous: not even the facilitator sees who wrote what."""
     scenarios: list[Scenario] = Field(min_length=1, max_length=12)
-    notes: str = ""
 
     @field_validator("scenarios")
     @classmethod
     def _scenarios_are_distinct(cls, scenarios: list[Scenario]) -> list[Scenario]:
-        ids = [scenario.id for scenario in scenarios]
-        if len(set(ids)) != len(ids):
-            raise ValueError("every scenario needs its own id")
-        return scenarios
+        return list(distinct_ids(scenarios, "scenario"))
 
 
 PHASES = (

@@ -7,10 +7,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
 from workshop.errors import Rejected
-from workshop.kinds.base import PhaseSpec
-
-Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,39}$")]
-Line = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+from workshop.kinds.base import ExerciseContent, Line, PhaseSpec, Slug, distinct_ids
 
 
 class PollOption(BaseModel):
@@ -20,26 +17,15 @@ class PollOption(BaseModel):
     label: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80)]
 
 
-class WarmupPoll(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
+class WarmupPoll(ExerciseContent):
     kind: Literal["warmup_poll"]
-    id: Slug
-    title: Line
-    summary: Line
-    seeds: list[Annotated[str, StringConstraints(pattern=r"^\d{3}$")]] = Field(min_length=1)
-    minutes: int = Field(ge=1, le=120)
     question: Line
     options: list[PollOption] = Field(min_length=2, max_length=8)
-    notes: str = ""
 
     @field_validator("options")
     @classmethod
     def _options_are_distinct(cls, options: list[PollOption]) -> list[PollOption]:
-        ids = [option.id for option in options]
-        if len(set(ids)) != len(ids):
-            raise ValueError("every option needs its own id")
-        return options
+        return list(distinct_ids(options, "option"))
 
 
 PHASES = (

@@ -123,6 +123,31 @@ class Spotlight(_Staged):
     """Empty clears the spotlight."""
 
 
+class RepairPairs(_Staged):
+    type: Literal["repair_pairs"]
+
+
+class MoveParticipant(_Staged):
+    type: Literal["move_participant"]
+    participant_id: str = Field(max_length=100)
+    to_pair: str = Field(max_length=20)
+    """A pair id such as "p3", or "new" for a pair of their own."""
+
+
+class RebalancePairs(_Action):
+    type: Literal["rebalance_pairs"]
+
+
+class Rate(_Staged):
+    type: Literal["rate"]
+    candid: int | None = Field(default=None, ge=1, le=5)
+    collaborative: int | None = Field(default=None, ge=1, le=5)
+    compassionate: int | None = Field(default=None, ge=1, le=5)
+    curious: int | None = Field(default=None, ge=1, le=5)
+    landed: str = Field(default="", max_length=2000)
+    try_next: str = Field(default="", max_length=2000)
+
+
 HostAction = (
     AddExercise
     | RemoveRun
@@ -140,9 +165,12 @@ HostAction = (
     | HideQuestion
     | MergeQuestions
     | Spotlight
+    | RepairPairs
+    | MoveParticipant
+    | RebalancePairs
 )
-ParticipantAction = Vote | SubmitQuestion | WithdrawQuestion | PlaceDot | RemoveDot
-PARTICIPANT_ACTIONS = (Vote, SubmitQuestion, WithdrawQuestion, PlaceDot, RemoveDot)
+ParticipantAction = Vote | SubmitQuestion | WithdrawQuestion | PlaceDot | RemoveDot | Rate
+PARTICIPANT_ACTIONS = (Vote, SubmitQuestion, WithdrawQuestion, PlaceDot, RemoveDot, Rate)
 Action = Annotated[HostAction | ParticipantAction, Field(discriminator="type")]
 
 action_adapter: TypeAdapter[Action] = TypeAdapter(Action)

@@ -6,13 +6,13 @@ values the decision read (`Effects.expect`); when either moved, the service read
 """
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal, assert_never
 
 from workshop import actions as a
 from workshop.effects import Effects, Read, Write
 from workshop.errors import Rejected
-from workshop.kinds import Exercise, best_question, data_of, warmup_poll
+from workshop.kinds import Exercise, best_question, challenge_pairs, data_of, warmup_poll
 from workshop.models import (
     NAME_MAX,
     TITLE_MAX,
@@ -67,10 +67,60 @@ def _round_names(run: Run) -> best_question.Names:
     return best_question.Names.of(run.hash(f"{run.round}:"))
 
 
+def _pair_names(run: Run, round_number: int | None = None) -> challenge_pairs.Names:
+    number = run.round if round_number is None else round_number
+    return challenge_pairs.Names.of(run.hash(f"{number}:"))
+
+
+def _pairs(
+    state: RoomState, run: Run, round_number: int | None = None
+) -> dict[str, challenge_pairs.Pair]:
+    return challenge_pairs.decode_pairs(state.data(_pair_names(run, round_number).pairs))
+
+
+def _history(state: RoomState, run: Run) -> dict[str, set[str]]:
+    return challenge_pairs.partners_so_far(_pairs(state, run, n) for n in range(run.round))
+
+
+def _pairing_seed(state: RoomState, run: Run) -> str:
+    return f"{state.meta.code}|{run.id}|{run.round}|{state.rev}"
+
+
+def _seat_everyone(state: RoomState, run: Run, fresh: bool) -> Effects:
+    """Pairs everyone present (fresh) or keeps the current pairs and seats whoever is loose."""
+    names = _pair_names(run)
+    before = _pairs(state, run)
+    present = [p.id for p in state.present]
+    history = _history(state, run)
+    if fresh or not before:
+        groups = challenge_pairs.make_pairs(present, history, _pairing_seed(state, run))
+        after = challenge_pairs.pairs_from_groups(groups)
+    else:
+        after = challenge_pairs.rebalance(before, present, history, _pairing_seed(state, run))
+    writes, expects = challenge_pairs.pair_writes(names, before, after)
+    trios = sum(1 for pair in after.values() if len(pair.members) == 3)
+    notice = f"{len(after)} groups" + (f", {trios} of them a trio" if trios else "") + "."
+    return Effects(writes=tuple(writes), expect=tuple(expects), notice=notice)
+
+
 def reads(meta: RoomMeta, actor: Actor, action: a.Action) -> tuple[Read, ...]:
     """The run data a decision on `action` needs, beyond the meta and the actor."""
     run = meta.current_run
-    if run is None or not isinstance(run.exercise, best_question.BestQuestion):
+    if run is None:
+        return ()
+    if isinstance(run.exercise, challenge_pairs.ChallengePairs):
+        pair_actions = (
+            a.NextPhase,
+            a.PreviousPhase,
+            a.RepairPairs,
+            a.MoveParticipant,
+            a.RebalancePairs,
+            a.Rate,
+        )
+        if isinstance(action, pair_actions):
+            return tuple(Read(run.hash(name)) for name in data_of(run.exercise))
+        return ()
+    if not isinstance(run.exercise, best_question.BestQuestion):
         return ()
     names = _round_names(run)
     match action:
@@ -129,6 +179,17 @@ def _participant_action(
                     )
                 case a.RemoveDot(question=question):
                     return best_question.remove_dot(names, board, phase, person.id, question)
+        case challenge_pairs.ChallengePairs(), a.Rate() as rating:
+            pair_names = _pair_names(run)
+            pairs = challenge_pairs.decode_pairs(state.data(pair_names.pairs))
+            scores = {
+                habit: score
+                for habit in challenge_pairs.HABITS
+                if (score := getattr(rating, habit)) is not None
+            }
+            return challenge_pairs.rate(
+                pair_names, pairs, phase, person.id, scores, rating.landed, rating.try_next
+            )
     raise Rejected("That does not fit the current exercise; your screen is now up to date.")
 
 
@@ -196,10 +257,20 @@ def _host_action(
             run = _current_run_for(meta, seen)
             moved = _step(run, 1 if isinstance(action, a.NextPhase) else -1)
             where = f"round {moved.round + 1}, " if moved.rounds > 1 else ""
-            return _meta(
+            effects = _meta(
                 _replace_run(meta, moved).model_copy(update={"timer": None}),
                 f"Now: {where}{moved.current_phase.title}.",
             )
+            entering_pairs = (
+                isinstance(moved.exercise, challenge_pairs.ChallengePairs)
+                and moved.current_phase.name == "pair"
+                and isinstance(action, a.NextPhase)
+                and not _pairs(state, moved)
+            )
+            if entering_pairs:
+                seated = _seat_everyone(state, moved, fresh=True)
+                effects = replace(effects, writes=seated.writes, expect=seated.expect)
+            return effects
         case a.TimerStart(minutes=minutes):
             seconds = round(minutes * 60)
             timer = Timer(running=True, deadline=now + seconds, total=seconds)
@@ -251,7 +322,16 @@ def _host_action(
             return _meta(meta.model_copy(update={"title": title}), "Title saved.")
         case a.HideQuestion() | a.MergeQuestions() | a.Spotlight():
             return _moderate(meta, state, action)
-        case a.Vote() | a.SubmitQuestion() | a.WithdrawQuestion() | a.PlaceDot() | a.RemoveDot():
+        case a.RepairPairs() | a.MoveParticipant() | a.RebalancePairs():
+            return _arrange_pairs(state, action)
+        case (
+            a.Vote()
+            | a.SubmitQuestion()
+            | a.WithdrawQuestion()
+            | a.PlaceDot()
+            | a.RemoveDot()
+            | a.Rate()
+        ):
             raise Rejected("That is for participants.")
         case _:
             assert_never(action)
@@ -277,6 +357,49 @@ def _moderate(
             return _meta(
                 _replace_run(meta, focused),
                 "Spotlight on." if question else "Spotlight off.",
+            )
+
+
+def seats_people(meta: RoomMeta) -> bool:
+    """Whether the current step has people seated in pairs, to be re-seated as people come and go."""
+    run = meta.current_run
+    return (
+        run is not None
+        and isinstance(run.exercise, challenge_pairs.ChallengePairs)
+        and run.phase >= 1
+    )
+
+
+def _arrange_pairs(
+    state: RoomState, action: a.RepairPairs | a.MoveParticipant | a.RebalancePairs
+) -> Effects:
+    run = state.meta.current_run
+    if run is None or not isinstance(run.exercise, challenge_pairs.ChallengePairs):
+        if isinstance(action, a.RebalancePairs):
+            return Effects(notice="Nothing to rearrange.")
+        raise Rejected("The current exercise has no pairs.")
+    paired = seats_people(state.meta)
+    match action:
+        case a.RebalancePairs():
+            if not paired or not _pairs(state, run):
+                return Effects(notice="Nothing to rearrange.")
+            return _seat_everyone(state, run, fresh=False)
+        case a.RepairPairs(seen_phase=seen):
+            _current_run_for(state.meta, seen)
+            if not paired:
+                raise Rejected("Pairs are made when the exercise reaches “Pair up”.")
+            return _seat_everyone(state, run, fresh=True)
+        case a.MoveParticipant(seen_phase=seen, participant_id=who, to_pair=to_pair):
+            _current_run_for(state.meta, seen)
+            person = state.participants.get(who)
+            if person is None or person.removed:
+                raise Rejected("That participant is not in the room.")
+            names = _pair_names(run)
+            before = _pairs(state, run)
+            after = challenge_pairs.move(before, who, to_pair)
+            writes, expects = challenge_pairs.pair_writes(names, before, after)
+            return Effects(
+                writes=tuple(writes), expect=tuple(expects), notice=f"Moved {person.name}."
             )
 
 

@@ -1,11 +1,12 @@
 """Read, decide, commit: the loop every change goes through, for HTTP and websocket alike."""
 
+import contextlib
 import time
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, replace
 
 from workshop import engine
-from workshop.actions import PARTICIPANT_ACTIONS, Action, RemoveParticipant
+from workshop.actions import PARTICIPANT_ACTIONS, Action, RebalancePairs, RemoveParticipant
 from workshop.errors import Rejected
 from workshop.identity import hash_secret, new_host_secret, new_participant_id
 from workshop.kinds import Exercise
@@ -63,6 +64,8 @@ class Rooms:
             effects = engine.join(state, participant_id, name, self.clock())
             result = await self.store.commit(state, effects)
             if result.status == "ok":
+                if engine.seats_people(state.meta):
+                    await self._rearrange(code)
                 return participant_id
             if result.status == "taken":
                 raise Rejected("That name is already taken in this room. Please add an initial.")
@@ -83,6 +86,8 @@ class Rooms:
             effects = engine.apply(state, actor, action, self.library, self.clock())
             result = await self.store.commit(state, effects, action.action_id)
             if result.status == "ok":
+                if isinstance(action, RemoveParticipant) and engine.seats_people(state.meta):
+                    await self._rearrange(code)
                 return Outcome(effects.notice, result.version)
             if result.status == "duplicate":
                 return Outcome("Already saved ✓", result.version, duplicate=True)
@@ -90,19 +95,26 @@ class Rooms:
                 raise RoomNotFound(code)
         raise Rejected("The room is very busy; please try again.")
 
+    async def _rearrange(self, code: str) -> None:
+        """After someone arrives or leaves, exercises that seat people (pairs) re-seat them."""
+        action = RebalancePairs(type="rebalance_pairs", action_id=f"auto-{new_participant_id()}")
+        with contextlib.suppress(Rejected):
+            await self.act(code, engine.HOST, action)
+
     async def delete(self, code: str) -> None:
         await self.store.delete_room(code)
 
-    async def _read(self, code: str, people: Collection[str], action_id: str = "") -> RoomState:
+    async def _read(
+        self, code: str, people: Collection[str] | None, action_id: str = ""
+    ) -> RoomState:
         state = await self.store.load(code, people=people, run_data=False, action_id=action_id)
         if state is None:
             raise RoomNotFound(code)
         return state
 
     @staticmethod
-    def _people_needed(actor: engine.Actor, action: Action) -> tuple[str, ...]:
-        if isinstance(action, RemoveParticipant):
-            return (action.participant_id,)
+    def _people_needed(actor: engine.Actor, action: Action) -> tuple[str, ...] | None:
+        """Participant actions read only their sender; facilitator actions read everyone."""
         if isinstance(action, PARTICIPANT_ACTIONS):
             return (actor.participant_id,)
-        return ()
+        return None

@@ -4,40 +4,51 @@ from typing import Annotated
 
 from pydantic import Field
 
-from workshop.kinds import best_question, warmup_poll
+from workshop.kinds import best_question, challenge_pairs, warmup_poll
 from workshop.kinds.base import PhaseSpec
 
-Exercise = Annotated[
-    warmup_poll.WarmupPoll | best_question.BestQuestion, Field(discriminator="kind")
-]
-ExerciseTypes = (warmup_poll.WarmupPoll, best_question.BestQuestion)
+AnyExercise = warmup_poll.WarmupPoll | best_question.BestQuestion | challenge_pairs.ChallengePairs
+Exercise = Annotated[AnyExercise, Field(discriminator="kind")]
+ExerciseTypes = (warmup_poll.WarmupPoll, best_question.BestQuestion, challenge_pairs.ChallengePairs)
 
 
-def phases_of(
-    exercise: warmup_poll.WarmupPoll | best_question.BestQuestion,
-) -> tuple[PhaseSpec, ...]:
+def phases_of(exercise: AnyExercise) -> tuple[PhaseSpec, ...]:
     match exercise:
         case warmup_poll.WarmupPoll():
             return warmup_poll.PHASES
         case best_question.BestQuestion():
             return best_question.PHASES
+        case challenge_pairs.ChallengePairs():
+            return challenge_pairs.PHASES
 
 
-def rounds_of(exercise: warmup_poll.WarmupPoll | best_question.BestQuestion) -> int:
+def rounds_of(exercise: AnyExercise) -> int:
     match exercise:
         case warmup_poll.WarmupPoll():
             return 1
         case best_question.BestQuestion():
             return best_question.rounds(exercise)
+        case challenge_pairs.ChallengePairs():
+            return challenge_pairs.rounds(exercise)
 
 
-def data_of(exercise: warmup_poll.WarmupPoll | best_question.BestQuestion) -> tuple[str, ...]:
+def data_of(exercise: AnyExercise) -> tuple[str, ...]:
     """Every run-relative hash a run of this exercise may keep."""
     match exercise:
         case warmup_poll.WarmupPoll():
             return warmup_poll.DATA
         case best_question.BestQuestion():
             return best_question.data_names(exercise)
+        case challenge_pairs.ChallengePairs():
+            return challenge_pairs.data_names(exercise)
 
 
-__all__ = ["Exercise", "ExerciseTypes", "PhaseSpec", "data_of", "phases_of", "rounds_of"]
+__all__ = [
+    "AnyExercise",
+    "Exercise",
+    "ExerciseTypes",
+    "PhaseSpec",
+    "data_of",
+    "phases_of",
+    "rounds_of",
+]

@@ -63,6 +63,7 @@ def test_the_real_library_loads_without_errors() -> None:
         "warmup-hardest-habit",
         "warmup-why-meet",
         "best-question-turnarounds",
+        "challenge-pairs-respectful-challenge",
     }
     assert all(isinstance(exercise, ExerciseTypes) for exercise in exercises.values())
     assert load_library(REAL_LIBRARY) == exercises
@@ -189,4 +190,4 @@ def test_cli_check_passes_on_the_real_library(capsys: pytest.CaptureFixture[str]
     assert cli.main(["exercises", "check", "--dir", str(REAL_LIBRARY)]) == 0
     captured = capsys.readouterr()
     assert captured.err == ""
-    assert "3 exercise(s) OK" in captured.out
+    assert "4 exercise(s) OK" in captured.out

@@ -307,39 +307,38 @@ def rebalance(
 ) -> dict[str, Pair]:
     """Keeps everyone present in exactly one pair or trio as people arrive late or leave.
 
-    Members who left are dropped; people without a seat (late joiners, the partner left behind)
-    pair up with each other; a last one joins a pair as its observer."""
+    Groups that still have two or three people keep their members and number, so conversations
+    under way are not reshuffled. Members who left are dropped; people without a seat (late joiners,
+    a partner left alone) pair up with each other; a last one joins a pair as its observer, or
+    waits alone when every group is already a trio."""
     here = set(present)
-    kept: dict[str, Pair] = {}
+    result: dict[str, Pair] = {}
     loose: list[str] = []
     for pair in pairs.values():
         members = [m for m in pair.members if m in here]
         if len(members) >= 2:
-            kept[pair.id] = pair.model_copy(update={"members": members})
+            result[pair.id] = pair.model_copy(update={"members": members})
         else:
             loose.extend(members)
-    seated = {m for pair in kept.values() for m in pair.members}
+    seated = {m for pair in result.values() for m in pair.members}
     loose.extend(p for p in present if p not in seated and p not in loose)
     if not loose:
-        return kept
-    groups = [list(pair.members) for pair in kept.values()]
-    fresh_groups = _greedy(sorted(loose, key=lambda p: (seed, p)), history)
-    single = fresh_groups.pop()[0] if fresh_groups and len(fresh_groups[-1]) == 1 else None
-    groups_by_id = {pair.id: list(pair.members) for pair in kept.values()}
-    if single is not None:
-        target = [g for g in groups_by_id.values() if len(g) == 2]
-        fresh = [g for g in target if all(_fresh(history, single, m) for m in g)]
-        if fresh or target:
-            (fresh or target)[0].append(single)
+        return result
+    order = sorted(loose)
+    random.Random(seed).shuffle(order)
+    groups = _greedy(order, history)
+    if groups and len(groups[-1]) == 1:
+        single = groups.pop()[0]
+        open_pairs = [pair for pair in result.values() if len(pair.members) == 2]
+        fresh = [p for p in open_pairs if all(_fresh(history, single, m) for m in p.members)]
+        candidates = fresh or open_pairs
+        if candidates:
+            chosen = candidates[0]
+            result[chosen.id] = chosen.model_copy(update={"members": [*chosen.members, single]})
         else:
-            fresh_groups.append([single])
-    del groups
-    result = {
-        pair_id: kept[pair_id].model_copy(update={"members": members})
-        for pair_id, members in groups_by_id.items()
-    }
+            groups.append([single])
     number = max((pair.number for pair in pairs.values()), default=0)
-    for members in fresh_groups:
+    for members in groups:
         number += 1
         result[f"p{number}"] = Pair(number=number, members=members)
     return result

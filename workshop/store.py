@@ -15,6 +15,8 @@ Every key expires `room_ttl` seconds (default 7 days) after the room's last chan
 | room:{CODE}:run:{RUN}:{R}:questions | hash | best question, round R: "<author id>.<slot>" -> Question JSON (written by its author) |
 | room:{CODE}:run:{RUN}:{R}:mod     | hash   | best question: question id -> "hidden" or "merged:<id>" (written by the facilitator) |
 | room:{CODE}:run:{RUN}:{R}:dots    | hash   | best question: voter id -> JSON {question id: dots}      |
+| room:{CODE}:run:{RUN}:{R}:pairs   | hash   | challenge pairs, round R: pair id ("p3") -> Pair JSON (members in role order) |
+| room:{CODE}:run:{RUN}:{R}:ratings | hash   | challenge pairs: "<half>|<rater id>" -> Rating JSON (one per rater and half) |
 | workshop:signing-key              | string | cookie signing key when WORKSHOP_SECRET_KEY is unset; TTL 30 days past the room TTL, refreshed on start and on each new room |
 
 Pub/sub channel `room:{CODE}:events` carries the room's new version number after each commit.

@@ -245,23 +245,30 @@ def _greedy(order: list[str], history: Mapping[str, set[str]]) -> list[list[str]
     return groups
 
 
+def _group_repeats(group: list[str], history: Mapping[str, set[str]]) -> int:
+    return _repeats([group], history)
+
+
 def _repair(groups: list[list[str]], history: Mapping[str, set[str]]) -> None:
-    """Swaps partners between two pairs while that removes a repeated pairing."""
+    """Swaps people between two groups while that lowers the number of repeated partners."""
     improved = True
     while improved:
         improved = False
         for one in groups:
-            if len(one) != 2 or _fresh(history, one[0], one[1]):
+            if not _group_repeats(one, history):
                 continue
             for other in groups:
-                if other is one or len(other) != 2:
+                if other is one:
                     continue
-                a, b = one
-                c, d = other
-                for x, y in ((c, d), (d, c)):
-                    if _fresh(history, a, x) and _fresh(history, b, y):
-                        one[:], other[:] = [a, x], [b, y]
-                        improved = True
+                before = _group_repeats(one, history) + _group_repeats(other, history)
+                for i, x in enumerate(one):
+                    for j, y in enumerate(other):
+                        one[i], other[j] = y, x
+                        if _group_repeats(one, history) + _group_repeats(other, history) < before:
+                            improved = True
+                            break
+                        one[i], other[j] = x, y
+                    if improved:
                         break
                 if improved:
                     break
@@ -291,9 +298,9 @@ def make_pairs(
         rng.shuffle(order)
         groups = _greedy(order, history)
         single = groups.pop()[0] if groups and len(groups[-1]) == 1 else None
-        _repair(groups, history)
         if single is not None:
             _seat_single(groups, single, history)
+        _repair(groups, history)
         repeats = _repeats(groups, history)
         if best is None or repeats < best_repeats:
             best, best_repeats = groups, repeats
@@ -328,12 +335,22 @@ def rebalance(
     random.Random(seed).shuffle(order)
     groups = _greedy(order, history)
     if groups and len(groups[-1]) == 1:
+        # One person left over: they take the observer out of a trio to make a new pair (so there
+        # is never more than one trio), or else join a pair as its observer.
         single = groups.pop()[0]
+        trios = [pair for pair in result.values() if len(pair.members) == 3]
         open_pairs = [pair for pair in result.values() if len(pair.members) == 2]
-        fresh = [p for p in open_pairs if all(_fresh(history, single, m) for m in p.members)]
-        candidates = fresh or open_pairs
-        if candidates:
-            chosen = candidates[0]
+        if trios:
+            fresh = [t for t in trios if _fresh(history, single, t.members[2])]
+            trio = (fresh or trios)[0]
+            result[trio.id] = trio.model_copy(update={"members": trio.members[:2]})
+            groups.append([trio.members[2], single])
+        elif groups:
+            fresh_new = [g for g in groups if all(_fresh(history, single, m) for m in g)]
+            (fresh_new or groups)[0].append(single)
+        elif open_pairs:
+            fresh = [p for p in open_pairs if all(_fresh(history, single, m) for m in p.members)]
+            chosen = (fresh or open_pairs)[0]
             result[chosen.id] = chosen.model_copy(update={"members": [*chosen.members, single]})
         else:
             groups.append([single])
@@ -410,7 +427,8 @@ def rate(
         raise Rejected("You are waiting for a partner, so there is nobody to rate yet.")
     missing = [HABIT_LABELS[h] for h in HABITS if h not in scores]
     if missing:
-        raise Rejected(f"Please rate every habit: {', '.join(missing)} is missing.")
+        verb = "is" if len(missing) == 1 else "are"
+        raise Rejected(f"Please rate every habit: {', '.join(missing)} {verb} missing.")
     if any(not 1 <= scores[h] <= 5 for h in HABITS):
         raise Rejected("Each habit is rated from 1 to 5.")
     landed, try_next = " ".join(landed.split()), " ".join(try_next.split())

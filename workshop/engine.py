@@ -269,7 +269,12 @@ def _host_action(
             )
             if entering_pairs:
                 seated = _seat_everyone(state, moved, fresh=True)
-                effects = replace(effects, writes=seated.writes, expect=seated.expect)
+                effects = replace(
+                    effects,
+                    writes=seated.writes,
+                    expect=seated.expect,
+                    notice=f"{effects.notice} {seated.notice}",
+                )
             return effects
         case a.TimerStart(minutes=minutes):
             seconds = round(minutes * 60)

@@ -308,11 +308,15 @@ class PairView:
 class HabitScore:
     label: str
     partner: list[int]
-    own: int | None
+    own: float | None
 
     @property
     def partner_mean(self) -> str:
         return f"{sum(self.partner) / len(self.partner):.1f}" if self.partner else "-"
+
+    @property
+    def own_label(self) -> str:
+        return f"{self.own:.1f}" if self.own is not None else "-"
 
     @property
     def gap(self) -> str:
@@ -416,7 +420,7 @@ def _pairs_view(
             HabitScore(
                 label=challenge_pairs.HABIT_LABELS[habit],
                 partner=[r.scores[habit] for r in received],
-                own=round(sum(r.scores[habit] for r in own.values()) / len(own)) if own else None,
+                own=sum(r.scores[habit] for r in own.values()) / len(own) if own else None,
             )
             for habit in challenge_pairs.HABITS
         ]

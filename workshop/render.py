@@ -392,7 +392,7 @@ def _pairs_view(
                 name=name(pid),
                 role=ROLE_LABELS.get(pair.role_of(pid, half) or "", "Waiting for a partner"),
                 online=pid in state.online,
-                rated=(half, pid) in ratings,
+                rated=challenge_pairs.current_rating(pairs, ratings, half, pid) is not None,
             )
             for pid in pair.members
         ]
@@ -455,7 +455,7 @@ def _pairs_view(
         my_role=my_role,
         partner_names=[name(m) for m in mine.members if m != me] if mine else [],
         target_name=name(target) if target and target != me else "",
-        my_rating=ratings.get((half, me)) if me else None,
+        my_rating=challenge_pairs.current_rating(pairs, ratings, half, me) if me else None,
         feedback=feedback,
         comments=[
             Comment(ROLE_LABELS[r.rater_role], r.landed, r.try_next)
@@ -463,7 +463,12 @@ def _pairs_view(
             if r.landed or r.try_next
         ],
         pairs=views if viewer.kind != "phone" else [],
-        ratings_in=sum(1 for (h, _) in ratings if h == half),
+        ratings_in=sum(
+            1
+            for pair in pairs.values()
+            for member in pair.members
+            if challenge_pairs.current_rating(pairs, ratings, half, member) is not None
+        ),
         ratings_expected=sum(len(p.members) for p in pairs.values() if len(p.members) >= 2),
         summary=summary,
         unseated=[

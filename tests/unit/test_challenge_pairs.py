@@ -922,7 +922,7 @@ def test_next_from_the_brief_pairs_everyone_present_and_moves_on() -> None:
     effects, store = pair_up(0)
     assert effects.meta is not None
     assert key_of(effects.meta) == "r1.0:pair"
-    assert effects.notice == "Now: round 1, Pair up."
+    assert effects.notice == "Now: round 1, Pair up. 3 groups, 1 of them a trio."
     assert effects.writes
     assert {(w.op, w.hash) for w in effects.writes} == {("hset", "run:r1:0:pairs")}
     assert sorted(effects.expect) == sorted(("run:r1:0:pairs", w.field, "") for w in effects.writes)

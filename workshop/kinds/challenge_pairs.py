@@ -205,6 +205,18 @@ def seat_of(pairs: Mapping[str, Pair], participant: str) -> Pair | None:
     return next((pair for pair in pairs.values() if participant in pair.members), None)
 
 
+def current_rating(
+    pairs: Mapping[str, Pair], ratings: Mapping[tuple[int, str], Rating], half: Half, rater: str
+) -> Rating | None:
+    """The rater's rating for this half, if it still rates the challenger they now sit with
+    (a rating of someone who has since left, or of a former partner, does not count as done)."""
+    rating = ratings.get((half, rater))
+    pair = seat_of(pairs, rater)
+    if rating is None or pair is None or rating.target != pair.challenger(half):
+        return None
+    return rating
+
+
 # Pairing ----------------------------------------------------------------------------------------
 
 

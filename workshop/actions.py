@@ -134,8 +134,10 @@ class MoveParticipant(_Staged):
     """A pair id such as "p3", or "new" for a pair of their own."""
 
 
-class RebalancePairs(_Action):
-    type: Literal["rebalance_pairs"]
+class Reseat(_Action):
+    """Sent by the server itself after someone joins or leaves: seat them in pairs or teams."""
+
+    type: Literal["reseat"]
 
 
 class Rate(_Staged):
@@ -146,6 +148,34 @@ class Rate(_Staged):
     curious: int | None = Field(default=None, ge=1, le=5)
     landed: str = Field(default="", max_length=2000)
     try_next: str = Field(default="", max_length=2000)
+
+
+class Post(_Staged):
+    type: Literal["post"]
+    text: str = Field(max_length=2000)
+    answers: str = Field(default="", max_length=100)
+    """For a rebuttal: the id of the argument it answers."""
+
+
+class Upvote(_Staged):
+    type: Literal["upvote"]
+    post: str = Field(max_length=100)
+    on: bool = True
+
+
+class ChooseSide(_Staged):
+    type: Literal["choose_side"]
+    side: Literal["for", "against"]
+
+
+class HidePost(_Staged):
+    type: Literal["hide_post"]
+    post: str = Field(max_length=100)
+    hidden: bool = True
+
+
+class BalanceTeams(_Staged):
+    type: Literal["balance_teams"]
 
 
 HostAction = (
@@ -167,10 +197,32 @@ HostAction = (
     | Spotlight
     | RepairPairs
     | MoveParticipant
-    | RebalancePairs
+    | Reseat
+    | HidePost
+    | BalanceTeams
 )
-ParticipantAction = Vote | SubmitQuestion | WithdrawQuestion | PlaceDot | RemoveDot | Rate
-PARTICIPANT_ACTIONS = (Vote, SubmitQuestion, WithdrawQuestion, PlaceDot, RemoveDot, Rate)
+ParticipantAction = (
+    Vote
+    | SubmitQuestion
+    | WithdrawQuestion
+    | PlaceDot
+    | RemoveDot
+    | Rate
+    | Post
+    | Upvote
+    | ChooseSide
+)
+PARTICIPANT_ACTIONS = (
+    Vote,
+    SubmitQuestion,
+    WithdrawQuestion,
+    PlaceDot,
+    RemoveDot,
+    Rate,
+    Post,
+    Upvote,
+    ChooseSide,
+)
 Action = Annotated[HostAction | ParticipantAction, Field(discriminator="type")]
 
 action_adapter: TypeAdapter[Action] = TypeAdapter(Action)

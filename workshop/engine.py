@@ -12,7 +12,14 @@ from typing import Literal, assert_never
 from workshop import actions as a
 from workshop.effects import Effects, Read, Write
 from workshop.errors import Rejected
-from workshop.kinds import Exercise, best_question, challenge_pairs, data_of, warmup_poll
+from workshop.kinds import (
+    Exercise,
+    advocacy_debate,
+    best_question,
+    challenge_pairs,
+    data_of,
+    warmup_poll,
+)
 from workshop.models import (
     NAME_MAX,
     TITLE_MAX,
@@ -114,10 +121,23 @@ def reads(meta: RoomMeta, actor: Actor, action: a.Action) -> tuple[Read, ...]:
             a.PreviousPhase,
             a.RepairPairs,
             a.MoveParticipant,
-            a.RebalancePairs,
+            a.Reseat,
             a.Rate,
         )
         if isinstance(action, pair_actions):
+            return tuple(Read(run.hash(name)) for name in data_of(run.exercise))
+        return ()
+    if isinstance(run.exercise, advocacy_debate.AdvocacyDebate):
+        debate_actions = (
+            a.NextPhase,
+            a.Reseat,
+            a.Post,
+            a.Upvote,
+            a.ChooseSide,
+            a.HidePost,
+            a.BalanceTeams,
+        )
+        if isinstance(action, debate_actions):
             return tuple(Read(run.hash(name)) for name in data_of(run.exercise))
         return ()
     if not isinstance(run.exercise, best_question.BestQuestion):
@@ -190,7 +210,71 @@ def _participant_action(
             return challenge_pairs.rate(
                 pair_names, pairs, phase, person.id, scores, rating.landed, rating.try_next
             )
+        case advocacy_debate.AdvocacyDebate() as exercise, _:
+            return _debate_participant(state, run, exercise, person.id, phase, action, now)
     raise Rejected("That does not fit the current exercise; your screen is now up to date.")
+
+
+def _debate_names(run: Run) -> advocacy_debate.Names:
+    return advocacy_debate.Names.of(run.hash(f"{run.round}:"))
+
+
+def _debate_participant(
+    state: RoomState,
+    run: Run,
+    exercise: advocacy_debate.AdvocacyDebate,
+    person: str,
+    phase: str,
+    action: a.ParticipantAction,
+    now: float,
+) -> Effects:
+    names = _debate_names(run)
+    debate = advocacy_debate.Debate.decode(state.run_data, names)
+    match action:
+        case a.Vote(option=option):
+            return advocacy_debate.vote(names, phase, person, option)
+        case a.Post(text=text, answers=answers, action_id=action_id):
+            post_id = f"{person}.{action_id}"
+            return advocacy_debate.post(names, debate, phase, person, post_id, text, answers, now)
+        case a.Upvote(post=post, on=on):
+            return advocacy_debate.upvote(names, debate, phase, person, post, on)
+        case a.ChooseSide(side=side):
+            if phase != "teams" or not exercise.choose_sides:
+                raise Rejected("Sides are not chosen by hand in this debate.")
+            current = debate.teams.get(person)
+            if current is not None and advocacy_debate.side_of_team(current) == side:
+                return Effects(notice="You are already on that side.")
+            return Effects(
+                writes=(Write("hset", names.teams, person, f"{side}-1"),),
+                notice=f"You are on the {side} side ✓",
+            )
+    raise Rejected("That does not fit the current exercise; your screen is now up to date.")
+
+
+def _form_teams(state: RoomState, run: Run, exercise: advocacy_debate.AdvocacyDebate) -> Effects:
+    """Balanced random teams, keeping the sides people chose when the exercise lets them."""
+    names = _debate_names(run)
+    debate = advocacy_debate.Debate.decode(state.run_data, names)
+    chosen = (
+        {p: advocacy_debate.side_of_team(t) for p, t in debate.teams.items()}
+        if exercise.choose_sides
+        else {}
+    )
+    present = [p.id for p in state.present]
+    teams = advocacy_debate.split_teams(
+        present, exercise.team_size, f"{state.meta.code}|{run.id}|{run.round}|{state.rev}", chosen
+    )
+    writes = [
+        Write("hset", names.teams, p, t) for p, t in teams.items() if debate.teams.get(p) != t
+    ]
+    writes += [Write("hdel", names.teams, p) for p in debate.teams if p not in teams]
+    sides = {
+        side: sum(1 for t in teams.values() if t.startswith(side)) for side in ("for", "against")
+    }
+    return Effects(
+        writes=tuple(writes),
+        notice=f"Teams formed: {sides['for']} for, {sides['against']} against.",
+    )
 
 
 def _current_run_for(meta: RoomMeta, seen_phase: str) -> Run:
@@ -267,6 +351,28 @@ def _host_action(
                 and isinstance(action, a.NextPhase)
                 and not _pairs(state, moved)
             )
+            debating = (
+                moved.exercise
+                if isinstance(moved.exercise, advocacy_debate.AdvocacyDebate)
+                else None
+            )
+            step = moved.current_phase.name
+            # Teams are drawn on reaching "teams"; when people choose their side, whoever has not
+            # chosen is placed (and the sides evened out) on leaving it.
+            entering_teams = (
+                debating is not None
+                and isinstance(action, a.NextPhase)
+                and (
+                    (step == "teams" and not debating.choose_sides)
+                    or (step == "arguments" and debating.choose_sides)
+                )
+                and (debating.choose_sides or not state.data(_debate_names(moved).teams))
+            )
+            if entering_teams and debating is not None:
+                formed = _form_teams(state, moved, debating)
+                effects = replace(
+                    effects, writes=formed.writes, notice=f"{effects.notice} {formed.notice}"
+                )
             if entering_pairs:
                 seated = _seat_everyone(state, moved, fresh=True)
                 effects = replace(
@@ -327,8 +433,22 @@ def _host_action(
             return _meta(meta.model_copy(update={"title": title}), "Title saved.")
         case a.HideQuestion() | a.MergeQuestions() | a.Spotlight():
             return _moderate(meta, state, action)
-        case a.RepairPairs() | a.MoveParticipant() | a.RebalancePairs():
+        case a.Reseat() if _debating(meta):
+            return _seat_late_debaters(state)
+        case a.RepairPairs() | a.MoveParticipant() | a.Reseat():
             return _arrange_pairs(state, action)
+        case a.HidePost(seen_phase=seen, post=post, hidden=hidden):
+            run = _current_run_for(meta, seen)
+            if not isinstance(run.exercise, advocacy_debate.AdvocacyDebate):
+                raise Rejected("The current exercise has no posts.")
+            names = _debate_names(run)
+            debate = advocacy_debate.Debate.decode(state.run_data, names)
+            return advocacy_debate.hide(names, debate, post, hidden)
+        case a.BalanceTeams(seen_phase=seen):
+            run = _current_run_for(meta, seen)
+            if not isinstance(run.exercise, advocacy_debate.AdvocacyDebate):
+                raise Rejected("The current exercise has no teams.")
+            return _form_teams(state, run, run.exercise)
         case (
             a.Vote()
             | a.SubmitQuestion()
@@ -336,6 +456,9 @@ def _host_action(
             | a.PlaceDot()
             | a.RemoveDot()
             | a.Rate()
+            | a.Post()
+            | a.Upvote()
+            | a.ChooseSide()
         ):
             raise Rejected("That is for participants.")
         case _:
@@ -365,27 +488,52 @@ def _moderate(
             )
 
 
-def seats_people(meta: RoomMeta) -> bool:
-    """Whether the current step has people seated in pairs, to be re-seated as people come and go."""
+def _debating(meta: RoomMeta) -> bool:
+    """Teams exist: the current run is a debate past its "teams" step."""
     run = meta.current_run
     return (
+        run is not None
+        and isinstance(run.exercise, advocacy_debate.AdvocacyDebate)
+        and run.phase >= 2
+    )
+
+
+def _seat_late_debaters(state: RoomState) -> Effects:
+    run = state.meta.current_run
+    assert run is not None and isinstance(run.exercise, advocacy_debate.AdvocacyDebate)
+    names = _debate_names(run)
+    teams = dict(state.data(names.teams))
+    writes = []
+    for person in state.present:
+        if person.id not in teams:
+            teams[person.id] = advocacy_debate.seat_late(teams, person.id, run.exercise.team_size)
+            writes.append(Write("hset", names.teams, person.id, teams[person.id]))
+    return Effects(writes=tuple(writes), notice="Seated the newcomers." if writes else "Done.")
+
+
+def seats_people(meta: RoomMeta) -> bool:
+    """Whether the current step has people seated in pairs or teams, to be re-seated as people
+    come and go."""
+    run = meta.current_run
+    paired = (
         run is not None
         and isinstance(run.exercise, challenge_pairs.ChallengePairs)
         and run.phase >= 1
     )
+    return paired or _debating(meta)
 
 
 def _arrange_pairs(
-    state: RoomState, action: a.RepairPairs | a.MoveParticipant | a.RebalancePairs
+    state: RoomState, action: a.RepairPairs | a.MoveParticipant | a.Reseat
 ) -> Effects:
     run = state.meta.current_run
     if run is None or not isinstance(run.exercise, challenge_pairs.ChallengePairs):
-        if isinstance(action, a.RebalancePairs):
+        if isinstance(action, a.Reseat):
             return Effects(notice="Nothing to rearrange.")
         raise Rejected("The current exercise has no pairs.")
     paired = seats_people(state.meta)
     match action:
-        case a.RebalancePairs():
+        case a.Reseat():
             if not paired or not _pairs(state, run):
                 return Effects(notice="Nothing to rearrange.")
             return _seat_everyone(state, run, fresh=False)

@@ -6,7 +6,7 @@ from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, replace
 
 from workshop import engine
-from workshop.actions import PARTICIPANT_ACTIONS, Action, RebalancePairs, RemoveParticipant
+from workshop.actions import PARTICIPANT_ACTIONS, Action, RemoveParticipant, Reseat
 from workshop.errors import Rejected
 from workshop.identity import hash_secret, new_host_secret, new_participant_id
 from workshop.kinds import Exercise
@@ -97,7 +97,7 @@ class Rooms:
 
     async def _rearrange(self, code: str) -> None:
         """After someone arrives or leaves, exercises that seat people (pairs) re-seat them."""
-        action = RebalancePairs(type="rebalance_pairs", action_id=f"auto-{new_participant_id()}")
+        action = Reseat(type="reseat", action_id=f"auto-{new_participant_id()}")
         with contextlib.suppress(Rejected):
             await self.act(code, engine.HOST, action)
 

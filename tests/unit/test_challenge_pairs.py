@@ -910,7 +910,7 @@ def test_pair_actions_and_ratings_read_every_pairs_and_ratings_hash_of_the_run()
         act("previous_phase"),
         act("repair_pairs"),
         act("move_participant", participant_id="p1", to_pair="p1"),
-        act("rebalance_pairs"),
+        act("reseat"),
     ):
         assert engine.reads(meta, HOST, action) == everything
     rating_action = act("rate", **ALL_THREES)
@@ -974,7 +974,7 @@ def test_rebalance_seats_a_late_joiner_and_leaves_the_others_where_they_are(phas
     _, store = pair_up(0)
     before = pairs_in(store)
     late = person("late", joined_at=50.0)
-    effects = host(room(meta_at(0, phase), [*ROOM, GONE, late], store), act("rebalance_pairs"))
+    effects = host(room(meta_at(0, phase), [*ROOM, GONE, late], store), act("reseat"))
     assert effects.meta is None
     assert {w.hash for w in effects.writes} == {"run:r1:0:pairs"}
     store = commit(store, effects)
@@ -989,15 +989,15 @@ def test_rebalance_reseats_the_partner_of_someone_removed() -> None:
     pair = next(p for p in before.values() if len(p.members) == 2)
     leaver = pair.members[0]
     still = [p if p.id != leaver else p.model_copy(update={"removed": True}) for p in ROOM]
-    effects = host(room(meta_at(0, "converse"), still, store), act("rebalance_pairs"))
+    effects = host(room(meta_at(0, "converse"), still, store), act("reseat"))
     after = pairs_in(commit(store, effects))
     assert_seating(after, [pid for pid in PRESENT if pid != leaver])
 
 
 def test_rebalance_before_pairs_exist_has_nothing_to_rearrange() -> None:
-    effects = host(room(meta_at(0, "brief"), ROOM), act("rebalance_pairs"))
+    effects = host(room(meta_at(0, "brief"), ROOM), act("reseat"))
     assert effects == Effects(notice="Nothing to rearrange.")
-    effects = host(room(meta_at(0, "pair"), ROOM), act("rebalance_pairs"))
+    effects = host(room(meta_at(0, "pair"), ROOM), act("reseat"))
     assert effects == Effects(notice="Nothing to rearrange.")
 
 
@@ -1041,7 +1041,7 @@ def test_the_facilitator_can_make_a_second_trio_by_hand_and_rebalance_keeps_it()
     after = pairs_in(store)
     assert_seating(after, [*PRESENT, late.id])
     assert sorted(len(p.members) for p in after.values()) == [2, 3, 3]
-    effects = host(room(meta, everyone, store), act("rebalance_pairs"))
+    effects = host(room(meta, everyone, store), act("reseat"))
     assert effects.writes == ()
 
 
@@ -1077,7 +1077,7 @@ def test_a_stale_move_is_rejected() -> None:
     [
         ("repair_pairs", {"seen_phase": "r1.0:converse"}),
         ("move_participant", {"participant_id": "p1", "to_pair": "new"}),
-        ("rebalance_pairs", {}),
+        ("reseat", {}),
     ],
 )
 def test_a_participant_cannot_arrange_pairs(kind: str, fields: dict[str, Any]) -> None:

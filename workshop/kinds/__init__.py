@@ -4,12 +4,22 @@ from typing import Annotated
 
 from pydantic import Field
 
-from workshop.kinds import best_question, challenge_pairs, warmup_poll
+from workshop.kinds import advocacy_debate, best_question, challenge_pairs, warmup_poll
 from workshop.kinds.base import PhaseSpec
 
-AnyExercise = warmup_poll.WarmupPoll | best_question.BestQuestion | challenge_pairs.ChallengePairs
+AnyExercise = (
+    warmup_poll.WarmupPoll
+    | best_question.BestQuestion
+    | challenge_pairs.ChallengePairs
+    | advocacy_debate.AdvocacyDebate
+)
 Exercise = Annotated[AnyExercise, Field(discriminator="kind")]
-ExerciseTypes = (warmup_poll.WarmupPoll, best_question.BestQuestion, challenge_pairs.ChallengePairs)
+ExerciseTypes = (
+    warmup_poll.WarmupPoll,
+    best_question.BestQuestion,
+    challenge_pairs.ChallengePairs,
+    advocacy_debate.AdvocacyDebate,
+)
 
 
 def phases_of(exercise: AnyExercise) -> tuple[PhaseSpec, ...]:
@@ -20,6 +30,8 @@ def phases_of(exercise: AnyExercise) -> tuple[PhaseSpec, ...]:
             return best_question.PHASES
         case challenge_pairs.ChallengePairs():
             return challenge_pairs.PHASES
+        case advocacy_debate.AdvocacyDebate():
+            return advocacy_debate.PHASES
 
 
 def rounds_of(exercise: AnyExercise) -> int:
@@ -30,6 +42,8 @@ def rounds_of(exercise: AnyExercise) -> int:
             return best_question.rounds(exercise)
         case challenge_pairs.ChallengePairs():
             return challenge_pairs.rounds(exercise)
+        case advocacy_debate.AdvocacyDebate():
+            return advocacy_debate.rounds(exercise)
 
 
 def data_of(exercise: AnyExercise) -> tuple[str, ...]:
@@ -41,6 +55,8 @@ def data_of(exercise: AnyExercise) -> tuple[str, ...]:
             return best_question.data_names(exercise)
         case challenge_pairs.ChallengePairs():
             return challenge_pairs.data_names(exercise)
+        case advocacy_debate.AdvocacyDebate():
+            return advocacy_debate.data_names(exercise)
 
 
 __all__ = [

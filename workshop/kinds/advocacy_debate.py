@@ -1,0 +1,343 @@
+"""Advocacy case debates, Oxford style: vote, argue in teams, rebut, vote again; the side that moved
+more of the room wins.
+
+Per round the run keeps `first` and `final` (participant id -> "for" | "against" | "undecided"),
+`teams` (participant id -> team id such as "for-1"), `posts` (post id -> Post JSON), `upvotes`
+("<voter id>|<post id>" -> "1") and `hidden` (post id -> "1", set by the facilitator). Posts stay in
+the record when their author leaves.
+"""
+
+import math
+import random
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from workshop.effects import Effects, Write
+from workshop.errors import Rejected
+from workshop.kinds.base import ExerciseContent, Line, PhaseSpec, Slug, distinct_ids
+
+Side = Literal["for", "against"]
+Choice = Literal["for", "against", "undecided"]
+SIDES: tuple[Side, Side] = ("for", "against")
+CHOICES: tuple[Choice, ...] = ("for", "against", "undecided")
+CHOICE_LABELS = {"for": "For", "against": "Against", "undecided": "Undecided"}
+POST_MAX = 280
+TOP_ARGUMENTS = 5
+"""How many of the other side's arguments each side sees to rebut."""
+
+
+class Case(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: Slug
+    title: Line
+    case: str = Field(min_length=1, max_length=1500)
+    """The case in a paragraph, for the projector and every phone."""
+    motion: Line
+    for_facts: list[Line] = Field(min_length=1, max_length=8)
+    against_facts: list[Line] = Field(min_length=1, max_length=8)
+    notes: str = ""
+    debrief: list[Line] = Field(min_length=1, max_length=8)
+
+
+class AdvocacyDebate(ExerciseContent):
+    kind: Literal["advocacy_debate"]
+    choose_sides: bool = False
+    """Let people pick their side (the facilitator can still even the sides out)."""
+    team_size: int = Field(default=8, ge=2, le=50)
+    """A side larger than this is split into several teams."""
+    cases: list[Case] = Field(min_length=1, max_length=8)
+
+    @field_validator("cases")
+    @classmethod
+    def _cases_are_distinct(cls, cases: list[Case]) -> list[Case]:
+        return list(distinct_ids(cases, "case"))
+
+
+PHASES = (
+    PhaseSpec("case", "Case", "Read the case and the motion aloud."),
+    PhaseSpec(
+        "first_vote", "First vote", "Everyone votes for, against or undecided. Results stay hidden."
+    ),
+    PhaseSpec("teams", "Teams", "People find their team. Even the sides out if needed."),
+    PhaseSpec(
+        "arguments", "Arguments", "Teams post and upvote arguments for their side. Start a timer."
+    ),
+    PhaseSpec("rebuttals", "Rebuttals", "Each side answers the other side's top arguments."),
+    PhaseSpec("final_vote", "Final vote", "Everyone votes again."),
+    PhaseSpec("verdict", "Verdict", "The side that moved more of the room wins. Debrief."),
+)
+
+
+def rounds(exercise: AdvocacyDebate) -> int:
+    return len(exercise.cases)
+
+
+DATA = ("first", "final", "teams", "posts", "upvotes", "hidden")
+
+
+def data_names(exercise: AdvocacyDebate) -> tuple[str, ...]:
+    return tuple(f"{n}:{name}" for n in range(len(exercise.cases)) for name in DATA)
+
+
+@dataclass(frozen=True)
+class Names:
+    first: str
+    final: str
+    teams: str
+    posts: str
+    upvotes: str
+    hidden: str
+
+    @classmethod
+    def of(cls, prefix: str) -> "Names":
+        return cls(*(f"{prefix}{name}" for name in DATA))
+
+
+class Post(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    author: str
+    side: Side
+    team: str
+    kind: Literal["argument", "rebuttal"]
+    text: str
+    answers: str = ""
+    """For a rebuttal: the argument it answers."""
+    at: float
+
+
+def side_of_team(team: str) -> Side:
+    return "for" if team.startswith("for") else "against"
+
+
+@dataclass
+class Debate:
+    """One round's votes, teams, posts, upvotes and moderation, decoded."""
+
+    first: dict[str, str]
+    final: dict[str, str]
+    teams: dict[str, str]
+    posts: dict[str, Post]
+    upvotes: dict[str, set[str]]
+    """post id -> voters."""
+    hidden: set[str]
+
+    @classmethod
+    def decode(cls, data: Mapping[str, Mapping[str, str]], names: Names) -> "Debate":
+        upvotes: dict[str, set[str]] = {}
+        for key in data.get(names.upvotes, {}):
+            voter, post = key.split("|", 1)
+            upvotes.setdefault(post, set()).add(voter)
+        return cls(
+            first=dict(data.get(names.first, {})),
+            final=dict(data.get(names.final, {})),
+            teams=dict(data.get(names.teams, {})),
+            posts={
+                pid: Post.model_validate_json(raw) for pid, raw in data.get(names.posts, {}).items()
+            },
+            upvotes=upvotes,
+            hidden=set(data.get(names.hidden, {})),
+        )
+
+    def side(self, participant: str) -> Side | None:
+        team = self.teams.get(participant)
+        return side_of_team(team) if team else None
+
+    def score(self, post: str) -> int:
+        return len(self.upvotes.get(post, set()))
+
+    def shown(self, kind: str, side: Side) -> list[str]:
+        """Visible posts of one kind and side, most upvoted first, then oldest."""
+        found = [
+            p
+            for p, post in self.posts.items()
+            if post.kind == kind and post.side == side and p not in self.hidden
+        ]
+        return sorted(found, key=lambda p: (-self.score(p), self.posts[p].at, p))
+
+    def top_arguments(self, side: Side) -> list[str]:
+        return self.shown("argument", side)[:TOP_ARGUMENTS]
+
+    def rebuttals_of(self, argument: str) -> list[str]:
+        found = [
+            p
+            for p, post in self.posts.items()
+            if post.kind == "rebuttal" and post.answers == argument and p not in self.hidden
+        ]
+        return sorted(found, key=lambda p: (-self.score(p), self.posts[p].at, p))
+
+
+# Teams --------------------------------------------------------------------------------------------
+
+
+def split_teams(
+    people: Sequence[str], team_size: int, seed: str, chosen: Mapping[str, Side] | None = None
+) -> dict[str, str]:
+    """Two sides whose sizes differ by at most one, each cut into teams of at most `team_size`
+    (as even as possible). Choices are kept where balance allows."""
+    rng = random.Random(seed)
+    order = sorted(people)
+    rng.shuffle(order)
+    chosen = chosen or {}
+    sides: dict[Side, list[str]] = {"for": [], "against": []}
+    undecided = []
+    for person in order:
+        side = chosen.get(person)
+        if side is not None:
+            sides[side].append(person)
+        else:
+            undecided.append(person)
+    # Move surplus choosers (the last to be listed) until the sides can be evened by the rest.
+    total = len(order)
+    directions: tuple[tuple[Side, Side], ...] = (("for", "against"), ("against", "for"))
+    for side, other in directions:
+        while len(sides[side]) > math.ceil(total / 2):
+            sides[other].append(sides[side].pop())
+    for person in undecided:
+        smaller: Side = "for" if len(sides["for"]) <= len(sides["against"]) else "against"
+        sides[smaller].append(person)
+    teams: dict[str, str] = {}
+    for side in SIDES:
+        members = sides[side]
+        count = max(1, math.ceil(len(members) / team_size))
+        for index, person in enumerate(members):
+            teams[person] = f"{side}-{index % count + 1}"
+    return teams
+
+
+def seat_late(teams: Mapping[str, str], person: str, team_size: int) -> str:
+    """A late joiner goes to the smaller side, into its smallest team (or a new one if all are full)."""
+    sizes: dict[str, int] = {}
+    for team in teams.values():
+        sizes[team] = sizes.get(team, 0) + 1
+    per_side = {side: sum(n for t, n in sizes.items() if side_of_team(t) == side) for side in SIDES}
+    side: Side = "for" if per_side["for"] <= per_side["against"] else "against"
+    own = sorted((n, t) for t, n in sizes.items() if side_of_team(t) == side)
+    if own and own[0][0] < team_size:
+        return own[0][1]
+    return f"{side}-{len(own) + 1}"
+
+
+# Decisions -----------------------------------------------------------------------------------------
+
+
+def vote(names: Names, phase: str, voter: str, choice: str) -> Effects:
+    if phase not in ("first_vote", "final_vote"):
+        raise Rejected("Voting is not open right now.")
+    if choice not in CHOICES:
+        raise Rejected("Choose for, against or undecided.")
+    target = names.first if phase == "first_vote" else names.final
+    return Effects(writes=(Write("hset", target, voter, choice),), notice="Vote saved ✓")
+
+
+def clean_post(raw: str) -> str:
+    text = " ".join(raw.split())
+    if not text:
+        raise Rejected("Write something first.")
+    if len(text) > POST_MAX:
+        raise Rejected(f"Posts can be at most {POST_MAX} characters; this one has {len(text)}.")
+    return text
+
+
+def post(
+    names: Names,
+    debate: Debate,
+    phase: str,
+    author: str,
+    post_id: str,
+    text: str,
+    answers: str,
+    now: float,
+) -> Effects:
+    team = debate.teams.get(author)
+    if team is None:
+        raise Rejected("You are not on a team yet.")
+    side = side_of_team(team)
+    if phase == "arguments":
+        if answers:
+            raise Rejected("Rebuttals come in the next phase.")
+        kind: Literal["argument", "rebuttal"] = "argument"
+    elif phase == "rebuttals":
+        target = debate.posts.get(answers)
+        if target is None or target.kind != "argument" or answers in debate.hidden:
+            raise Rejected("Choose one of the other side's arguments to answer.")
+        if target.side == side:
+            raise Rejected("A rebuttal answers the other side's argument, not your own side's.")
+        kind = "rebuttal"
+    else:
+        raise Rejected("Posting is closed right now.")
+    entry = Post(
+        author=author,
+        side=side,
+        team=team,
+        kind=kind,
+        text=clean_post(text),
+        answers=answers,
+        at=now,
+    )
+    return Effects(
+        writes=(Write("hset", names.posts, post_id, entry.model_dump_json()),),
+        notice="Argument posted ✓" if kind == "argument" else "Rebuttal posted ✓",
+    )
+
+
+def upvote(names: Names, debate: Debate, phase: str, voter: str, post_id: str, on: bool) -> Effects:
+    if phase not in ("arguments", "rebuttals"):
+        raise Rejected("Upvoting is closed right now.")
+    target = debate.posts.get(post_id)
+    if target is None or post_id in debate.hidden:
+        raise Rejected("That post is no longer there.")
+    if debate.side(voter) != target.side:
+        raise Rejected("You can upvote only your own side's posts.")
+    if target.author == voter:
+        raise Rejected("You can't upvote your own post.")
+    key = f"{voter}|{post_id}"
+    if on:
+        return Effects(writes=(Write("hset", names.upvotes, key, "1"),), notice="Upvoted ✓")
+    return Effects(writes=(Write("hdel", names.upvotes, key),), notice="Upvote taken back.")
+
+
+def hide(names: Names, debate: Debate, post_id: str, hidden: bool) -> Effects:
+    if post_id not in debate.posts:
+        raise Rejected("That post is no longer there.")
+    if hidden:
+        return Effects(writes=(Write("hset", names.hidden, post_id, "1"),), notice="Post hidden.")
+    return Effects(writes=(Write("hdel", names.hidden, post_id),), notice="Post shown again.")
+
+
+# Verdict -------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Verdict:
+    first: dict[str, int]
+    final: dict[str, int]
+    both: int
+    """How many people voted both times; the shift counts only them."""
+    shift: dict[str, float]
+    """Change in each option's share (percentage points) among those who voted both times."""
+    winner: Side | None
+    """The side whose share grew more; None for a tie."""
+
+
+def verdict(debate: Debate, present: set[str]) -> Verdict:
+    first: dict[str, int] = {
+        c: sum(1 for p, v in debate.first.items() if v == c and p in present) for c in CHOICES
+    }
+    final: dict[str, int] = {
+        c: sum(1 for p, v in debate.final.items() if v == c and p in present) for c in CHOICES
+    }
+    both = [p for p in debate.first if p in debate.final and p in present]
+    shift: dict[str, float] = {}
+    for choice in CHOICES:
+        before = sum(1 for p in both if debate.first[p] == choice)
+        after = sum(1 for p in both if debate.final[p] == choice)
+        shift[choice] = 100 * (after - before) / len(both) if both else 0.0
+    winner: Side | None = None
+    if both and shift["for"] != shift["against"]:
+        winner = "for" if shift["for"] > shift["against"] else "against"
+    return Verdict(first, final, len(both), shift, winner)

@@ -17,6 +17,11 @@ Every key expires `room_ttl` seconds (default 7 days) after the room's last chan
 | room:{CODE}:run:{RUN}:{R}:dots    | hash   | best question: voter id -> JSON {question id: dots}      |
 | room:{CODE}:run:{RUN}:{R}:pairs   | hash   | challenge pairs, round R: pair id ("p3") -> Pair JSON (members in role order) |
 | room:{CODE}:run:{RUN}:{R}:ratings | hash   | challenge pairs: "<half>|<rater id>" -> Rating JSON (one per rater and half) |
+| room:{CODE}:run:{RUN}:{R}:first / :final | hash | debate, round R: participant id -> "for" / "against" / "undecided" |
+| room:{CODE}:run:{RUN}:{R}:teams   | hash   | debate: participant id -> team id ("for-1", "against-2") |
+| room:{CODE}:run:{RUN}:{R}:posts   | hash   | debate: "<author id>.<action id>" -> Post JSON (kept when the author leaves) |
+| room:{CODE}:run:{RUN}:{R}:upvotes | hash   | debate: "<voter id>|<post id>" -> "1"                      |
+| room:{CODE}:run:{RUN}:{R}:hidden  | hash   | debate: post id -> "1" (hidden by the facilitator)        |
 | workshop:signing-key              | string | cookie signing key when WORKSHOP_SECRET_KEY is unset; TTL 30 days past the room TTL, refreshed on start and on each new room |
 
 Pub/sub channel `room:{CODE}:events` carries the room's new version number after each commit.

@@ -64,6 +64,15 @@
     }
   });
 
+  // A composer kept across re-renders (hx-preserve) is emptied once its post has been sent.
+  document.addEventListener("htmx:wsAfterSend", function (event) {
+    var form = event.target;
+    if (form.matches && form.matches("form.post-form")) {
+      form.reset();
+      form.classList.remove("sending");
+    }
+  });
+
   var noticeTimer = null;
   document.addEventListener("htmx:wsAfterMessage", function () {
     var notice = document.getElementById("notice");

@@ -65,7 +65,11 @@ class RoomFeed:
                 continue
             cache: dict[str, object] = {}
             for subscriber in list(self.subscribers):
-                subscriber.refresh(state, cache)
+                try:
+                    subscriber.refresh(state, cache)
+                except Exception:
+                    # One screen that cannot be drawn must not stop the room's other screens.
+                    log.exception("room %s: a screen could not be refreshed", self.code)
 
     def cancel(self) -> None:
         if self._task is not None:

@@ -5,6 +5,8 @@ is a named block whose root element carries the region's id, so the same block s
 and the out-of-band fragment sent over the websocket.
 """
 
+import functools
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -684,6 +686,12 @@ def _debate_view(
     )
 
 
+def dom_id(value: str) -> str:
+    """An element id that is also a plain CSS selector (htmx looks preserved elements up by one)."""
+    return re.sub(r"[^A-Za-z0-9_-]", "-", value)
+
+
+@functools.lru_cache(maxsize=256)
 def qr_svg(url: str) -> Markup:
     code = segno.make(url, error="m")
     svg = code.svg_inline(
@@ -701,6 +709,7 @@ class Renderer:
             trim_blocks=True,
             lstrip_blocks=True,
         )
+        self.env.filters["dom_id"] = dom_id
         # Macros are globals, not per-template imports, so blocks rendered alone can call them.
         macros = self.env.get_template("_macros.html").module
         for name in ("act", "timer_region", "bars_chart", "ranked_list", "link_status"):

@@ -252,14 +252,11 @@ def _debate_participant(
 
 
 def _form_teams(state: RoomState, run: Run, exercise: advocacy_debate.AdvocacyDebate) -> Effects:
-    """Balanced random teams, keeping the sides people chose when the exercise lets them."""
+    """Balanced teams: whoever already has a side keeps it unless the sides must be evened out;
+    everyone else is drawn at random."""
     names = _debate_names(run)
     debate = advocacy_debate.Debate.decode(state.run_data, names)
-    chosen = (
-        {p: advocacy_debate.side_of_team(t) for p, t in debate.teams.items()}
-        if exercise.choose_sides
-        else {}
-    )
+    chosen = {p: advocacy_debate.side_of_team(t) for p, t in debate.teams.items()}
     present = [p.id for p in state.present]
     teams = advocacy_debate.split_teams(
         present, exercise.team_size, f"{state.meta.code}|{run.id}|{run.round}|{state.rev}", chosen
@@ -267,7 +264,6 @@ def _form_teams(state: RoomState, run: Run, exercise: advocacy_debate.AdvocacyDe
     writes = [
         Write("hset", names.teams, p, t) for p, t in teams.items() if debate.teams.get(p) != t
     ]
-    writes += [Write("hdel", names.teams, p) for p in debate.teams if p not in teams]
     sides = {
         side: sum(1 for t in teams.values() if t.startswith(side)) for side in ("for", "against")
     }
@@ -491,18 +487,19 @@ def _moderate(
 def _debating(meta: RoomMeta) -> bool:
     """Teams exist: the current run is a debate past its "teams" step."""
     run = meta.current_run
-    return (
-        run is not None
-        and isinstance(run.exercise, advocacy_debate.AdvocacyDebate)
-        and run.phase >= 2
-    )
+    if run is None or not isinstance(run.exercise, advocacy_debate.AdvocacyDebate):
+        return False
+    # While people choose their side ("teams" with choose_sides), nobody is placed for them.
+    return run.phase >= (3 if run.exercise.choose_sides else 2)
 
 
 def _seat_late_debaters(state: RoomState) -> Effects:
     run = state.meta.current_run
     assert run is not None and isinstance(run.exercise, advocacy_debate.AdvocacyDebate)
     names = _debate_names(run)
-    teams = dict(state.data(names.teams))
+    present = {p.id for p in state.present}
+    # Sizes count only people still here; the record of who was on which team is left alone.
+    teams = {p: t for p, t in state.data(names.teams).items() if p in present}
     writes = []
     for person in state.present:
         if person.id not in teams:

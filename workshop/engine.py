@@ -364,6 +364,17 @@ def _host_action(
                 )
                 and (debating.choose_sides or not state.data(_debate_names(moved).teams))
             )
+            returning_to_teams = (
+                debating is not None
+                and isinstance(action, a.NextPhase)
+                and step == "teams"
+                and not debating.choose_sides
+                and bool(state.data(_debate_names(moved).teams))
+            )
+            if returning_to_teams:
+                # Teams stand; whoever joined while the facilitator had stepped back gets a seat.
+                seated = _seat_late_debaters(state, moved)
+                effects = replace(effects, writes=seated.writes)
             if entering_teams and debating is not None:
                 formed = _form_teams(state, moved, debating)
                 effects = replace(
@@ -493,8 +504,8 @@ def _debating(meta: RoomMeta) -> bool:
     return run.phase >= (3 if run.exercise.choose_sides else 2)
 
 
-def _seat_late_debaters(state: RoomState) -> Effects:
-    run = state.meta.current_run
+def _seat_late_debaters(state: RoomState, run: Run | None = None) -> Effects:
+    run = run or state.meta.current_run
     assert run is not None and isinstance(run.exercise, advocacy_debate.AdvocacyDebate)
     names = _debate_names(run)
     present = {p.id for p in state.present}

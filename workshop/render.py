@@ -600,7 +600,13 @@ def _debate_view(
             hidden=post_id in debate.hidden,
             author=name(post.author) if host else "",
             kind=post.kind,
-            answers_text=answered.text if answered else "",
+            answers_text=(
+                "(a post the facilitator hid)"
+                if post.answers in debate.hidden
+                else answered.text
+                if answered
+                else ""
+            ),
             replies=[view(r) for r in (replies or [])],
         )
 

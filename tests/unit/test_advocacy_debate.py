@@ -1101,7 +1101,11 @@ def test_teams_already_drawn_are_not_drawn_again_on_the_way_back_in() -> None:
         state_of(meta, crowd(4), teams_store(drawn)),
         act("next_phase", seen_phase="r1.0:first_vote"),
     )
-    assert effects.writes == ()
+    teams = teams_in(commit(teams_store(drawn), effects))
+    # The two already seated keep their teams; the two who joined meanwhile get seats.
+    assert {p: teams[p] for p in drawn} == drawn
+    assert set(teams) == {p.id for p in crowd(4)}
+    assert side_sizes(teams) == {"for": 2, "against": 2}
 
 
 def test_each_round_draws_its_own_teams() -> None:

@@ -64,12 +64,14 @@
     }
   });
 
-  // A composer kept across re-renders (hx-preserve) is emptied once its post has been sent.
+  // A composer kept across re-renders (hx-preserve) is emptied once the server accepts its post;
+  // after a refusal the text stays, so nothing typed is lost.
+  var pendingComposer = null;
+  var lastNotice = null;
   document.addEventListener("htmx:wsAfterSend", function (event) {
     var form = event.target;
     if (form.matches && form.matches("form.post-form")) {
-      form.reset();
-      form.classList.remove("sending");
+      pendingComposer = form;
     }
   });
 
@@ -77,6 +79,14 @@
   document.addEventListener("htmx:wsAfterMessage", function () {
     var notice = document.getElementById("notice");
     if (!notice || !notice.textContent.trim()) { return; }
+    if (notice.dataset.seq !== lastNotice) {
+      lastNotice = notice.dataset.seq;
+      if (pendingComposer) {
+        if (notice.classList.contains("ok")) { pendingComposer.reset(); }
+        pendingComposer.classList.remove("sending");
+        pendingComposer = null;
+      }
+    }
     notice.classList.remove("faded");
     clearTimeout(noticeTimer);
     noticeTimer = setTimeout(function () { notice.classList.add("faded"); }, 4000);

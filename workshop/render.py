@@ -619,7 +619,8 @@ def _debate_view(
     team_views = [
         TeamView(t, _team_label(t), advocacy_debate.side_of_team(t), sorted(n))
         for t, n in sorted(
-            teams.items(), key=lambda item: (item[0].split("-")[0], int(item[0].split("-")[1]))
+            teams.items(),
+            key=lambda item: (item[0].split("-")[0] != "for", int(item[0].split("-")[1])),
         )
     ]
     own_posts: list[PostView] = []
@@ -670,9 +671,9 @@ def _debate_view(
         my_vote=ballot.get(me) if me else None,
         my_side=my_side,
         my_team=_team_label(my_team) if my_team else "",
-        teammates=[
+        teammates=sorted(
             name(p) for p, t in debate.teams.items() if t == my_team and p != me and p in present
-        ]
+        )
         if my_team
         else [],
         teams=team_views,

@@ -133,10 +133,12 @@ class Store:
         people: Collection[str] | None = None,
         run_data: bool = True,
         action_id: str = "",
+        every_run: bool = False,
     ) -> RoomState | None:
         """A read of the room; `people=None` loads everyone, otherwise just those ids.
 
-        With `action_id`, the read also tells whether that action was already applied."""
+        With `action_id`, the read also tells whether that action was already applied; with
+        `every_run`, the data of every exercise on the agenda is read, not just the current one."""
         now = time.time()
         async with self.client.pipeline(transaction=True) as pipe:
             pipe.hgetall(room_key(code, "meta"))
@@ -156,9 +158,11 @@ class Store:
             p.id: p for p in (Participant.model_validate_json(v) for v in values if v is not None)
         }
         data: dict[str, dict[str, str]] = {}
-        run = meta.current_run
-        if run_data and run is not None:
-            data = await self.read(code, [Read(run.hash(name)) for name in data_of(run.exercise)])
+        runs = meta.agenda if every_run else [r for r in [meta.current_run] if r is not None]
+        if run_data and runs:
+            data = await self.read(
+                code, [Read(run.hash(name)) for run in runs for name in data_of(run.exercise)]
+            )
         return RoomState(
             meta=meta,
             rev=int(meta_raw.get("rev", 0)),
@@ -256,6 +260,11 @@ class Store:
         entries = dict.fromkeys(members, now)
         if entries:
             await self.client.zadd(room_key(code, "presence"), entries)
+
+    async def expires_in(self, code: str) -> int | None:
+        """Seconds until the room's data expires, or None when it is gone."""
+        ttl = int(await self.client.ttl(room_key(code, "meta")))
+        return ttl if ttl >= 0 else None
 
     async def delete_room(self, code: str) -> None:
         state = await self.load(code, people=(), run_data=False)

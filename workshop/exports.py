@@ -1,0 +1,376 @@
+"""Session summaries in the formats teams use: Markdown, JSON, CSV (zipped) and printable HTML.
+
+Every format is drawn from one `Summary`. Text written by participants is escaped for the format
+it lands in: Markdown table cells and inline text, CSV quoting, HTML autoescaping.
+"""
+
+import csv
+import io
+import json
+import re
+import zipfile
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from workshop.summary import (
+    BestQuestionSummary,
+    DebateSummary,
+    PairsSummary,
+    PollSummary,
+    Summary,
+)
+
+FORMATS = ("md", "json", "csv", "html")
+
+
+@dataclass(frozen=True)
+class Export:
+    filename: str
+    media_type: str
+    body: bytes
+
+
+def export(summary: Summary, fmt: str, html_renderer: "HtmlRenderer | None" = None) -> Export:
+    stem = f"workshop-{summary.room}-{summary.date}" + ("-anonymised" if summary.anonymised else "")
+    match fmt:
+        case "md":
+            return Export(
+                f"{stem}.md", "text/markdown; charset=utf-8", to_markdown(summary).encode()
+            )
+        case "json":
+            return Export(f"{stem}.json", "application/json", to_json(summary).encode())
+        case "csv":
+            return Export(f"{stem}-csv.zip", "application/zip", to_csv_zip(summary))
+        case "html":
+            if html_renderer is None:
+                raise ValueError("the HTML export needs a renderer")
+            return Export(
+                f"{stem}.html", "text/html; charset=utf-8", html_renderer(summary).encode()
+            )
+    raise ValueError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
+
+
+class HtmlRenderer:
+    def __call__(self, summary: Summary) -> str:  # pragma: no cover - protocol
+        raise NotImplementedError
+
+
+# JSON ------------------------------------------------------------------------------------------
+
+
+def to_json(summary: Summary) -> str:
+    return summary.model_dump_json(indent=2)
+
+
+def json_schema() -> str:
+    return json.dumps(Summary.model_json_schema(), indent=2, sort_keys=True) + "\n"
+
+
+# Markdown --------------------------------------------------------------------------------------
+
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+\-!|~])")
+
+
+def md_text(text: str) -> str:
+    """Participants' text as inert Markdown: no headings, links, emphasis, HTML or table breaks."""
+    flat = " ".join(text.split())
+    return _MD_SPECIAL.sub(r"\\\1", flat)
+
+
+def md_table(headers: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
+    lines = [
+        "| " + " | ".join(headers) + " |",
+        "|" + "|".join("---" for _ in headers) + "|",
+    ]
+    for row in rows:
+        lines.append("| " + " | ".join(md_text(str(cell)) for cell in row) + " |")
+    return "\n".join(lines)
+
+
+def _fmt(value: float | None, signed: bool = False) -> str:
+    if value is None:
+        return "-"
+    return f"{value:+.1f}" if signed else f"{value:.1f}"
+
+
+def to_markdown(summary: Summary) -> str:
+    out: list[str] = []
+    title = summary.title or f"Workshop {summary.room}"
+    out.append(f"# {md_text(title)}")
+    out.append("")
+    out.append(f"Room {summary.room} · {summary.date} · {len(summary.participants)} participants")
+    if summary.anonymised:
+        out.append("")
+        out.append("Names are replaced by pseudonyms.")
+    if summary.hidden_items:
+        out.append("")
+        out.append(f"{summary.hidden_items} hidden post(s) or question(s) are left out.")
+    out.append("")
+    out.append("## Participants")
+    out.append("")
+    out.append(", ".join(md_text(p.name) for p in summary.participants) or "Nobody joined.")
+    for exercise in summary.exercises:
+        out.append("")
+        match exercise:
+            case PollSummary():
+                out.extend(_md_poll(exercise))
+            case BestQuestionSummary():
+                out.extend(_md_best_question(exercise))
+            case PairsSummary():
+                out.extend(_md_pairs(exercise))
+            case DebateSummary():
+                out.extend(_md_debate(exercise))
+    return "\n".join(out) + "\n"
+
+
+def _md_poll(poll: PollSummary) -> list[str]:
+    return [
+        f"## {md_text(poll.title)}",
+        "",
+        md_text(poll.question),
+        "",
+        md_table(["Option", "Votes"], ((r.option, r.votes) for r in poll.results)),
+    ]
+
+
+def _md_best_question(exercise: BestQuestionSummary) -> list[str]:
+    out = [f"## {md_text(exercise.title)}"]
+    for r in exercise.rounds:
+        out += ["", f"### Round {r.round}: {md_text(r.scenario)}", ""]
+        if r.questions:
+            out.append(
+                md_table(
+                    ["Rank", "Question", "Dots", "Written by"],
+                    (
+                        (f"{q.rank}{'=' if q.tied else ''}", q.text, q.dots, ", ".join(q.authors))
+                        for q in r.questions
+                    ),
+                )
+            )
+        else:
+            out.append("No questions.")
+        if r.hidden:
+            out += ["", f"{r.hidden} hidden question(s) left out."]
+    return out
+
+
+def _md_pairs(exercise: PairsSummary) -> list[str]:
+    out = [f"## {md_text(exercise.title)}"]
+    for r in exercise.rounds:
+        out += ["", f"### Round {r.round}: {md_text(r.case)}", "", "Pairs:", ""]
+        for pair in r.pairs:
+            seats = ", ".join(
+                f"{s.participant} ({s.first_role}, then {s.swapped_role})" for s in pair.seats
+            )
+            out.append(f"- {pair.colour} {pair.number}: {md_text(seats)}")
+        out += [
+            "",
+            md_table(
+                ["Habit", "1", "2", "3", "4", "5", "Partners", "Self", "Gap"],
+                (
+                    (
+                        h.habit,
+                        *h.distribution,
+                        _fmt(h.partner_mean),
+                        _fmt(h.self_mean),
+                        _fmt(h.gap, True),
+                    )
+                    for h in r.habits
+                ),
+            ),
+        ]
+    return out
+
+
+def _md_debate(exercise: DebateSummary) -> list[str]:
+    out = [f"## {md_text(exercise.title)}"]
+    for r in exercise.rounds:
+        winner = {"for": "For", "against": "Against"}.get(r.winner or "", "no side")
+        out += [
+            "",
+            f"### Debate {r.round}: {md_text(r.case)}",
+            "",
+            f"Motion: {md_text(r.motion)}",
+            "",
+            md_table(
+                ["Vote", "First", "Final", "Shift (points)"],
+                (
+                    (
+                        c.capitalize(),
+                        r.first.get(c, 0),
+                        r.final.get(c, 0),
+                        f"{r.shift.get(c, 0.0):+.0f}",
+                    )
+                    for c in ("for", "against", "undecided")
+                ),
+            ),
+            "",
+            f"Winner by shift: {winner} (counted over {r.voted_both} people who voted both times).",
+            "",
+            "Teams: "
+            + "; ".join(f"{t.team}: {', '.join(md_text(m) for m in t.members)}" for t in r.teams),
+        ]
+        arguments = [p for p in r.posts if p.kind == "argument"]
+        for side in ("for", "against"):
+            mine = sorted((p for p in arguments if p.side == side), key=lambda p: -p.upvotes)
+            out += ["", f"#### Arguments {side}", ""]
+            for post in mine or []:
+                out.append(
+                    f"- {md_text(post.text)} ({post.upvotes} upvotes, {md_text(post.author)})"
+                )
+                for reply in (p for p in r.posts if p.kind == "rebuttal" and p.answers == post.id):
+                    out.append(f"  - Rebuttal: {md_text(reply.text)} ({reply.upvotes} upvotes)")
+            if not mine:
+                out.append("- none")
+        if r.hidden:
+            out += ["", f"{r.hidden} hidden post(s) left out."]
+    return out
+
+
+# CSV -------------------------------------------------------------------------------------------
+
+
+def _csv(headers: Sequence[str], rows: Iterable[Sequence[object]]) -> bytes:
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer, quoting=csv.QUOTE_MINIMAL)
+    writer.writerow(headers)
+    writer.writerows(rows)
+    return buffer.getvalue().encode("utf-8")
+
+
+def csv_records(summary: Summary) -> dict[str, tuple[list[str], list[list[object]]]]:
+    """Record kinds, each as (header, rows), shared by the CSV export and its tests."""
+    submissions: list[list[object]] = []
+    votes: list[list[object]] = []
+    ratings: list[list[object]] = []
+    posts: list[list[object]] = []
+    for ex in summary.exercises:
+        match ex:
+            case PollSummary():
+                votes += [
+                    [ex.run, ex.title, 1, "poll", v.participant, v.option, ""] for v in ex.votes
+                ]
+            case BestQuestionSummary():
+                for r in ex.rounds:
+                    submissions += [
+                        [
+                            ex.run,
+                            ex.title,
+                            r.round,
+                            q.id,
+                            q.rank,
+                            int(q.tied),
+                            q.text,
+                            q.dots,
+                            "; ".join(q.authors),
+                        ]
+                        for q in r.questions
+                    ]
+                    votes += [
+                        [ex.run, ex.title, r.round, "dot", d.voter, d.question, d.dots]
+                        for d in r.dots
+                    ]
+            case PairsSummary():
+                for pr in ex.rounds:
+                    ratings += [
+                        [
+                            ex.run,
+                            ex.title,
+                            r.round,
+                            g.half,
+                            g.pair,
+                            g.rater,
+                            g.rater_role,
+                            g.target,
+                            *(
+                                g.scores.get(h, "")
+                                for h in ("candid", "collaborative", "compassionate", "curious")
+                            ),
+                            g.landed,
+                            g.try_next,
+                        ]
+                        for g in pr.ratings
+                    ]
+            case DebateSummary():
+                for dr in ex.rounds:
+                    for v in dr.votes:
+                        votes.append(
+                            [
+                                ex.run,
+                                ex.title,
+                                dr.round,
+                                "debate first",
+                                v.participant,
+                                v.first,
+                                "",
+                            ]
+                        )
+                        votes.append(
+                            [ex.run, ex.title, dr.round, "debate final", v.participant, v.final, ""]
+                        )
+                    posts += [
+                        [
+                            ex.run,
+                            ex.title,
+                            dr.round,
+                            p.id,
+                            p.side,
+                            p.team,
+                            p.kind,
+                            p.author,
+                            p.text,
+                            p.upvotes,
+                            p.answers,
+                        ]
+                        for p in dr.posts
+                    ]
+    return {
+        "submissions.csv": (
+            ["run", "exercise", "round", "question_id", "rank", "tied", "text", "dots", "authors"],
+            submissions,
+        ),
+        "votes.csv": (["run", "exercise", "round", "kind", "participant", "choice", "dots"], votes),
+        "ratings.csv": (
+            [
+                "run",
+                "exercise",
+                "round",
+                "half",
+                "pair",
+                "rater",
+                "rater_role",
+                "challenger",
+                "candid",
+                "collaborative",
+                "compassionate",
+                "curious",
+                "what_landed",
+                "what_to_try",
+            ],
+            ratings,
+        ),
+        "debate_posts.csv": (
+            [
+                "run",
+                "exercise",
+                "round",
+                "post_id",
+                "side",
+                "team",
+                "kind",
+                "author",
+                "text",
+                "upvotes",
+                "answers",
+            ],
+            posts,
+        ),
+    }
+
+
+def to_csv_zip(summary: Summary) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for filename, (headers, rows) in csv_records(summary).items():
+            archive.writestr(filename, _csv(headers, rows))
+    return buffer.getvalue()

@@ -93,6 +93,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
         Route("/host/{code}", views.host),
         Route("/host/{code}/claim", views.claim, methods=["GET", "POST"]),
         Route("/host/{code}/delete", views.delete_room, methods=["POST"]),
+        Route("/host/{code}/export/{fmt}", views.export_summary),
+        Route("/r/{code}/card", views.personal_card),
         Route("/healthz", views.healthz),
         WebSocketRoute("/ws/{code}/{audience}", live_endpoint),
         Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),

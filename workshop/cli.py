@@ -64,6 +64,53 @@ def check_exercises(args: argparse.Namespace) -> int:
     return 0
 
 
+def export_room(args: argparse.Namespace) -> int:
+    import asyncio
+    import time
+
+    from workshop.exports import export
+    from workshop.models import is_room_code, normalise_code
+    from workshop.render import Renderer
+    from workshop.store import Store
+    from workshop.summary import build_summary
+
+    settings = Settings(**({"redis_url": args.redis_url} if args.redis_url else {}))
+    if not settings.redis_url:
+        print(
+            "workshop export reads the configured store, but none is configured: the embedded store "
+            "lives inside the running app. Export from the console, or set WORKSHOP_REDIS_URL.",
+            file=sys.stderr,
+        )
+        return 2
+    code = normalise_code(args.code)
+    if not is_room_code(code):
+        print(f"'{args.code}' is not a room code.", file=sys.stderr)
+        return 2
+
+    async def read() -> bytes | None:
+        store = Store.connect(settings.redis_url, settings.room_ttl_seconds)
+        try:
+            state = await store.load(code, every_run=True)
+        finally:
+            await store.close()
+        if state is None:
+            return None
+        summary = build_summary(state, time.time(), anonymise=args.anonymise)
+        renderer = Renderer()
+        return export(summary, args.format, lambda s: renderer.page("export.html", summary=s)).body
+
+    body = asyncio.run(read())
+    if body is None:
+        print(f"There is no room {code} in the store.", file=sys.stderr)
+        return 1
+    if args.output in (None, "-"):
+        sys.stdout.buffer.write(body)
+    else:
+        Path(args.output).write_bytes(body)
+        print(f"Wrote {args.output} ({len(body)} bytes).", file=sys.stderr)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="workshop", description="Live facilitation tool.")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -77,6 +124,13 @@ def main(argv: list[str] | None = None) -> int:
     check_parser = exercise_commands.add_parser("check", help="validate every exercise file")
     check_parser.add_argument("--dir", help="folder to check (default: the configured library)")
     check_parser.set_defaults(handler=check_exercises)
+    export_parser = commands.add_parser("export", help="write a room's session summary")
+    export_parser.add_argument("code", help="the room code")
+    export_parser.add_argument("--format", choices=["md", "json", "csv", "html"], default="md")
+    export_parser.add_argument("--anonymise", action="store_true", help="pseudonyms, not names")
+    export_parser.add_argument("-o", "--output", help="file to write (default: standard output)")
+    export_parser.add_argument("--redis-url", help="the store (default: WORKSHOP_REDIS_URL)")
+    export_parser.set_defaults(handler=export_room)
     args = parser.parse_args(argv)
     code: int = args.handler(args)
     return code

@@ -9,7 +9,7 @@ import io
 import json
 import re
 import zipfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from workshop.summary import (
@@ -30,7 +30,10 @@ class Export:
     body: bytes
 
 
-def export(summary: Summary, fmt: str, html_renderer: "HtmlRenderer | None" = None) -> Export:
+HtmlRenderer = Callable[[Summary], str]
+
+
+def export(summary: Summary, fmt: str, html_renderer: HtmlRenderer | None = None) -> Export:
     stem = f"workshop-{summary.room}-{summary.date}" + ("-anonymised" if summary.anonymised else "")
     match fmt:
         case "md":
@@ -48,11 +51,6 @@ def export(summary: Summary, fmt: str, html_renderer: "HtmlRenderer | None" = No
                 f"{stem}.html", "text/html; charset=utf-8", html_renderer(summary).encode()
             )
     raise ValueError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
-
-
-class HtmlRenderer:
-    def __call__(self, summary: Summary) -> str:  # pragma: no cover - protocol
-        raise NotImplementedError
 
 
 # JSON ------------------------------------------------------------------------------------------

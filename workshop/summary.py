@@ -408,3 +408,214 @@ def _debate(
             )
         )
     return DebateSummary(run=run.id, title=exercise.title, rounds=rounds)
+
+
+class CardQuestion(BaseModel):
+    exercise: str
+    round: int
+    text: str
+    rank: int
+    tied: bool
+    dots: int
+    of: int
+    """How many questions were ranked in that round."""
+
+
+class CardHabit(BaseModel):
+    habit: str
+    received: list[int]
+    """Scores partners gave this participant as challenger."""
+    own: float | None
+    """This participant's own rating of themselves."""
+
+
+class CardComment(BaseModel):
+    role: str
+    """The rater's role: customer or observer; never their name."""
+    landed: str
+    try_next: str
+
+
+class CardRound(BaseModel):
+    exercise: str
+    round: int
+    case: str
+    habits: list[CardHabit]
+    comments: list[CardComment]
+
+
+class CardPost(BaseModel):
+    exercise: str
+    round: int
+    kind: str
+    side: str
+    text: str
+    upvotes: int
+
+
+class PersonalCard(BaseModel):
+    """One participant's own feedback: nothing by or about anyone else except the comments
+    addressed to them (without the commenter's name)."""
+
+    schema_version: int = SCHEMA_VERSION
+    room: str
+    title: str
+    date: str
+    name: str
+    questions: list[CardQuestion]
+    feedback: list[CardRound]
+    posts: list[CardPost]
+
+
+def build_card(state: RoomState, participant_id: str) -> PersonalCard:
+    person = state.participants[participant_id]
+    questions: list[CardQuestion] = []
+    feedback: list[CardRound] = []
+    posts: list[CardPost] = []
+    for run in state.meta.agenda:
+        if not run.started:
+            continue
+        match run.exercise:
+            case best_question.BestQuestion() as exercise:
+                for number in _played_rounds(run):
+                    board = best_question.Board.decode(
+                        state.run_data, best_question.Names.of(run.hash(f"{number}:"))
+                    )
+                    ranked = best_question.ranking(board)
+                    questions += [
+                        CardQuestion(
+                            exercise=exercise.title,
+                            round=number + 1,
+                            text=r.text,
+                            rank=r.rank,
+                            tied=r.tied,
+                            dots=r.dots,
+                            of=len(ranked),
+                        )
+                        for r in ranked
+                        if participant_id in board.authors(r.question)
+                    ]
+            case challenge_pairs.ChallengePairs() as exercise:
+                for number in _played_rounds(run):
+                    names = challenge_pairs.Names.of(run.hash(f"{number}:"))
+                    ratings = challenge_pairs.decode_ratings(state.data(names.ratings))
+                    about_me = [
+                        r
+                        for (_, rater), r in ratings.items()
+                        if r.target == participant_id and rater != participant_id
+                    ]
+                    mine = [
+                        r
+                        for (_, rater), r in ratings.items()
+                        if rater == participant_id and r.rater_role == "challenger"
+                    ]
+                    if not about_me and not mine:
+                        continue
+                    feedback.append(
+                        CardRound(
+                            exercise=exercise.title,
+                            round=number + 1,
+                            case=exercise.cases[number].title,
+                            habits=[
+                                CardHabit(
+                                    habit=challenge_pairs.HABIT_LABELS[h],
+                                    received=[r.scores[h] for r in about_me],
+                                    own=sum(r.scores[h] for r in mine) / len(mine)
+                                    if mine
+                                    else None,
+                                )
+                                for h in challenge_pairs.HABITS
+                            ],
+                            comments=[
+                                CardComment(role=r.rater_role, landed=r.landed, try_next=r.try_next)
+                                for r in about_me
+                                if r.landed or r.try_next
+                            ],
+                        )
+                    )
+            case advocacy_debate.AdvocacyDebate() as exercise:
+                for number in _played_rounds(run):
+                    debate = advocacy_debate.Debate.decode(
+                        state.run_data, advocacy_debate.Names.of(run.hash(f"{number}:"))
+                    )
+                    posts += [
+                        CardPost(
+                            exercise=exercise.title,
+                            round=number + 1,
+                            kind=post.kind,
+                            side=post.side,
+                            text=post.text,
+                            upvotes=debate.score(pid),
+                        )
+                        for pid, post in sorted(debate.posts.items(), key=lambda kv: kv[1].at)
+                        if post.author == participant_id and pid not in debate.hidden
+                    ]
+            case warmup_poll.WarmupPoll():
+                pass
+    return PersonalCard(
+        room=state.meta.code,
+        title=state.meta.title,
+        date=_day(state.meta.created_at),
+        name=person.name,
+        questions=questions,
+        feedback=feedback,
+        posts=posts,
+    )
+
+
+def filter_summary(summary: Summary, team: str = "", pair: str = "") -> Summary:
+    """The part of a summary that concerns one debate team or one pair (others are dropped)."""
+    exercises: list[PollSummary | BestQuestionSummary | PairsSummary | DebateSummary] = []
+    for exercise in summary.exercises:
+        if team and isinstance(exercise, DebateSummary):
+            rounds = []
+            for r in exercise.rounds:
+                teams = [t for t in r.teams if t.team == team]
+                if not teams:
+                    continue
+                members = set(teams[0].members)
+                kept = [p for p in r.posts if p.team == team]
+                kept_ids = {p.id for p in kept}
+                threads = [p for p in r.posts if p.answers in kept_ids and p.id not in kept_ids]
+                rounds.append(
+                    r.model_copy(
+                        update={
+                            "teams": teams,
+                            "posts": kept + threads,
+                            "votes": [v for v in r.votes if v.participant in members],
+                        }
+                    )
+                )
+            if rounds:
+                exercises.append(exercise.model_copy(update={"rounds": rounds}))
+        elif pair and isinstance(exercise, PairsSummary):
+            pair_rounds = []
+            for pr in exercise.rounds:
+                pairs = [p for p in pr.pairs if p.pair == pair]
+                if not pairs:
+                    continue
+                pair_rounds.append(
+                    pr.model_copy(
+                        update={
+                            "pairs": pairs,
+                            "ratings": [g for g in pr.ratings if g.pair == pair],
+                        }
+                    )
+                )
+            if pair_rounds:
+                exercises.append(exercise.model_copy(update={"rounds": pair_rounds}))
+    people = {
+        name
+        for exercise in exercises
+        for r in getattr(exercise, "rounds", [])
+        for name in [
+            *(m for t in getattr(r, "teams", []) for m in t.members),
+            *(s.participant for p in getattr(r, "pairs", []) for s in p.seats),
+        ]
+    }
+    return summary.model_copy(
+        update={
+            "exercises": exercises,
+            "participants": [p for p in summary.participants if p.name in people],
+        }
+    )

@@ -1,5 +1,7 @@
 """HTTP pages: start, join, the three screens' first loads, co-facilitation and deletion."""
 
+import datetime
+import time
 from typing import Any
 
 from redis.exceptions import RedisError
@@ -7,11 +9,13 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
 from workshop.errors import Rejected
+from workshop.exports import FORMATS, Export, export
 from workshop.identity import HOST_COOKIE, PARTICIPANT_COOKIE, is_host
 from workshop.models import RoomState, is_room_code, normalise_code
 from workshop.render import Audience
 from workshop.runtime import Runtime
 from workshop.service import RoomNotFound
+from workshop.summary import build_card, build_summary, filter_summary
 
 COOKIE_MAX_AGE = 30 * 86400
 
@@ -126,6 +130,15 @@ async def host(request: Request) -> Response:
     runtime = _runtime(request)
     context = runtime.context(state, Audience("host"), request)
     context["cohost_url"] = f"{runtime.base_url(request)}/host/{code}/claim#{secret}"
+    seconds = await runtime.store.expires_in(code)
+    context["ttl_days"] = f"{runtime.settings.room_ttl_days:g}"
+    context["expires_on"] = (
+        datetime.datetime.fromtimestamp(time.time() + seconds, datetime.UTC).strftime(
+            "%d %B %Y, %H:%M UTC"
+        )
+        if seconds is not None
+        else ""
+    )
     return _html(request, "host.html", **context)
 
 
@@ -167,3 +180,62 @@ async def healthz(request: Request) -> JSONResponse:
     except (RedisError, OSError):
         return JSONResponse({"status": "unavailable", "store": runtime.store.backend}, 503)
     return JSONResponse({"status": "ok", "store": runtime.store.backend})
+
+
+async def _summary_state(request: Request, code: str) -> RoomState | None:
+    if not is_room_code(code):
+        return None
+    return await _runtime(request).store.load(code, every_run=True)
+
+
+def _download(item: Export) -> Response:
+    return Response(
+        item.body,
+        media_type=item.media_type,
+        headers={"content-disposition": f'attachment; filename="{item.filename}"'},
+    )
+
+
+async def export_summary(request: Request) -> Response:
+    code = normalise_code(request.path_params["code"])
+    fmt = request.path_params["fmt"]
+    state = await _summary_state(request, code)
+    if state is None:
+        return _message(request, "Room not found", RoomNotFound(code).message, 404)
+    if not is_host(state.meta, request.cookies.get(HOST_COOKIE.format(code=code))):
+        return _message(request, "Facilitators only", "Only the facilitator can export.", 403)
+    if fmt not in FORMATS:
+        return _message(request, "Unknown format", f"Choose one of: {', '.join(FORMATS)}.", 404)
+    runtime = _runtime(request)
+    summary = build_summary(
+        state, time.time(), anonymise=bool(request.query_params.get("anonymise"))
+    )
+    only = request.query_params.get("only", "").strip()
+    if only:
+        summary = filter_summary(
+            summary,
+            team=only if not only.startswith("p") else "",
+            pair=only if only.startswith("p") else "",
+        )
+    return _download(
+        export(summary, fmt, lambda s: runtime.renderer.page("export.html", summary=s))
+    )
+
+
+async def personal_card(request: Request) -> Response:
+    code = normalise_code(request.path_params["code"])
+    state = await _summary_state(request, code)
+    if state is None:
+        return _message(request, "Room not found", RoomNotFound(code).message, 404)
+    runtime = _runtime(request)
+    participant_id = runtime.cookies.load(
+        code, request.cookies.get(PARTICIPANT_COOKIE.format(code=code))
+    )
+    if participant_id is None or participant_id not in state.participants:
+        return _message(
+            request, "Join first", "Your feedback card is on the phone you joined with.", 403
+        )
+    card = build_card(state, participant_id)
+    body = runtime.renderer.page("card.html", card=card).encode()
+    filename = f"workshop-{code}-{card.date}-my-feedback.html"
+    return _download(Export(filename, "text/html; charset=utf-8", body))

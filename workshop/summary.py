@@ -373,7 +373,9 @@ def _debate(
                 motion=exercise.cases[number].motion,
                 teams=[
                     Team(team=t, side=advocacy_debate.side_of_team(t), members=m)
-                    for t, m in sorted(teams.items(), key=lambda kv: (kv[0] != "for", kv[0]))
+                    for t, m in sorted(
+                        teams.items(), key=lambda kv: (not kv[0].startswith("for"), kv[0])
+                    )
                 ],
                 first=verdict.first,
                 final=verdict.final,

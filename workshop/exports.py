@@ -236,6 +236,13 @@ def _csv(headers: Sequence[str], rows: Iterable[Sequence[object]]) -> bytes:
     return buffer.getvalue().encode("utf-8")
 
 
+def _spreadsheet_safe(cell: object) -> object:
+    """Text that a spreadsheet would run as a formula gets a leading apostrophe."""
+    if isinstance(cell, str) and cell[:1] in ("=", "+", "@"):
+        return "'" + cell
+    return cell
+
+
 def csv_records(summary: Summary) -> dict[str, tuple[list[str], list[list[object]]]]:
     """Record kinds, each as (header, rows), shared by the CSV export and its tests."""
     submissions: list[list[object]] = []
@@ -274,7 +281,7 @@ def csv_records(summary: Summary) -> dict[str, tuple[list[str], list[list[object
                         [
                             ex.run,
                             ex.title,
-                            r.round,
+                            pr.round,
                             g.half,
                             g.pair,
                             g.rater,
@@ -322,6 +329,10 @@ def csv_records(summary: Summary) -> dict[str, tuple[list[str], list[list[object
                         ]
                         for p in dr.posts
                     ]
+    submissions, votes, ratings, posts = (
+        [[_spreadsheet_safe(cell) for cell in row] for row in rows]
+        for rows in (submissions, votes, ratings, posts)
+    )
     return {
         "submissions.csv": (
             ["run", "exercise", "round", "question_id", "rank", "tied", "text", "dots", "authors"],

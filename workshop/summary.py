@@ -5,7 +5,7 @@ replaced by a stable pseudonym ("Participant 3", by order of arrival).
 """
 
 import datetime
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field
@@ -325,16 +325,7 @@ def _pairs(
                     )
                     for pair in pairs.values()
                 ],
-                habits=[
-                    HabitRow(
-                        habit=h.label,
-                        distribution=h.distribution,
-                        partner_mean=h.partner_mean,
-                        self_mean=h.self_mean,
-                        gap=h.gap,
-                    )
-                    for h in challenge_pairs.summarise(ratings.values())
-                ],
+                habits=_habit_rows_of(ratings.values()),
                 ratings=[
                     RatingEntry(
                         half=half,
@@ -351,6 +342,33 @@ def _pairs(
             )
         )
     return PairsSummary(run=run.id, title=exercise.title, rounds=rounds)
+
+
+def _habit_rows_of(ratings: Iterable[challenge_pairs.Rating]) -> list[HabitRow]:
+    return [
+        HabitRow(
+            habit=h.label,
+            distribution=h.distribution,
+            partner_mean=h.partner_mean,
+            self_mean=h.self_mean,
+            gap=h.gap,
+        )
+        for h in challenge_pairs.summarise(ratings)
+    ]
+
+
+def _habit_rows(entries: list[RatingEntry]) -> list[HabitRow]:
+    """Habit rows recomputed from exported ratings (for a summary cut down to one pair)."""
+    return _habit_rows_of(
+        challenge_pairs.Rating(
+            target=e.target,
+            rater_role=e.rater_role,
+            scores=e.scores,
+            landed=e.landed,
+            try_next=e.try_next,
+        )
+        for e in entries
+    )
 
 
 def _debate(
@@ -596,12 +614,10 @@ def filter_summary(summary: Summary, team: str = "", pair: str = "") -> Summary:
                 pairs = [p for p in pr.pairs if p.pair == pair]
                 if not pairs:
                     continue
+                ratings = [g for g in pr.ratings if g.pair == pair]
                 pair_rounds.append(
                     pr.model_copy(
-                        update={
-                            "pairs": pairs,
-                            "ratings": [g for g in pr.ratings if g.pair == pair],
-                        }
+                        update={"pairs": pairs, "ratings": ratings, "habits": _habit_rows(ratings)}
                     )
                 )
             if pair_rounds:

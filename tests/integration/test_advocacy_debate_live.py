@@ -65,7 +65,9 @@ _LISTED = re.compile(
     r'.*?name="post" value="([^"]+)"',
     re.S,
 )
-_TEAM = re.compile(r"<li><strong>(For|Against) · team \d+</strong>: ([^<]*)</li>")
+_TEAM = re.compile(
+    r"<li><strong>(For|Against) · team \d+</strong>: <span hx-disable>([^<]*)</span>"
+)
 _VERDICT_ROW = re.compile(
     r'<tr class="verdict-(\w+)">.*?class="first-count">(\d+)<.*?class="final-count">(\d+)<'
     r'.*?class="shift">([^<]+)<',

@@ -15,6 +15,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tests.unit.memory_store import Store, commit
 from workshop import engine
 from workshop.actions import Action, action_adapter
 from workshop.effects import Effects, Read, Write
@@ -36,8 +37,6 @@ from workshop.kinds.best_question import (
     shuffled_for,
 )
 from workshop.models import Participant, RoomMeta, RoomState
-
-Store = dict[str, dict[str, str]]
 
 NAMES = Names.of("run:r1:0:")
 """The first round's hashes of run r1, named as the engine names them."""
@@ -73,24 +72,6 @@ def make_exercise(rounds: int = 1, **changes: Any) -> BestQuestion:
 
 EXERCISE = make_exercise()
 STACKING = make_exercise(stacking=True)
-
-
-def commit(store: Store, effects: Effects) -> Store:
-    """The store's atomic commit, in memory: every guard must hold, then every write applies."""
-    assert effects.meta is None
-    assert effects.must_be_absent == ()
-    assert effects.drop == ()
-    for hash_name, key, value in effects.expect:
-        found = store.get(hash_name, {}).get(key, "")
-        assert found == value, f"unmet expect on {hash_name}[{key}]: {found!r} != {value!r}"
-    result = {name: dict(fields) for name, fields in store.items()}
-    for write in effects.writes:
-        fields = result.setdefault(write.hash, {})
-        if write.op == "hset":
-            fields[write.field] = write.value
-        else:
-            fields.pop(write.field, None)
-    return {name: fields for name, fields in result.items() if fields}
 
 
 @dataclass

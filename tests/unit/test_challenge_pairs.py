@@ -14,6 +14,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
+from tests.unit.memory_store import Store, commit
 from workshop import engine
 from workshop.actions import Action, action_adapter
 from workshop.effects import Effects, Read, Write
@@ -44,7 +45,6 @@ from workshop.kinds.challenge_pairs import (
 from workshop.models import Participant, RoomMeta, RoomState, Run
 from workshop.settings import DEFAULT_EXERCISES
 
-Store = dict[str, dict[str, str]]
 Groups = list[list[str]]
 
 LIBRARY = load_library(DEFAULT_EXERCISES)
@@ -62,25 +62,6 @@ PROPERTY_SETTINGS = settings(max_examples=150, deadline=None, database=None, der
 
 def people(count: int, prefix: str = "u") -> list[str]:
     return [f"{prefix}{number:04d}" for number in range(count)]
-
-
-def commit(store: Store, effects: Effects) -> Store:
-    """The store's atomic commit, in memory: every guard must hold, then every write applies.
-
-    The meta document, if the effects carry one, is the caller's business."""
-    assert effects.must_be_absent == ()
-    assert effects.drop == ()
-    for hash_name, key, value in effects.expect:
-        found = store.get(hash_name, {}).get(key, "")
-        assert found == value, f"unmet expect on {hash_name}[{key}]: {found!r} != {value!r}"
-    result = {name: dict(fields) for name, fields in store.items()}
-    for write in effects.writes:
-        fields = result.setdefault(write.hash, {})
-        if write.op == "hset":
-            fields[write.field] = write.value
-        else:
-            fields.pop(write.field, None)
-    return {name: fields for name, fields in result.items() if fields}
 
 
 def rejection(call: Any, *args: Any) -> str:

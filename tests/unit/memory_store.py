@@ -1,0 +1,24 @@
+"""The store's commit, in memory, for rule tests: every guard must hold, then every write applies.
+
+A new meta document, when effects carry one, is left to the caller.
+"""
+
+from workshop.effects import Effects
+
+Store = dict[str, dict[str, str]]
+
+
+def commit(store: Store, effects: Effects) -> Store:
+    assert effects.must_be_absent == ()
+    assert effects.drop == ()
+    for hash_name, key, value in effects.expect:
+        found = store.get(hash_name, {}).get(key, "")
+        assert found == value, f"unmet expect on {hash_name}[{key}]: {found!r} != {value!r}"
+    result = {name: dict(fields) for name, fields in store.items()}
+    for write in effects.writes:
+        fields = result.setdefault(write.hash, {})
+        if write.op == "hset":
+            fields[write.field] = write.value
+        else:
+            fields.pop(write.field, None)
+    return {name: fields for name, fields in result.items() if fields}

@@ -8,7 +8,7 @@ and the out-of-band fragment sent over the websocket.
 import functools
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 import segno
@@ -189,6 +189,8 @@ class QuestionView:
 
     share: int
     """Bar length, 0-100, relative to the question with the most dots."""
+    can_dot: bool = False
+    """The viewer may put a(nother) dot on this question now."""
 
     @property
     def rank_label(self) -> str:
@@ -262,7 +264,14 @@ def _best_question_view(
     ranked = [view(r.question) for r in ranks.values()] if counts_shown else None
     ballot = []
     if viewer.kind == "phone" and phase == "vote":
-        ballot = [view(q) for q in best_question.shuffled_for(visible, me, run.phase_key)]
+        left = exercise.dots_per_person - board.spent(me)
+        ballot = [
+            replace(
+                item,
+                can_dot=left > 0 and not item.mine and (exercise.stacking or not item.my_dots),
+            )
+            for item in (view(q) for q in best_question.shuffled_for(visible, me, run.phase_key))
+        ]
     slots = []
     if viewer.kind == "phone":
         slots = [
@@ -554,6 +563,8 @@ class DebateView:
     """Arguments phase: the viewer's side's arguments. Rebuttals phase: the viewer's side's rebuttals."""
     targets: list[PostView]
     """Rebuttals phase: the other side's top arguments, each with the viewer's side's rebuttals."""
+    my_facts: list[str]
+    """The facts the case gives the viewer's side."""
     argument_counts: dict[str, int]
     rebuttal_counts: dict[str, int]
     voted: int
@@ -679,6 +690,13 @@ def _debate_view(
         teams=team_views,
         own_posts=own_posts,
         targets=targets,
+        my_facts=list(
+            exercise.cases[run.round].for_facts
+            if my_side == "for"
+            else exercise.cases[run.round].against_facts
+            if my_side == "against"
+            else []
+        ),
         argument_counts={s: len(debate.shown("argument", s)) for s in advocacy_debate.SIDES},
         rebuttal_counts={s: len(debate.shown("rebuttal", s)) for s in advocacy_debate.SIDES},
         voted=sum(1 for p in ballot if p in present),

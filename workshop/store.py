@@ -22,6 +22,7 @@ Every key expires `room_ttl` seconds (default 7 days) after the room's last chan
 | room:{CODE}:run:{RUN}:{R}:posts   | hash   | debate: "<author id>.<action id>" -> Post JSON (kept when the author leaves) |
 | room:{CODE}:run:{RUN}:{R}:upvotes | hash   | debate: "<voter id>|<post id>" -> "1"                      |
 | room:{CODE}:run:{RUN}:{R}:hidden  | hash   | debate: post id -> "1" (hidden by the facilitator)        |
+| workshop:join-failures:{CLIENT}   | string | wrong room codes tried by one client address in the current window; TTL = the window (10 min) |
 | workshop:signing-key              | string | cookie signing key when WORKSHOP_SECRET_KEY is unset; TTL 30 days past the room TTL, refreshed on start and on each new room |
 
 Pub/sub channel `room:{CODE}:events` carries the room's new version number after each commit.
@@ -260,6 +261,19 @@ class Store:
         entries = dict.fromkeys(members, now)
         if entries:
             await self.client.zadd(room_key(code, "presence"), entries)
+
+    async def failed_joins(self, client: str) -> int:
+        return int(await self.client.get(f"workshop:join-failures:{client}") or 0)
+
+    async def record_failed_join(self, client: str, window: int) -> int:
+        """Counts one wrong room code from `client`; the count resets `window` seconds after the
+        first failure."""
+        key = f"workshop:join-failures:{client}"
+        async with self.client.pipeline(transaction=True) as pipe:
+            pipe.set(key, 0, ex=window, nx=True)
+            pipe.incr(key)
+            _, count = await pipe.execute()
+        return int(count)
 
     async def expires_in(self, code: str) -> int | None:
         """Seconds until the room's data expires, or None when it is gone."""

@@ -18,6 +18,30 @@ from workshop.service import RoomNotFound
 from workshop.summary import build_card, build_summary, filter_summary
 
 COOKIE_MAX_AGE = 30 * 86400
+FAILED_JOINS_ALLOWED = 20
+FAILED_JOINS_WINDOW = 600
+"""Room codes cannot be guessed by brute force: after 20 wrong codes in 10 minutes, one client
+address must wait. Correct codes are never counted, so a full room on one venue network joins
+freely."""
+
+
+def _client_address(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+async def _too_many_wrong_codes(request: Request) -> bool:
+    failures = await _runtime(request).store.failed_joins(_client_address(request))
+    return failures >= FAILED_JOINS_ALLOWED
+
+
+async def _wrong_code(request: Request) -> None:
+    await _runtime(request).store.record_failed_join(_client_address(request), FAILED_JOINS_WINDOW)
+
+
+TOO_MANY = (
+    "Too many wrong room codes from this device. Wait ten minutes, then check the code on the "
+    "screen and try again."
+)
 
 
 def _runtime(request: Request) -> Runtime:
@@ -68,12 +92,16 @@ async def join(request: Request) -> Response:
     code = normalise_code(raw_code)
     template = "join.html" if request.query_params.get("from") == "room" else "home.html"
     runtime = _runtime(request)
+    if await _too_many_wrong_codes(request):
+        return _html(request, template, 429, code=raw_code, name=name, error=TOO_MANY)
     try:
         if not is_room_code(code):
             raise RoomNotFound(code or "(empty)")
         participant_id = await runtime.rooms.join(code, name)
     except Rejected as rejected:
         status = 404 if isinstance(rejected, RoomNotFound) else 400
+        if isinstance(rejected, RoomNotFound):
+            await _wrong_code(request)
         return _html(request, template, status, code=raw_code, name=name, error=rejected.message)
     response = RedirectResponse(f"/r/{code}", status_code=303)
     _set_cookie(
@@ -90,8 +118,11 @@ async def phone(request: Request) -> Response:
     if code != request.path_params["code"] and is_room_code(code):
         return RedirectResponse(f"/r/{code}", status_code=307)
     runtime = _runtime(request)
+    if await _too_many_wrong_codes(request):
+        return _message(request, "Please wait", TOO_MANY, 429)
     state = await _room(request, code)
     if state is None:
+        await _wrong_code(request)
         return _message(
             request, "Room not found", RoomNotFound(request.path_params["code"]).message, 404
         )

@@ -132,3 +132,21 @@ def test_facilitator_deletes_the_room(client: TestClient) -> None:
     response = client.post(f"/host/{code}/delete", headers={"cookie": host_cookie})
     assert response.status_code == 200
     assert client.get(f"/screen/{code}").status_code == 404
+
+
+def test_guessing_room_codes_is_throttled_and_right_codes_are_not_counted(
+    client: TestClient,
+) -> None:
+    code, _ = create_room(client)
+    for _ in range(30):  # a whole room joining from one network address is never throttled
+        join(client, code, f"Person {_}")
+    for attempt in range(20):
+        wrong = client.post(
+            "/join", data={"code": f"ZZZZZ{'23456789AB'[attempt % 10]}", "name": "Eve"}
+        )
+        assert wrong.status_code == 404
+    refused = client.post("/join", data={"code": code, "name": "Eve"})
+    assert refused.status_code == 429
+    assert "Too many wrong room codes" in refused.text
+    assert 'value="Eve"' in refused.text  # nothing typed is lost
+    assert client.get(f"/r/{code}").status_code == 429

@@ -223,3 +223,15 @@ def test_commits_publish_the_new_version(make_store: Callable[[], Store]) -> Non
         await pubsub.aclose()
 
     run(make_store, body)
+
+
+def test_failed_joins_are_counted_per_client_and_expire(make_store: Callable[[], Store]) -> None:
+    async def body(store: Store, rooms: Rooms) -> None:
+        assert await store.failed_joins("10.0.0.7") == 0
+        assert await store.record_failed_join("10.0.0.7", 600) == 1
+        assert await store.record_failed_join("10.0.0.7", 600) == 2
+        assert await store.failed_joins("10.0.0.8") == 0
+        ttl = await store.client.ttl("workshop:join-failures:10.0.0.7")
+        assert 0 < ttl <= 600
+
+    run(make_store, body)

@@ -39,3 +39,16 @@ def join(phone: Page, typed_code: str, name: str, code: str) -> None:
     expect(phone).to_have_url(re.compile(rf"/r/{code}$"))
     expect(phone.get_by_role("heading", name="You're in")).to_be_visible()
     wait_live(phone)
+
+
+def add_and_start(facilitator: Page, title: str) -> None:
+    """Adds an exercise from the console's library to the agenda and starts it."""
+    library = facilitator.locator("details.library")
+    library.get_by_role("listitem").filter(has_text=title).get_by_role(
+        "button", name="Add to agenda"
+    ).click()
+    agenda = facilitator.get_by_role("region", name="Agenda")
+    agenda.get_by_role("listitem").filter(has_text=title).get_by_role(
+        "button", name="Start", exact=True
+    ).click()
+    expect(facilitator.get_by_role("heading", name=title)).to_be_visible()

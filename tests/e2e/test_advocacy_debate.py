@@ -17,7 +17,7 @@ import yaml
 from playwright.sync_api import Locator, Page, expect
 
 from tests.e2e.conftest import EXERCISES, NewPhone
-from tests.e2e.helpers import join, open_projector, start_workshop
+from tests.e2e.helpers import add_and_start, join, open_projector, start_workshop
 from workshop.kinds.advocacy_debate import AdvocacyDebate
 
 CONTENT = AdvocacyDebate.model_validate(
@@ -242,15 +242,7 @@ def test_six_phones_debate_and_the_projector_shows_the_verdict_of_the_votes_cast
     expect(projector.get_by_text(f"{len(NAMES)} joined")).to_be_visible()
 
     # 2. The facilitator adds the debate from the library and starts it.
-    library = facilitator.locator("details.library")
-    library.get_by_role("listitem").filter(has_text=EXERCISE).get_by_role(
-        "button", name="Add to agenda"
-    ).click()
-    agenda = facilitator.get_by_role("region", name="Agenda")
-    agenda.get_by_role("listitem").filter(has_text=EXERCISE).get_by_role(
-        "button", name="Start", exact=True
-    ).click()
-    expect(facilitator.get_by_role("heading", name=EXERCISE)).to_be_visible()
+    add_and_start(facilitator, EXERCISE)
 
     # 3. Case: everyone sees the first case and its motion.
     for page in (projector, *phones.values()):

@@ -11,7 +11,7 @@ import pytest
 from playwright.sync_api import Locator, Page, expect
 
 from tests.e2e.conftest import NewPhone
-from tests.e2e.helpers import join, open_projector, start_workshop
+from tests.e2e.helpers import add_and_start, join, open_projector, start_workshop
 
 EXERCISE = "Best question: turning a conversation"
 SCENARIO = "The worn-down specialist nurse"
@@ -132,14 +132,7 @@ def test_best_question_round_with_moderation_and_ranked_reveal(
     # 2. The facilitator adds the exercise from the library (open while the agenda is empty).
     library = facilitator.locator("details.library")
     expect(library).to_have_attribute("open", "")
-    library.get_by_role("listitem").filter(has_text=EXERCISE).get_by_role(
-        "button", name="Add to agenda"
-    ).click()
-    agenda = facilitator.get_by_role("region", name="Agenda")
-    agenda.get_by_role("listitem").filter(has_text=EXERCISE).get_by_role(
-        "button", name="Start", exact=True
-    ).click()
-    expect(facilitator.get_by_role("heading", name=EXERCISE)).to_be_visible()
+    add_and_start(facilitator, EXERCISE)
 
     # 3. Brief: everyone sees the first scenario.
     for page in (projector, *phones.values()):

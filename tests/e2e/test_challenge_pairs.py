@@ -15,7 +15,7 @@ import pytest
 from playwright.sync_api import Locator, Page, expect
 
 from tests.e2e.conftest import NewPhone
-from tests.e2e.helpers import join, open_projector, start_workshop
+from tests.e2e.helpers import add_and_start, join, open_projector, start_workshop
 
 EXERCISE = "Respectful challenge in pairs"
 CASE = "The oncologist and the subgroup result"
@@ -322,14 +322,7 @@ def test_challenge_pairs_round_with_ratings_and_debrief(
 
     library = facilitator.locator("details.library")
     expect(library).to_have_attribute("open", "")
-    library.get_by_role("listitem").filter(has_text=EXERCISE).get_by_role(
-        "button", name="Add to agenda"
-    ).click()
-    agenda = facilitator.get_by_role("region", name="Agenda")
-    agenda.get_by_role("listitem").filter(has_text=EXERCISE).get_by_role(
-        "button", name="Start", exact=True
-    ).click()
-    expect(facilitator.get_by_role("heading", name=EXERCISE)).to_be_visible()
+    add_and_start(facilitator, EXERCISE)
 
     # Brief: everyone sees the case; nobody is seated yet.
     for page in (projector, *phones.values()):

@@ -15,7 +15,7 @@ import pytest
 from playwright.sync_api import Locator, Page, expect
 
 from tests.e2e.conftest import REPO
-from tests.e2e.helpers import join, start_workshop
+from tests.e2e.helpers import add_and_start, join, start_workshop
 
 EXERCISE = "Warm-up: the hardest habit"
 QUESTION = "In a tough customer conversation, which habit is hardest for you?"
@@ -60,14 +60,7 @@ def play_poll(facilitator: Page, phones: list[Page]) -> None:
     if library.get_attribute("open") is None:
         facilitator.get_by_text("Exercise library", exact=True).click()
     expect(library).to_have_attribute("open", "")
-    library.get_by_role("listitem").filter(has_text=EXERCISE).get_by_role(
-        "button", name="Add to agenda"
-    ).click()
-    agenda = facilitator.get_by_role("region", name="Agenda")
-    agenda.get_by_role("listitem").filter(has_text=EXERCISE).get_by_role(
-        "button", name="Start", exact=True
-    ).click()
-    expect(facilitator.get_by_role("heading", name=EXERCISE)).to_be_visible()
+    add_and_start(facilitator, EXERCISE)
 
     for phone, pick in zip(phones, PICKS, strict=True):
         expect(phone.get_by_role("heading", name=QUESTION)).to_be_visible()

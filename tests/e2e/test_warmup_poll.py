@@ -5,7 +5,7 @@ import re
 import pytest
 from playwright.sync_api import Dialog, Locator, Page, expect
 
-from tests.e2e.helpers import join, open_projector, start_workshop, wait_live
+from tests.e2e.helpers import add_and_start, join, open_projector, start_workshop, wait_live
 
 EXERCISE = "Warm-up: the hardest habit"
 QUESTION = "In a tough customer conversation, which habit is hardest for you?"
@@ -63,14 +63,7 @@ def test_warmup_poll_from_start_to_results(
     if library.get_attribute("open") is None:
         facilitator.get_by_text("Exercise library", exact=True).click()
     expect(library).to_have_attribute("open", "")
-    library.get_by_role("listitem").filter(has_text=EXERCISE).get_by_role(
-        "button", name="Add to agenda"
-    ).click()
-    agenda = facilitator.get_by_role("region", name="Agenda")
-    agenda.get_by_role("listitem").filter(has_text=EXERCISE).get_by_role(
-        "button", name="Start", exact=True
-    ).click()
-    expect(facilitator.get_by_role("heading", name=EXERCISE)).to_be_visible()
+    add_and_start(facilitator, EXERCISE)
 
     for phone in phones:
         expect(phone.get_by_role("heading", name=QUESTION)).to_be_visible()

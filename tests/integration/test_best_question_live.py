@@ -21,18 +21,17 @@ def start(host: Screen, exercise: str = EXERCISE) -> None:
     host.act("Now: round 1, Write", type="next_phase", seen_phase="r1.0:brief")
 
 
+def submit(phone: Screen, expect: str, text: str, slot: int = 1) -> str:
+    """Writes a question into a slot during round 1's writing phase; returns the notice."""
+    return phone.act(expect, type="submit_question", seen_phase="r1.0:write", slot=slot, text=text)
+
+
 def write_questions(client: TestClient, code: str, cookies: list[str]) -> None:
     """Each phone writes one question: "Question number 0?", "Question number 1?", …"""
     for n, cookie in enumerate(cookies):
         with live(client, code, "phone", cookie) as phone:
             phone.until("stage", "Question 1")
-            phone.act(
-                "Question saved",
-                type="submit_question",
-                seen_phase="r1.0:write",
-                slot=1,
-                text=f"Question number {n}?",
-            )
+            submit(phone, "Question saved", f"Question number {n}?")
 
 
 def question_ids(stage: str) -> list[str]:
@@ -50,23 +49,11 @@ def test_questions_stay_private_while_writing(client: TestClient) -> None:
     ):
         start(host)
         phone_a.until("stage", "Question 1")
-        phone_a.act(
-            "Question saved",
-            type="submit_question",
-            seen_phase="r1.0:write",
-            slot=1,
-            text="What are you proudest of this year?",
-        )
+        submit(phone_a, "Question saved", "What are you proudest of this year?")
         host.until("stage", "What are you proudest of this year?")
         assert "by Ada" in host.regions["stage"]
         screen.until("stage", "<strong>1</strong> question so far")
-        phone_g.act(
-            "Question saved",
-            type="submit_question",
-            seen_phase="r1.0:write",
-            slot=1,
-            text="How do you read the audit results?",
-        )
+        submit(phone_g, "Question saved", "How do you read the audit results?")
         phone_g.until("stage", "How do you read the audit results?")
         assert "proudest" not in phone_g.regions["stage"]
         assert "proudest" not in screen.regions["stage"]
@@ -79,43 +66,13 @@ def test_bad_questions_get_clear_messages_and_lose_nothing(client: TestClient) -
     with live(client, code, "host", host_cookie) as host, live(client, code, "phone", ada) as phone:
         start(host)
         phone.until("stage", "Question 1")
-        phone.act(
-            "Question saved",
-            type="submit_question",
-            seen_phase="r1.0:write",
-            slot=1,
-            text="  What   changed   for you?  ",
-        )
-        phone.act(
-            "Write a question first",
-            type="submit_question",
-            seen_phase="r1.0:write",
-            slot=2,
-            text="   ",
-        )
-        phone.act(
-            "at most 280 characters; this one has 500",
-            type="submit_question",
-            seen_phase="r1.0:write",
-            slot=1,
-            text="x" * 500,
-        )
-        phone.act(
-            "up to 2 questions",
-            type="submit_question",
-            seen_phase="r1.0:write",
-            slot=3,
-            text="A third?",
-        )
+        submit(phone, "Question saved", "  What   changed   for you?  ")
+        submit(phone, "Write a question first", "   ", slot=2)
+        submit(phone, "at most 280 characters; this one has 500", "x" * 500)
+        submit(phone, "up to 2 questions", "A third?", slot=3)
         stage = phone.until("stage", "What changed for you?")
         assert ">What changed for you?</textarea>" in stage  # the saved text is still there
-        phone.act(
-            "Question saved",
-            type="submit_question",
-            seen_phase="r1.0:write",
-            slot=1,
-            text="y" * 280,
-        )
+        submit(phone, "Question saved", "y" * 280)
 
 
 def test_dots_are_budgeted_private_and_counted_once(client: TestClient) -> None:
@@ -242,13 +199,7 @@ def test_a_fully_anonymous_exercise_hides_authors_from_the_facilitator(
     with live(client, code, "host", host_cookie) as host, live(client, code, "phone", ada) as phone:
         start(host)
         phone.until("stage", "Question 1")
-        phone.act(
-            "Question saved",
-            type="submit_question",
-            seen_phase="r1.0:write",
-            slot=1,
-            text="Anything you are proud of?",
-        )
+        submit(phone, "Question saved", "Anything you are proud of?")
         stage = host.until("stage", "Anything you are proud of?")
         assert "by Ada" not in stage
 
@@ -259,13 +210,7 @@ def test_rounds_keep_their_own_questions(client: TestClient) -> None:
     with live(client, code, "host", host_cookie) as host, live(client, code, "phone", ada) as phone:
         start(host)
         phone.until("stage", "Question 1")
-        phone.act(
-            "Question saved",
-            type="submit_question",
-            seen_phase="r1.0:write",
-            slot=1,
-            text="Round one question?",
-        )
+        submit(phone, "Question saved", "Round one question?")
         for phase in ("write", "vote", "reveal"):
             host.act("Now:", type="next_phase", seen_phase=f"r1.0:{phase}")
         host.act("Now: round 2, Brief", type="next_phase", seen_phase="r1.0:debrief")

@@ -109,6 +109,54 @@
   }
   setInterval(tick, 250);
 
+  // Console keys (N next, R reveal, B back, P pause or resume, + one more minute) and the
+  // projector's F for full screen: each presses the visible button that declares the key.
+  document.addEventListener("keydown", function (event) {
+    if (event.ctrlKey || event.metaKey || event.altKey || event.repeat) { return; }
+    var target = event.target;
+    if (target.closest && target.closest("input, textarea, select, [contenteditable]")) { return; }
+    var key = event.key === "=" ? "+" : event.key.toLowerCase();
+    var buttons = document.querySelectorAll("button[data-keys]");
+    for (var i = 0; i < buttons.length; i++) {
+      var button = buttons[i];
+      if (!button.disabled && button.dataset.keys.split(" ").indexOf(key) >= 0) {
+        event.preventDefault();
+        button.click();
+        return;
+      }
+    }
+  });
+
+  document.addEventListener("click", function (event) {
+    if (!event.target.closest || !event.target.closest("[data-fullscreen]")) { return; }
+    if (document.fullscreenElement) {
+      document.exitFullscreen();
+    } else if (document.documentElement.requestFullscreen) {
+      document.documentElement.requestFullscreen();
+    }
+  });
+
+  // Chart bars grow from their old length to the new one, unless the viewer asked for less motion.
+  var barWidths = {};
+  var calm = window.matchMedia("(prefers-reduced-motion: reduce)");
+  document.addEventListener("htmx:wsBeforeMessage", function () {
+    barWidths = {};
+    document.querySelectorAll("rect[data-bar]").forEach(function (bar) {
+      barWidths[bar.dataset.bar] = bar.getAttribute("width");
+    });
+  });
+  document.addEventListener("htmx:wsAfterMessage", function () {
+    if (calm.matches) { return; }
+    document.querySelectorAll("rect[data-bar]").forEach(function (bar) {
+      var before = barWidths[bar.dataset.bar];
+      var after = bar.getAttribute("width");
+      if (before !== undefined && before !== after && bar.animate) {
+        bar.animate([{ width: before + "px" }, { width: after + "px" }],
+          { duration: 400, easing: "ease-out" });
+      }
+    });
+  });
+
   // Co-facilitator link: the secret travels in the fragment, which no server or referrer sees.
   document.addEventListener("DOMContentLoaded", function () {
     var secret = document.getElementById("claim-secret");

@@ -26,9 +26,9 @@ from workshop.kinds import (
 from workshop.models import Participant, RoomState, Run, Timer
 
 REGIONS: dict[str, tuple[str, ...]] = {
-    "host": ("room-header", "roster", "agenda", "stage", "timer"),
-    "screen": ("join-panel", "stage", "timer"),
-    "phone": ("me", "stage", "timer"),
+    "host": ("room-header", "roster", "agenda", "stage", "timer", "timer-controls", "announce"),
+    "screen": ("join-panel", "stage", "timer", "announce"),
+    "phone": ("me", "stage", "timer", "announce"),
 }
 
 
@@ -83,6 +83,8 @@ class StageView:
     is_first: bool
     is_last: bool
     next_title: str
+    next_reveals: bool
+    """The next step shows the room its results."""
     round_number: int
     round_count: int
     poll: PollView | None
@@ -158,6 +160,7 @@ def stage_view(state: RoomState, viewer: Audience) -> StageView | None:
         is_first=position == 0,
         is_last=last,
         next_title=next_title,
+        next_reveals=not last and following.reveals,
         round_number=run.round + 1,
         round_count=run.rounds,
         poll=poll,
@@ -711,6 +714,15 @@ def _debate_view(
     )
 
 
+def announcement(stage: StageView | None) -> str:
+    """What a screen reader says when the room moves on: the exercise and its step."""
+    if stage is None:
+        return "Waiting for the first exercise."
+    rounds = f"round {stage.round_number} of {stage.round_count}, " if stage.round_count > 1 else ""
+    said = f"{stage.run.exercise.title}: {rounds}{stage.phase.title}."
+    return f"{said} The results are shown." if stage.phase.reveals else said
+
+
 def dom_id(value: str) -> str:
     """An element id that is also a plain CSS selector (htmx looks preserved elements up by one)."""
     return re.sub(r"[^A-Za-z0-9_-]", "-", value)
@@ -737,7 +749,14 @@ class Renderer:
         self.env.filters["dom_id"] = dom_id
         # Macros are globals, not per-template imports, so blocks rendered alone can call them.
         macros = self.env.get_template("_macros.html").module
-        for name in ("act", "timer_region", "bars_chart", "ranked_list", "link_status"):
+        for name in (
+            "act",
+            "timer_region",
+            "bars_chart",
+            "ranked_list",
+            "link_status",
+            "announcer",
+        ):
             self.env.globals[name] = getattr(macros, name)
 
     def page(self, template: str, /, **context: Any) -> str:
@@ -772,6 +791,7 @@ def room_context(
         "server_now": now,
         "join_url": join_url,
     }
+    base["announcement"] = announcement(base["stage"])
     if viewer.kind == "host":
         base["people"] = [PersonView(p.id, p.name, p.id in state.online) for p in state.present]
         base["online_count"] = sum(1 for p in state.present if p.id in state.online)

@@ -16,6 +16,7 @@ import pytest
 import yaml
 from playwright.sync_api import Locator, Page, expect
 
+from tests.e2e.audit import audit
 from tests.e2e.conftest import EXERCISES, NewPhone
 from tests.e2e.helpers import add_and_start, join, open_projector, start_workshop
 from workshop.kinds.advocacy_debate import AdvocacyDebate
@@ -237,6 +238,10 @@ def test_six_phones_debate_and_the_projector_shows_the_verdict_of_the_votes_cast
     code = start_workshop(facilitator)
     open_projector(projector, code)
     phones = {name: make_phone() for name in NAMES}
+
+    def check(moment: str) -> None:
+        audit(moment, console=facilitator, projector=projector, phones=list(phones.values()))
+
     for name, phone in phones.items():
         join(phone, code, name, code)
     expect(projector.get_by_text(f"{len(NAMES)} joined")).to_be_visible()
@@ -244,10 +249,14 @@ def test_six_phones_debate_and_the_projector_shows_the_verdict_of_the_votes_cast
     # 2. The facilitator adds the debate from the library and starts it.
     add_and_start(facilitator, EXERCISE)
 
+    check("the debate has started")
+
     # 3. Case: everyone sees the first case and its motion.
     for page in (projector, *phones.values()):
         expect(page.get_by_role("heading", name=CASE.title)).to_be_visible()
         expect(page.locator("#stage .motion")).to_have_text(f"Motion: {CASE.motion}")
+
+    check("Case")
 
     # 4. First vote: counted on the projector, results hidden; Ada's changed vote counts once.
     next_phase(facilitator, "First vote")
@@ -266,6 +275,8 @@ def test_six_phones_debate_and_the_projector_shows_the_verdict_of_the_votes_cast
         expect(progress).to_have_text(f"{voters} of {len(NAMES)} voted")
     expect(projector.locator("table.verdict-table")).to_have_count(0)
 
+    check("First vote")
+
     # 5. Teams: the projector shows a For and an Against team of three; each phone its side.
     next_phase(facilitator, "Teams")
     teams = projector.locator(".teams section.team")
@@ -273,7 +284,7 @@ def test_six_phones_debate_and_the_projector_shows_the_verdict_of_the_votes_cast
     sides: dict[Side, list[str]] = {}
     for side in SIDES:
         team = projector.locator(f".teams section.team.side-{side}")
-        expect(team.locator("h3")).to_have_text(f"{LABELS[side]} · team 1")
+        expect(team.get_by_role("heading")).to_have_text(f"{LABELS[side]} · team 1")
         sides[side] = team.locator("p").inner_text().split(", ")
     assert sorted(sides["for"] + sides["against"]) == sorted(NAMES)
     assert [len(sides["for"]), len(sides["against"])] == [3, 3]
@@ -287,6 +298,8 @@ def test_six_phones_debate_and_the_projector_shows_the_verdict_of_the_votes_cast
         teammates = stance.locator("span").inner_text().split(", ")
         assert sorted(teammates) == sorted(o for o in sides[side_of[name]] if o != name)
     plan = plan_for(sides)
+
+    check("Teams")
 
     # 6. Arguments: each phone posts one; teammates see them, upvote them, never their own.
     next_phase(facilitator, "Arguments")
@@ -324,6 +337,8 @@ def test_six_phones_debate_and_the_projector_shows_the_verdict_of_the_votes_cast
             [f"{len(p.upvoters)} ▲" for p in own_side]
         )
 
+    check("Arguments")
+
     # 7. Rebuttals: each phone answers one of the other side's top arguments.
     next_phase(facilitator, "Rebuttals")
     for name, phone in phones.items():
@@ -345,6 +360,8 @@ def test_six_phones_debate_and_the_projector_shows_the_verdict_of_the_votes_cast
             upvote(phones[voter], reply(phones[voter], post.answers, post.text), count)
     expect(progress).to_have_text("Arguments: For 3 · Against 3 · Rebuttals: For 3 · Against 3")
 
+    check("Rebuttals")
+
     # 8. The facilitator hides For's upvoted rebuttal from the console; it leaves every count.
     every = plan.arguments + plan.rebuttals
     expect(facilitator.locator("ol.moderation > li")).to_have_count(len(every))
@@ -363,6 +380,8 @@ def test_six_phones_debate_and_the_projector_shows_the_verdict_of_the_votes_cast
             expect(phone.locator("#stage")).not_to_contain_text(plan.hidden)
     expect(projector.locator("#stage")).not_to_contain_text(plan.hidden)
 
+    check("after moderation")
+
     # 9. Final vote: a fresh ballot; Margaret does not vote again.
     next_phase(facilitator, "Final vote")
     expect(progress).to_have_text(f"0 of {len(NAMES)} voted")
@@ -372,6 +391,8 @@ def test_six_phones_debate_and_the_projector_shows_the_verdict_of_the_votes_cast
         expect(phone.locator(".choices button[aria-pressed='true']")).to_have_count(0)
         vote(phone, choice)
         expect(progress).to_have_text(f"{voters} of {len(NAMES)} voted")
+
+    check("Final vote")
 
     # 10. Verdict: the projector's table, shift, winner and strongest posts match what was cast.
     next_phase(facilitator, "Verdict")
@@ -406,3 +427,4 @@ def test_six_phones_debate_and_the_projector_shows_the_verdict_of_the_votes_cast
     for phone in phones.values():
         expect(phone.locator("h2.winner")).to_have_text(expected.winner)
         expect(phone.locator("#stage")).not_to_contain_text(plan.hidden)
+    check("Verdict")

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
+from tests.e2e.audit import audit
 from tests.e2e.conftest import NewPhone
 from tests.e2e.helpers import add_and_start, join, open_projector, start_workshop
 
@@ -125,6 +126,10 @@ def test_best_question_round_with_moderation_and_ranked_reveal(
     code = start_workshop(facilitator)
     open_projector(projector, code)
     phones = {name: make_phone() for name in NAMES}
+
+    def check(moment: str) -> None:
+        audit(moment, console=facilitator, projector=projector, phones=list(phones.values()))
+
     for name, phone in phones.items():
         join(phone, code, name, code)
     expect(projector.get_by_text(f"{len(NAMES)} joined")).to_be_visible()
@@ -137,6 +142,7 @@ def test_best_question_round_with_moderation_and_ranked_reveal(
     # 3. Brief: everyone sees the first scenario.
     for page in (projector, *phones.values()):
         expect(page.get_by_role("heading", name=SCENARIO)).to_be_visible()
+    check("the brief")
     next_phase(facilitator, "Write")
 
     # 4. Write: each question is saved privately; the projector counts them.
@@ -173,6 +179,7 @@ def test_best_question_round_with_moderation_and_ranked_reveal(
     expect(projector.locator("#stage .progress")).to_contain_text(
         f"{visible_count} questions so far"
     )
+    check("writing, after moderation")
 
     # 6. Vote: a ballot of everyone else's questions, without the hidden one.
     next_phase(facilitator, "Vote")
@@ -214,6 +221,7 @@ def test_best_question_round_with_moderation_and_ranked_reveal(
     # Counts stay off the projector while the vote is open.
     expect(projector.locator("ol.ranked-list")).to_have_count(0)
     expect(projector.locator(".dot-count")).to_have_count(0)
+    check("the vote")
 
     # 7. Reveal: the projector ranks the questions by the dots cast; the hidden one is not there.
     next_phase(facilitator, "Reveal")
@@ -235,6 +243,7 @@ def test_best_question_round_with_moderation_and_ranked_reveal(
     moderated(facilitator, winner).get_by_role("button", name="Spotlight").click()
     expect(projector.locator("blockquote.spotlight")).to_have_text(winner)
     expect(facilitator.locator(".spotlight-note")).to_contain_text(winner)
+    check("the reveal with a spotlight")
 
     # 9. Debrief: each author sees where their questions ranked; the projector shows the prompts.
     next_phase(facilitator, "Debrief")
@@ -256,3 +265,4 @@ def test_best_question_round_with_moderation_and_ranked_reveal(
                 for row in mine
             ]
         )
+    check("the debrief")

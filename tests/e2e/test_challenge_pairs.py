@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
+from tests.e2e.audit import audit
 from tests.e2e.conftest import NewPhone
 from tests.e2e.helpers import add_and_start, join, open_projector, start_workshop
 
@@ -23,7 +24,7 @@ HABITS = ("Candid", "Collaborative", "Compassionate", "Curious")
 NAMES = ("Ada", "Grace", "Linus", "Barbara", "Alan")
 CHALLENGER, CUSTOMER, OBSERVER = "Challenger", "Customer", "Observer"
 SEAT = re.compile(r"· (Challenger|Customer|Observer)\b")
-# The h3 of each role card a phone shows for its role, in page order.
+# The heading of each role card a phone shows for its role, in page order.
 CARD_HEADINGS: Mapping[str, Sequence[str | re.Pattern[str]]] = {
     CHALLENGER: (re.compile(r"^Challenger: "),),
     CUSTOMER: (re.compile(r"^Customer: "),),
@@ -212,7 +213,7 @@ def expect_lead(phone: Page, group: Group, name: str, half: Half) -> None:
 
 
 def expect_own_cards(phone: Page, role: str) -> None:
-    expect(role_cards(phone).locator("h3")).to_have_text(list(CARD_HEADINGS[role]))
+    expect(role_cards(phone).get_by_role("heading")).to_have_text(list(CARD_HEADINGS[role]))
 
 
 def read_cards(phone: Page, cards: dict[str, str]) -> None:
@@ -316,6 +317,10 @@ def test_challenge_pairs_round_with_ratings_and_debrief(
     code = start_workshop(facilitator)
     open_projector(projector, code)
     phones = {name: make_phone() for name in NAMES}
+
+    def check(moment: str) -> None:
+        audit(moment, console=facilitator, projector=projector, phones=list(phones.values()))
+
     for name, phone in phones.items():
         join(phone, code, name, code)
     expect(projector.get_by_text(f"{len(NAMES)} joined")).to_be_visible()
@@ -328,6 +333,8 @@ def test_challenge_pairs_round_with_ratings_and_debrief(
     for page in (projector, *phones.values()):
         expect(page.get_by_role("heading", name=CASE)).to_be_visible()
     expect(facilitator.locator("ol.pair-board")).to_have_count(0)
+
+    check("Brief")
 
     # 2. Pair up: one pair and one trio, the same on the console, the projector and the phones.
     next_phase(facilitator, "Pair up")
@@ -349,6 +356,8 @@ def test_challenge_pairs_round_with_ratings_and_debrief(
             expect(phone.get_by_text(f"Find your partner: look for {group.badge}.")).to_be_visible()
             expect(role_cards(phone)).to_have_count(0)
 
+    check("Pair up")
+
     # 3. Converse: each phone shows only the card for its role; the projector shows none.
     next_phase(facilitator, "Converse")
     expect(projector.get_by_role("heading", name="Pairs are talking")).to_be_visible()
@@ -362,9 +371,13 @@ def test_challenge_pairs_round_with_ratings_and_debrief(
             expect_own_cards(phone, group.role(name, 1))
             read_cards(phone, first_cards)
 
+    check("Converse")
+
     # 4. Rate: customers and observers rate the challenger; challengers rate themselves.
     next_phase(facilitator, "Rate")
     ratings = rate_everyone(facilitator, projector, phones, groups, 1)
+
+    check("Rate")
 
     # 5. Swap roles: challenger and customer trade places, with new cards; observers stay.
     next_phase(facilitator, "Swap roles")
@@ -389,6 +402,8 @@ def test_challenge_pairs_round_with_ratings_and_debrief(
     ratings += rate_everyone(facilitator, projector, phones, groups, 2)
     assert len({r.scores for r in ratings}) == len(ratings)
 
+    check("Swap roles")
+
     # 6. Debrief: the projector's habit table adds up every rating; each phone shows its feedback.
     next_phase(facilitator, "Debrief")
     expect(projector.get_by_role("heading", name="How the room did")).to_be_visible()
@@ -397,3 +412,4 @@ def test_challenge_pairs_round_with_ratings_and_debrief(
     for name, phone in phones.items():
         expect_feedback(phone, name, ratings)
         expect(phone.locator("table.habit-summary")).to_have_count(0)
+    check("Debrief")

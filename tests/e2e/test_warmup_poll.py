@@ -5,6 +5,7 @@ import re
 import pytest
 from playwright.sync_api import Dialog, Locator, Page, expect
 
+from tests.e2e.audit import audit
 from tests.e2e.helpers import add_and_start, join, open_projector, start_workshop, wait_live
 
 EXERCISE = "Warm-up: the hardest habit"
@@ -38,6 +39,7 @@ def test_warmup_poll_from_start_to_results(
     # 2. The projector shows the code, a QR code and nobody joined yet.
     open_projector(projector, code)
 
+    audit("an empty room", console=facilitator, projector=projector)
     mark_document(facilitator)
     mark_document(projector)
 
@@ -74,6 +76,7 @@ def test_warmup_poll_from_start_to_results(
             len(CHOICES)
         )
     expect(projector.get_by_role("heading", name=QUESTION)).to_be_visible()
+    audit("the poll is open", console=facilitator, projector=projector, phones=phones)
 
     # 6. Each phone votes, sees its vote saved and its choice marked; the projector counts voters.
     picks = ("Being curious", "Being curious", "Being candid")
@@ -87,6 +90,7 @@ def test_warmup_poll_from_start_to_results(
     expect(projector.get_by_text("3 of 3 voted")).to_be_visible()
     expect(projector.locator("svg.bars")).to_have_count(0)
     expect(projector.locator(".bar-count")).to_have_count(0)
+    audit("everyone voted", console=facilitator, projector=projector, phones=phones)
 
     # 7. A phone reloaded mid-poll keeps its identity and its vote.
     phone3 = phones[2]
@@ -110,6 +114,7 @@ def test_warmup_poll_from_start_to_results(
         ).to_have_text("2")
         expect(phone.get_by_text(f"You voted: {pick}")).to_be_visible()
         expect(phone.get_by_role("group", name="Your answer")).to_have_count(0)
+    audit("the results", console=facilitator, projector=projector, phones=phones)
     assert_same_document(facilitator)
     assert_same_document(projector)
 

@@ -211,11 +211,11 @@ def test_each_phone_sees_only_its_own_card_and_the_projector_none(client: TestCl
             assert roles[name] == group.seats[name].lower()
             assert SWAPPED_CUSTOMER not in stage and SWAPPED_CHALLENGER not in stage
             if roles[name] == "challenger":
-                assert "<h3>Challenger: " in stage and FIRST_CHALLENGER in stage
+                assert "<h2>Challenger: " in stage and FIRST_CHALLENGER in stage
                 assert FIRST_CUSTOMER not in stage and "Customer: " not in stage
                 assert CHECKLIST not in stage
             elif roles[name] == "customer":
-                assert "<h3>Customer: " in stage and FIRST_CUSTOMER in stage
+                assert "<h2>Customer: " in stage and FIRST_CUSTOMER in stage
                 assert FIRST_CHALLENGER not in stage and "Challenger: " not in stage
                 assert CHECKLIST not in stage
             else:

@@ -68,7 +68,12 @@ PHASES = (
     ),
     PhaseSpec("rebuttals", "Rebuttals", "Each side answers the other side's top arguments."),
     PhaseSpec("final_vote", "Final vote", "Everyone votes again."),
-    PhaseSpec("verdict", "Verdict", "The side that moved more of the room wins. Debrief."),
+    PhaseSpec(
+        "verdict",
+        "Verdict",
+        "The side that moved more of the room wins. Debrief.",
+        reveals=True,
+    ),
 )
 
 

@@ -19,6 +19,8 @@ class PhaseSpec:
     title: str
     host_hint: str
     """What the facilitator should do now, shown on the console."""
+    reveals: bool = False
+    """This step shows the room its results (the console's "reveal" key moves to it)."""
 
 
 class ExerciseContent(BaseModel):

@@ -63,7 +63,12 @@ PHASES = (
     PhaseSpec(
         "vote", "Vote", "Everyone places dots on other people's questions. Counts are hidden."
     ),
-    PhaseSpec("reveal", "Reveal", "The ranked list is on the projector. Spotlight one to discuss."),
+    PhaseSpec(
+        "reveal",
+        "Reveal",
+        "The ranked list is on the projector. Spotlight one to discuss.",
+        reveals=True,
+    ),
     PhaseSpec("debrief", "Debrief", "Discuss with the prompts on the projector."),
 )
 

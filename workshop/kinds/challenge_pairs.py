@@ -99,7 +99,10 @@ PHASES = (
     PhaseSpec("swap", "Swap roles", "Same pairs, roles swapped, new cards. Start a timer."),
     PhaseSpec("rate_swap", "Rate again", "Rate the new challenger."),
     PhaseSpec(
-        "debrief", "Debrief", "The room's habits, self versus partner, and the cards side by side."
+        "debrief",
+        "Debrief",
+        "The room's habits, self versus partner, and the cards side by side.",
+        reveals=True,
     ),
 )
 

@@ -32,7 +32,9 @@ PHASES = (
     PhaseSpec(
         "vote", "Vote", "Voting is open and results are hidden. Reveal when most have voted."
     ),
-    PhaseSpec("reveal", "Results", "Voting is closed; the projector shows the results."),
+    PhaseSpec(
+        "reveal", "Results", "Voting is closed; the projector shows the results.", reveals=True
+    ),
 )
 
 DATA = ("votes",)

@@ -1,0 +1,152 @@
+"""Checks every screen of every phase is usable: axe-core finds no violation, nothing scrolls
+sideways, a phone's targets are at least 44 px, and the projector's text reads from 5 metres.
+
+axe-core comes from the npm registry (pinned in tests/e2e/package.json, installed by
+`scripts/setup dev`). It is evaluated through the DevTools protocol, so the pages keep their
+strict Content-Security-Policy while being checked.
+"""
+
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from playwright.sync_api import Page
+
+from tests.conftest import missing
+from tests.e2e.helpers import wait_live
+
+AXE = Path(__file__).resolve().parent / "node_modules" / "axe-core" / "axe.min.js"
+MIN_TARGET_PX = 44
+# A 1080-pixel-high projector: body text at least 32 px, the issue's "readable from 5 metres".
+PROJECTOR_MIN_TEXT_PX = 32
+
+
+@cache
+def axe_source() -> str:
+    if not AXE.is_file():
+        missing("axe-core", "run `bash scripts/setup dev` with npm installed")
+    return AXE.read_text(encoding="utf-8")
+
+
+# Runs in the page: every visible element that takes a tap, and its size. A radio or checkbox is
+# measured by its label, which is what a thumb hits.
+_SMALL_TARGETS_JS = """
+(minimum) => {
+  const small = [];
+  const targets = document.querySelectorAll(
+    'a[href], button, input:not([type=hidden]), select, textarea, summary, [role=button]');
+  for (const element of targets) {
+    let box = element;
+    if (element.matches('input[type=radio], input[type=checkbox]')) {
+      box = element.closest('label') || element;
+    }
+    const rect = box.getBoundingClientRect();
+    const style = getComputedStyle(box);
+    if (rect.width === 0 || rect.height === 0 || style.visibility === 'hidden') continue;
+    if (box.closest('.visually-hidden')) continue;
+    if (rect.width < minimum || rect.height < minimum) {
+      const name = (box.innerText || box.getAttribute('aria-label') || box.name || '').trim();
+      small.push(`${box.tagName.toLowerCase()} "${name.slice(0, 40)}" `
+        + `${Math.round(rect.width)}x${Math.round(rect.height)}`);
+    }
+  }
+  return small;
+}
+"""
+
+_OVERFLOW_JS = """
+() => {
+  const root = document.documentElement;
+  if (root.scrollWidth <= root.clientWidth) return [];
+  const wide = [];
+  for (const element of document.body.querySelectorAll('*')) {
+    const rect = element.getBoundingClientRect();
+    if (rect.right > root.clientWidth + 1 && !element.closest('.visually-hidden')) {
+      wide.push(`${element.tagName.toLowerCase()}.${element.className} right=${Math.round(rect.right)}`);
+    }
+  }
+  return [`page is ${root.scrollWidth}px wide in a ${root.clientWidth}px window`, ...wide.slice(0, 5)];
+}
+"""
+
+# Runs in the page: text the projector shows (stage, join panel, timer) below the minimum size.
+_SMALL_TEXT_JS = """
+(minimum) => {
+  const small = [];
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  while (walker.nextNode()) {
+    const node = walker.currentNode;
+    const text = node.textContent.trim();
+    const element = node.parentElement;
+    if (!text || !element || element.closest('.visually-hidden, [hidden], script, style')) continue;
+    if (element.closest('svg')) continue;  // charts scale with the viewBox; checked by eye
+    const rect = element.getBoundingClientRect();
+    if (rect.width === 0 || rect.height === 0) continue;
+    const size = parseFloat(getComputedStyle(element).fontSize);
+    if (size < minimum) small.push(`"${text.slice(0, 40)}" at ${size}px`);
+  }
+  return small;
+}
+"""
+
+
+@dataclass(frozen=True)
+class Finding:
+    where: str
+    problems: list[str]
+
+
+def axe_violations(page: Page) -> list[str]:
+    if not page.evaluate("typeof window.axe !== 'undefined'"):
+        page.evaluate(axe_source() + "\n;undefined")
+    results = page.evaluate(
+        """async () => {
+          const result = await axe.run(document, {resultTypes: ['violations']});
+          return result.violations.map(v =>
+            `${v.id} (${v.impact}): ${v.help}; ` +
+            v.nodes.slice(0, 3).map(n => n.target.join(' ') + ' → ' + n.failureSummary
+              .replace(/\\s+/g, ' ')).join(' | '));
+        }"""
+    )
+    return list(results)
+
+
+def check_page(page: Page, *, phone: bool = False, projector: bool = False) -> list[str]:
+    """Every problem found on the page as it is now; an empty list when it passes."""
+    wait_live(page)
+    problems = [f"axe: {violation}" for violation in axe_violations(page)]
+    problems += [f"overflow: {item}" for item in page.evaluate(_OVERFLOW_JS)]
+    if phone:
+        small = page.evaluate(_SMALL_TARGETS_JS, MIN_TARGET_PX)
+        problems += [f"target under {MIN_TARGET_PX}px: {item}" for item in small]
+    if projector and page.viewport_size and page.viewport_size["height"] >= 1080:
+        small = page.evaluate(_SMALL_TEXT_JS, PROJECTOR_MIN_TEXT_PX)
+        problems += [f"text under {PROJECTOR_MIN_TEXT_PX}px: {item}" for item in small]
+    return problems
+
+
+def audit(
+    moment: str,
+    *,
+    console: Page | None = None,
+    projector: Page | None = None,
+    phones: tuple[Page, ...] | list[Page] = (),
+) -> None:
+    """Checks the console, the projector and the phones at one moment of an exercise; fails with
+    every problem found on every screen, so one run shows them all."""
+    findings: list[Finding] = []
+    if console is not None:
+        findings.append(Finding("console", check_page(console)))
+    if projector is not None:
+        findings.append(Finding("projector", check_page(projector, projector=True)))
+    for number, phone in enumerate(phones, start=1):
+        size = phone.viewport_size or {"width": 0, "height": 0}
+        where = f"phone {number} ({size['width']}x{size['height']})"
+        findings.append(Finding(where, check_page(phone, phone=True)))
+    failed = [finding for finding in findings if finding.problems]
+    if failed:
+        lines = [f"{moment}:"]
+        for finding in failed:
+            lines.append(f"  {finding.where}:")
+            lines.extend(f"    - {problem}" for problem in finding.problems)
+        raise AssertionError("\n".join(lines))

@@ -2,21 +2,13 @@
 
 import argparse
 import logging
-import socket
 import sys
 from pathlib import Path
 
 from workshop.exercises import check_library
 from workshop.live import MAX_FRAME_BYTES
+from workshop.network import lan_addresses
 from workshop.settings import Settings
-
-
-def _lan_addresses() -> list[str]:
-    try:
-        infos = socket.getaddrinfo(socket.gethostname(), None, socket.AF_INET)
-    except OSError:
-        return []
-    return sorted({str(info[4][0]) for info in infos if not str(info[4][0]).startswith("127.")})
 
 
 def serve(args: argparse.Namespace) -> int:
@@ -38,7 +30,7 @@ def serve(args: argparse.Namespace) -> int:
     app = create_app(settings)
     print(f"workshop: open http://127.0.0.1:{settings.port}/ on this computer", flush=True)
     if settings.host in ("0.0.0.0", "::"):  # noqa: S104
-        for address in _lan_addresses():
+        for address in lan_addresses():
             print(f"workshop: phones on this network join at http://{address}:{settings.port}/")
     uvicorn.run(
         app,

@@ -6,6 +6,7 @@ from typing import Any
 
 from starlette.requests import HTTPConnection
 
+from workshop import network
 from workshop.hub import Hub
 from workshop.identity import ParticipantCookies
 from workshop.kinds import Exercise
@@ -32,7 +33,14 @@ class Runtime:
             return self.settings.public_url.rstrip("/")
         url = conn.base_url
         scheme = {"ws": "http", "wss": "https"}.get(url.scheme, url.scheme)
-        return f"{scheme}://{url.netloc}"
+        netloc = url.netloc
+        # A console opened as localhost would print a join link no phone can reach: when the app
+        # listens on every interface, phones are sent to this machine's network address instead.
+        if url.hostname and network.is_loopback(url.hostname):
+            addresses = network.lan_addresses()
+            if addresses and not network.is_loopback(self.settings.host):
+                netloc = f"{addresses[0]}:{url.port}" if url.port else addresses[0]
+        return f"{scheme}://{netloc}"
 
     def join_url(self, conn: HTTPConnection, code: str) -> str:
         return f"{self.base_url(conn)}/r/{code}"

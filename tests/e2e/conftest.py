@@ -63,7 +63,7 @@ class LiveServer:
 def live_server() -> Iterator[LiveServer]:
     """The workshop app, served by uvicorn from a background thread until the module ends."""
     config = uvicorn.Config(
-        create_app(Settings(exercises_dir=EXERCISES)),
+        create_app(Settings(exercises_dir=EXERCISES, host="127.0.0.1")),
         ws_max_size=16384,
         ws_per_message_deflate=False,
         lifespan="on",

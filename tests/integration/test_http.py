@@ -2,9 +2,12 @@
 
 import re
 
+import pytest
 from starlette.testclient import TestClient
 
 from tests.integration.helpers import create_room, join
+from workshop.app import create_app
+from workshop.settings import Settings
 
 HOSTILE = '<script>alert(1)</script><b hx-get="/x">'
 
@@ -150,3 +153,18 @@ def test_guessing_room_codes_is_throttled_and_right_codes_are_not_counted(
     assert "Too many wrong room codes" in refused.text
     assert 'value="Eve"' in refused.text  # nothing typed is lost
     assert client.get(f"/r/{code}").status_code == 429
+
+
+@pytest.mark.parametrize(
+    ("listening_on", "shown"),
+    [("0.0.0.0", "http://192.168.1.20:8000"), ("127.0.0.1", "http://localhost:8000")],
+)
+def test_a_console_opened_as_localhost_sends_phones_to_the_network_address(
+    monkeypatch: pytest.MonkeyPatch, listening_on: str, shown: str
+) -> None:
+    monkeypatch.setattr("workshop.network.lan_addresses", lambda: ["192.168.1.20"])
+    settings = Settings(redis_url=None, secret_key="k", host=listening_on, coalesce_seconds=0.0)
+    with TestClient(create_app(settings), base_url="http://localhost:8000") as local:
+        code, _ = create_room(local)
+        screen = local.get(f"/screen/{code}").text
+    assert f"Join at <strong>{shown}/r/{code}</strong>" in screen

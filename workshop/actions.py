@@ -24,6 +24,11 @@ class AddExercise(_Action):
     exercise_id: str
 
 
+class StartAgenda(_Action):
+    type: Literal["start_agenda"]
+    agenda_id: str
+
+
 class RemoveRun(_Action):
     type: Literal["remove_run"]
     run_id: str
@@ -180,6 +185,7 @@ class BalanceTeams(_Staged):
 
 HostAction = (
     AddExercise
+    | StartAgenda
     | RemoveRun
     | StartRun
     | NextPhase

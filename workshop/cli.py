@@ -5,7 +5,7 @@ import logging
 import sys
 from pathlib import Path
 
-from workshop.exercises import check_library
+from workshop.exercises import check_all
 from workshop.live import MAX_FRAME_BYTES
 from workshop.network import lan_addresses
 from workshop.settings import Settings
@@ -46,13 +46,16 @@ def serve(args: argparse.Namespace) -> int:
 
 def check_exercises(args: argparse.Namespace) -> int:
     directory = Path(args.dir) if args.dir else Settings().exercises_dir
-    exercises, errors = check_library(directory)
+    library, errors = check_all(directory)
     for error in errors:
         print(error, file=sys.stderr)
     if errors:
         print(f"{len(errors)} problem(s) found.", file=sys.stderr)
         return 1
-    print(f"{len(exercises)} exercise(s) OK in {directory.name}/")
+    print(
+        f"{len(library.exercises)} exercise(s) and {len(library.agendas)} agenda(s)"
+        f" OK in {directory.name}/"
+    )
     return 0
 
 

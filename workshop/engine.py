@@ -10,6 +10,7 @@ from dataclasses import dataclass, replace
 from typing import Literal, assert_never
 
 from workshop import actions as a
+from workshop.agendas import AGENDA_MAX, Agenda
 from workshop.effects import Effects, Read, Write
 from workshop.errors import Rejected
 from workshop.kinds import (
@@ -18,6 +19,7 @@ from workshop.kinds import (
     best_question,
     challenge_pairs,
     data_of,
+    first_rounds,
     warmup_poll,
 )
 from workshop.models import (
@@ -32,8 +34,6 @@ from workshop.models import (
     normalise_name,
     run_hash,
 )
-
-AGENDA_MAX = 30
 
 __all__ = ["HOST", "Actor", "Effects", "Read", "Rejected", "Write", "apply", "join", "reads"]
 
@@ -160,12 +160,46 @@ def apply(
     action: a.Action,
     library: Mapping[str, Exercise],
     now: float,
+    agendas: Mapping[str, Agenda] | None = None,
 ) -> Effects:
     if isinstance(action, a.PARTICIPANT_ACTIONS):
         return _participant_action(state, actor, action, now)
     if actor.role != "host":
         raise Rejected("Only the facilitator can do that.")
-    return _host_action(state.meta, state, action, library, now)
+    return _host_action(state.meta, state, action, library, agendas or {}, now)
+
+
+def _start_agenda(
+    meta: RoomMeta, agenda_id: str, library: Mapping[str, Exercise], agendas: Mapping[str, Agenda]
+) -> Effects:
+    """Adds a ready agenda's exercises to the room's agenda, and starts the first of them when
+    nothing is running yet."""
+    agenda = agendas.get(agenda_id)
+    if agenda is None:
+        raise Rejected(f"There is no ready agenda '{agenda_id}'.")
+    if len(meta.agenda) + len(agenda.items) > AGENDA_MAX:
+        raise Rejected(f"An agenda holds at most {AGENDA_MAX} exercises.")
+    runs: list[Run] = []
+    for item in agenda.items:
+        exercise = library.get(item.exercise)
+        if exercise is None:
+            raise Rejected(f"There is no exercise '{item.exercise}' in the library.")
+        if item.rounds is not None:
+            exercise = first_rounds(exercise, item.rounds)
+        number = meta.runs_created + len(runs) + 1
+        runs.append(Run(id=f"r{number}", exercise=exercise, minutes=item.minutes))
+    update: dict[str, object] = {
+        "agenda": (*meta.agenda, *runs),
+        "runs_created": meta.runs_created + len(runs),
+    }
+    if meta.current is None:
+        runs[0] = runs[0].model_copy(update={"started": True})
+        update |= {"agenda": (*meta.agenda, *runs), "current": runs[0].id, "timer": None}
+        return _meta(
+            meta.model_copy(update=update),
+            f"Started “{agenda.title}”: first, “{runs[0].exercise.title}”.",
+        )
+    return _meta(meta.model_copy(update=update), f"Added “{agenda.title}” to the agenda.")
 
 
 def _participant_action(
@@ -300,9 +334,12 @@ def _host_action(
     state: RoomState,
     action: a.Action,
     library: Mapping[str, Exercise],
+    agendas: Mapping[str, Agenda],
     now: float,
 ) -> Effects:
     match action:
+        case a.StartAgenda(agenda_id=agenda_id):
+            return _start_agenda(meta, agenda_id, library, agendas)
         case a.AddExercise(exercise_id=exercise_id):
             exercise = library.get(exercise_id)
             if exercise is None:

@@ -82,6 +82,12 @@ class Run(BaseModel):
     started: bool = False
     spotlight: str = ""
     """The item the facilitator put in focus on the projector, if any."""
+    minutes: int | None = None
+    """The time planned for it by a ready agenda; unset: the exercise's own estimate."""
+
+    @property
+    def planned_minutes(self) -> int:
+        return self.minutes if self.minutes is not None else self.exercise.minutes
 
     @property
     def phases(self) -> tuple[PhaseSpec, ...]:

@@ -15,8 +15,9 @@ import segno
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
 
+from workshop.agendas import Agenda
+from workshop.exercises import Library
 from workshop.kinds import (
-    Exercise,
     PhaseSpec,
     advocacy_debate,
     best_question,
@@ -714,6 +715,13 @@ def _debate_view(
     )
 
 
+@dataclass(frozen=True)
+class AgendaView:
+    agenda: Agenda
+    titles: list[str]
+    """The title of each item's exercise, in order."""
+
+
 def announcement(stage: StageView | None) -> str:
     """What a screen reader says when the room moves on: the exercise and its step."""
     if stage is None:
@@ -777,7 +785,7 @@ def room_context(
     viewer: Audience,
     now: float,
     join_url: str,
-    library: Mapping[str, Exercise],
+    library: Library,
 ) -> dict[str, Any]:
     """Everything a screen's template needs, limited to what this audience may see."""
     meta = state.meta
@@ -797,7 +805,12 @@ def room_context(
         base["online_count"] = sum(1 for p in state.present if p.id in state.online)
         base["agenda"] = meta.agenda
         base["current"] = meta.current
-        base["library"] = sorted(library.values(), key=lambda e: (e.kind, e.title))
+        base["library"] = sorted(library.exercises.values(), key=lambda e: (e.kind, e.title))
+        base["agendas"] = [
+            AgendaView(agenda, [library.exercises[item.exercise].title for item in agenda.items])
+            for agenda in sorted(library.agendas.values(), key=lambda agenda: agenda.title)
+        ]
+        base["planned_minutes"] = sum(run.planned_minutes for run in meta.agenda)
     elif viewer.kind == "screen":
         base["qr"] = qr_svg(join_url)
     else:

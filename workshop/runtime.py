@@ -7,9 +7,9 @@ from typing import Any
 from starlette.requests import HTTPConnection
 
 from workshop import network
+from workshop.exercises import Library
 from workshop.hub import Hub
 from workshop.identity import ParticipantCookies
-from workshop.kinds import Exercise
 from workshop.models import RoomState
 from workshop.render import REGIONS, Audience, Renderer, room_context
 from workshop.service import Rooms
@@ -25,7 +25,7 @@ class Runtime:
     rooms: Rooms
     renderer: Renderer
     cookies: ParticipantCookies
-    library: dict[str, Exercise]
+    library: Library
     connections: set[Any] = field(default_factory=set)
 
     def base_url(self, conn: HTTPConnection) -> str:

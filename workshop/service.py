@@ -2,14 +2,14 @@
 
 import contextlib
 import time
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, replace
 
 from workshop import engine
 from workshop.actions import PARTICIPANT_ACTIONS, Action, RemoveParticipant, Reseat
 from workshop.errors import Rejected
+from workshop.exercises import Library
 from workshop.identity import hash_secret, new_host_secret, new_participant_id
-from workshop.kinds import Exercise
 from workshop.models import RoomState, new_room_code
 from workshop.store import Store
 
@@ -34,7 +34,7 @@ class Rooms:
     def __init__(
         self,
         store: Store,
-        library: Mapping[str, Exercise],
+        library: Library,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.store = store
@@ -83,7 +83,16 @@ class Rooms:
             needed = engine.reads(state.meta, actor, action)
             if needed:
                 state = replace(state, run_data=await self.store.read(code, needed))
-            effects = engine.apply(state, actor, action, self.library, self.clock())
+            try:
+                effects = engine.apply(
+                    state, actor, action, self.library.exercises, self.clock(), self.library.agendas
+                )
+            except Rejected:
+                # A copy of this frame (through another connection or process) may have been
+                # applied between the replay check and the read of the run data: it is saved.
+                if (await self._read(code, people=(), action_id=action.action_id)).replayed:
+                    return Outcome("Already saved ✓", state.version, duplicate=True)
+                raise
             result = await self.store.commit(state, effects, action.action_id)
             if result.status == "ok":
                 if isinstance(action, RemoveParticipant) and engine.seats_people(state.meta):

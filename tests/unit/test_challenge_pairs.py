@@ -47,7 +47,7 @@ from workshop.settings import DEFAULT_EXERCISES
 
 Groups = list[list[str]]
 
-LIBRARY = load_library(DEFAULT_EXERCISES)
+LIBRARY = load_library(DEFAULT_EXERCISES).exercises
 _loaded = LIBRARY["challenge-pairs-respectful-challenge"]
 assert isinstance(_loaded, ChallengePairs)
 EXERCISE: ChallengePairs = _loaded

@@ -67,7 +67,7 @@ def test_the_real_library_loads_without_errors() -> None:
         "advocacy-debate-customer-advocate",
     }
     assert all(isinstance(exercise, ExerciseTypes) for exercise in exercises.values())
-    assert load_library(REAL_LIBRARY) == exercises
+    assert load_library(REAL_LIBRARY).exercises == exercises
 
 
 def test_a_valid_file_parses_into_an_exercise() -> None:
@@ -191,4 +191,4 @@ def test_cli_check_passes_on_the_real_library(capsys: pytest.CaptureFixture[str]
     assert cli.main(["exercises", "check", "--dir", str(REAL_LIBRARY)]) == 0
     captured = capsys.readouterr()
     assert captured.err == ""
-    assert "5 exercise(s) OK" in captured.out
+    assert "5 exercise(s) and 1 agenda(s) OK" in captured.out

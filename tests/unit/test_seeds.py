@@ -42,5 +42,5 @@ def test_digest_has_attribution_ideas_quotes_and_uses(path: Path) -> None:
 
 def test_every_exercise_cites_an_existing_digest() -> None:
     digests = {path.name[:3] for path in DIGESTS}
-    for exercise in load_library(DEFAULT_EXERCISES).values():
+    for exercise in load_library(DEFAULT_EXERCISES).exercises.values():
         assert set(exercise.seeds) <= digests, exercise.id

@@ -46,6 +46,17 @@ def rounds_of(exercise: AnyExercise) -> int:
             return advocacy_debate.rounds(exercise)
 
 
+def first_rounds(exercise: AnyExercise, count: int) -> AnyExercise:
+    """The exercise cut to its first `count` rounds (all of them when it has no more)."""
+    match exercise:
+        case warmup_poll.WarmupPoll():
+            return exercise
+        case best_question.BestQuestion():
+            return exercise.model_copy(update={"scenarios": exercise.scenarios[:count]})
+        case challenge_pairs.ChallengePairs() | advocacy_debate.AdvocacyDebate():
+            return exercise.model_copy(update={"cases": exercise.cases[:count]})
+
+
 def data_of(exercise: AnyExercise) -> tuple[str, ...]:
     """Every run-relative hash a run of this exercise may keep."""
     match exercise:
@@ -65,6 +76,7 @@ __all__ = [
     "ExerciseTypes",
     "PhaseSpec",
     "data_of",
+    "first_rounds",
     "phases_of",
     "rounds_of",
 ]

@@ -1,5 +1,6 @@
 """Checks every screen of every phase is usable: axe-core finds no violation, nothing scrolls
-sideways, a phone's targets are at least 44 px, and the projector's text reads from 5 metres.
+sideways, nothing is loaded from another origin (the app works offline), a phone's targets are at
+least 44 px, and the projector's text reads from 5 metres.
 
 axe-core comes from the npm registry (pinned in tests/e2e/package.json, installed by
 `scripts/setup dev`). It is evaluated through the DevTools protocol, so the pages keep their
@@ -90,6 +91,18 @@ _SMALL_TEXT_JS = """
 """
 
 
+# Runs in the page: anything it loaded, or links to load, from another origin (a CDN, web fonts).
+_FOREIGN_JS = """
+() => {
+  const urls = performance.getEntriesByType('resource').map(entry => entry.name);
+  document.querySelectorAll('script[src], link[href], img[src], iframe[src]').forEach(element => {
+    urls.push(element.src || element.href);
+  });
+  return urls.filter(url => !url.startsWith(location.origin + '/') && !url.startsWith('data:'));
+}
+"""
+
+
 @dataclass(frozen=True)
 class Finding:
     where: str
@@ -116,6 +129,7 @@ def check_page(page: Page, *, phone: bool = False, projector: bool = False) -> l
     wait_live(page)
     problems = [f"axe: {violation}" for violation in axe_violations(page)]
     problems += [f"overflow: {item}" for item in page.evaluate(_OVERFLOW_JS)]
+    problems += [f"loads from elsewhere: {url}" for url in page.evaluate(_FOREIGN_JS)]
     if phone:
         small = page.evaluate(_SMALL_TARGETS_JS, MIN_TARGET_PX)
         problems += [f"target under {MIN_TARGET_PX}px: {item}" for item in small]

@@ -115,6 +115,10 @@ def test_warmup_poll_from_start_to_results(
         expect(phone.get_by_text(f"You voted: {pick}")).to_be_visible()
         expect(phone.get_by_role("group", name="Your answer")).to_have_count(0)
     audit("the results", console=facilitator, projector=projector, phones=phones)
+    # A smaller projector, and a phone turned sideways.
+    projector.set_viewport_size({"width": 1280, "height": 720})
+    phones[0].set_viewport_size({"width": 844, "height": 390})
+    audit("the results, 720p and landscape", projector=projector, phones=phones[:1])
     assert_same_document(facilitator)
     assert_same_document(projector)
 

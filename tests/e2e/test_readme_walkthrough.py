@@ -111,11 +111,22 @@ def test_a_new_facilitator_runs_the_first_exercise_from_the_readme(
         phones[name] = phone
     expect(join_panel.get_by_text(f"{len(PICKS)} joined")).to_be_visible()
 
-    # "They tap their answer; the projector counts the votes."
-    for name, pick in PICKS.items():
+    # "They tap their answer; the projector counts the votes." The console's bars grow to their
+    # new length, unless the facilitator's system asks for reduced motion.
+    stage = facilitator.locator("#stage")
+    for voted, (name, pick) in enumerate(PICKS.items(), start=1):
+        if voted == 2:
+            facilitator.emulate_media(reduced_motion="reduce")
         phones[name].get_by_role("button", name=re.compile(rf"^{pick}")).click()
         expect(phones[name].locator("#notice")).to_have_text("Vote saved ✓")
+        expect(stage).to_contain_text(f"{voted} of {len(PICKS)} voted")
+        if voted == 1:
+            facilitator.wait_for_function("document.getAnimations().length > 0")
+        else:
+            assert facilitator.evaluate("document.getAnimations().length") == 0
     expect(projector.get_by_text(f"{len(PICKS)} of {len(PICKS)} voted")).to_be_visible()
+    for page in (projector, *phones.values()):
+        page.emulate_media(reduced_motion="reduce")  # still pictures for the README
     facilitator.set_viewport_size(CONSOLE)
     facilitator.screenshot(path=shots / "console.png")
     phones["Linus"].screenshot(path=shots / "phone.png")

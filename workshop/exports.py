@@ -236,9 +236,13 @@ def _csv(headers: Sequence[str], rows: Iterable[Sequence[object]]) -> bytes:
     return buffer.getvalue().encode("utf-8")
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
 def _spreadsheet_safe(cell: object) -> object:
-    """Text that a spreadsheet would run as a formula gets a leading apostrophe."""
-    if isinstance(cell, str) and cell[:1] in ("=", "+", "@"):
+    """Text that a spreadsheet would run as a formula (it starts with = + - @, a tab or a carriage
+    return) gets a leading apostrophe."""
+    if isinstance(cell, str) and cell.startswith(FORMULA_STARTS):
         return "'" + cell
     return cell
 

@@ -26,7 +26,12 @@ def is_host(meta: RoomMeta, secret: str | None) -> bool:
 
 
 def new_participant_id() -> str:
-    return secrets.token_urlsafe(12)
+    """Never starts with "-": the CSV export would have to disarm it as a formula, and it would no
+    longer match the id in the other formats."""
+    while True:
+        participant_id = secrets.token_urlsafe(12)
+        if not participant_id.startswith("-"):
+            return participant_id
 
 
 class ParticipantCookies:

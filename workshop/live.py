@@ -128,7 +128,9 @@ class LiveConnection:
             if text is None:
                 self.notify("That message was not understood.", "error")
                 continue
-            if len(text) > MAX_FRAME_BYTES or len(text.encode()) > MAX_FRAME_BYTES:
+            # "surrogatepass": a lone surrogate is measured, then refused as not understood.
+            size = len(text.encode("utf-8", "surrogatepass"))
+            if len(text) > MAX_FRAME_BYTES or size > MAX_FRAME_BYTES:
                 self.close(CLOSE_TOO_BIG)
                 return
             if not bucket.take(time.monotonic()):
@@ -143,7 +145,8 @@ class LiveConnection:
                 raise ValueError("not an object")
             payload.pop("HEADERS", None)
             action = action_adapter.validate_python(payload)
-        except (ValueError, ValidationError):
+        # RecursionError: JSON nested deeper than the parser goes.
+        except (ValueError, RecursionError, ValidationError):
             self.notify(
                 "That request was not understood. Reload the page if this repeats.", "error"
             )

@@ -30,7 +30,8 @@ Pub/sub channel `room:{CODE}:events` carries the room's new version number after
 Writes go through one Lua script (`lua/commit.lua`): it refuses a replayed action id, refuses a
 decision made on an outdated meta revision or on field values that have since changed
 (compare-and-set; the caller re-reads and decides again), checks that unique fields are still
-free, applies the writes, bumps the version and refreshes every TTL.
+free, applies the writes, bumps the version and refreshes every TTL. Presence goes through
+`lua/presence.lua`, which writes nothing once the room is gone, so no key outlives "Delete now".
 """
 
 import json
@@ -87,6 +88,7 @@ class Store:
         self.room_ttl = room_ttl
         self._commit = client.register_script(_script("commit.lua"))
         self._create = client.register_script(_script("create.lua"))
+        self._presence = client.register_script(_script("presence.lua"))
 
     @classmethod
     def connect(cls, url: str | None, room_ttl: int) -> "Store":
@@ -240,27 +242,23 @@ class Store:
     async def publish(self, code: str, version: int) -> None:
         await self.client.publish(room_channel(code), str(version))
 
-    async def set_presence(self, code: str, member: str, online: bool) -> int:
-        """Marks one connection online or gone; returns the room's new version."""
+    async def _mark(self, code: str, member: str, what: str) -> int:
         now = time.time()
-        presence = room_key(code, "presence")
-        async with self.client.pipeline(transaction=True) as pipe:
-            if online:
-                pipe.zadd(presence, {member: now})
-            else:
-                pipe.zrem(presence, member)
-            pipe.zremrangebyscore(presence, "-inf", now - PRESENCE_STALE_SECONDS)
-            pipe.expire(presence, self.room_ttl)
-            pipe.incr(room_key(code, "version"))
-            *_, version = await pipe.execute()
-        await self.publish(code, int(version))
-        return int(version)
+        keys = [room_key(code, name) for name in ("meta", "presence", "version")]
+        stale = now - PRESENCE_STALE_SECONDS
+        return int(await self._presence(keys=keys, args=[member, now, what, stale, self.room_ttl]))
+
+    async def set_presence(self, code: str, member: str, online: bool) -> int:
+        """Marks one connection online or gone; returns the room's new version (0: the room is
+        gone, and nothing was written)."""
+        version = await self._mark(code, member, "online" if online else "offline")
+        if version:
+            await self.publish(code, version)
+        return version
 
     async def heartbeat(self, code: str, members: Iterable[str]) -> None:
-        now = time.time()
-        entries = dict.fromkeys(members, now)
-        if entries:
-            await self.client.zadd(room_key(code, "presence"), entries)
+        for member in members:
+            await self._mark(code, member, "heartbeat")
 
     async def failed_joins(self, client: str) -> int:
         return int(await self.client.get(f"workshop:join-failures:{client}") or 0)

@@ -545,7 +545,7 @@ def _seat_late_debaters(state: RoomState, run: Run | None = None) -> Effects:
     run = run or state.meta.current_run
     assert run is not None and isinstance(run.exercise, advocacy_debate.AdvocacyDebate)
     names = _debate_names(run)
-    present = {p.id for p in state.present}
+    present = state.present_ids
     # Sizes count only people still here; the record of who was on which team is left alone.
     teams = {p: t for p, t in state.data(names.teams).items() if p in present}
     writes = []

@@ -1,5 +1,6 @@
 """The room as the rules see it: plain data, no I/O."""
 
+import functools
 import secrets
 import unicodedata
 from dataclasses import dataclass, field
@@ -148,11 +149,16 @@ class RoomState:
     replayed: bool = False
     """The action this read was made for has already been applied."""
 
-    @property
-    def present(self) -> list[Participant]:
-        """Participants still in the room, in order of arrival."""
+    @functools.cached_property
+    def present(self) -> tuple[Participant, ...]:
+        """Participants still in the room, in order of arrival (worked out once per read: every
+        screen's view asks for it)."""
         people = (p for p in self.participants.values() if not p.removed)
-        return sorted(people, key=lambda p: (p.joined_at, p.id))
+        return tuple(sorted(people, key=lambda p: (p.joined_at, p.id)))
+
+    @functools.cached_property
+    def present_ids(self) -> frozenset[str]:
+        return frozenset(p.id for p in self.present)
 
     def data(self, name: str) -> dict[str, str]:
         return self.run_data.get(name, {})

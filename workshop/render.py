@@ -7,7 +7,7 @@ and the out-of-band fragment sent over the websocket.
 
 import functools
 import re
-from collections.abc import Mapping
+from collections.abc import Hashable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any, Literal
 
@@ -110,7 +110,7 @@ def timer_view(timer: Timer | None, now: float) -> TimerView | None:
 def _poll_view(
     state: RoomState, run: Run, poll: warmup_poll.WarmupPoll, viewer: Audience
 ) -> PollView:
-    eligible = {p.id for p in state.present}
+    eligible = state.present_ids
     votes = state.data(run.hash("votes"))
     voting_open = run.current_phase.name == "vote"
     show_results = viewer.kind == "host" or not voting_open
@@ -595,7 +595,7 @@ def _debate_view(
     debate = advocacy_debate.Debate.decode(state.run_data, names)
     phase = run.current_phase.name
     me = viewer.participant_id if viewer.kind == "phone" else ""
-    present = {p.id for p in state.present}
+    present = state.present_ids
     host = viewer.kind == "host"
 
     def name(pid: str) -> str:
@@ -720,6 +720,37 @@ class AgendaView:
     agenda: Agenda
     titles: list[str]
     """The title of each item's exercise, in order."""
+
+
+def phone_region_keys(state: RoomState, participant_id: str) -> dict[str, Hashable]:
+    """For each region of a phone, everything personal it shows. Phones with equal keys are shown
+    the same HTML, so a region is rendered once per refresh for each distinct key rather than once
+    per phone. A key must name everything personal the region shows: where that has not been
+    worked out for an exercise, the key is the participant's id, which no other phone shares."""
+    me = state.participants.get(participant_id)
+    member = me is not None and not me.removed
+    run = state.meta.current_run
+    stage: Hashable = ("person", participant_id)
+    if not member or run is None:
+        stage = ("idle", member)
+    elif isinstance(run.exercise, warmup_poll.WarmupPoll):
+        stage = ("poll", state.data(run.hash("votes")).get(participant_id))
+    return {
+        "me": ("me", participant_id, me.name if member and me else None),
+        "stage": stage,
+        "timer": (),
+        "announce": (),
+    }
+
+
+FULLY_KEYED_REGIONS = frozenset({"me"})
+"""Phone regions whose key above determines their HTML entirely (not only its personal part)."""
+
+
+def me_context(state: RoomState, participant_id: str) -> dict[str, Any]:
+    """All a phone's "me" region needs."""
+    me = state.participants.get(participant_id)
+    return {"code": state.meta.code, "me": me if me is not None and not me.removed else None}
 
 
 def announcement(stage: StageView | None) -> str:

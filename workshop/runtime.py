@@ -1,6 +1,7 @@
 """What one app process holds while it runs: settings, store, hub, rules service and renderer."""
 
 import time
+from collections.abc import Hashable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -11,7 +12,15 @@ from workshop.exercises import Library
 from workshop.hub import Hub
 from workshop.identity import ParticipantCookies
 from workshop.models import RoomState
-from workshop.render import REGIONS, Audience, Renderer, room_context
+from workshop.render import (
+    FULLY_KEYED_REGIONS,
+    REGIONS,
+    Audience,
+    Renderer,
+    me_context,
+    phone_region_keys,
+    room_context,
+)
 from workshop.service import Rooms
 from workshop.settings import Settings
 from workshop.store import Store
@@ -55,6 +64,46 @@ class Runtime:
     ) -> dict[str, str]:
         context = self.context(state, audience, conn)
         return self.renderer.regions(f"{audience.kind}.html", context, REGIONS[audience.kind])
+
+    def live_regions(
+        self,
+        state: RoomState,
+        audience: Audience,
+        conn: HTTPConnection,
+        cache: dict[Hashable, Any],
+        skip: Mapping[str, Hashable] | None = None,
+    ) -> tuple[dict[str, str], dict[str, Hashable]]:
+        """The regions of one screen after a change, and their keys. `cache` lives for one refresh of
+        the room and is shared by all its screens: the console and the projector are rendered once,
+        and each phone region once per distinct key (see `phone_region_keys`). Fully keyed regions
+        whose key is the same as in `skip` (what the screen already shows) are left out."""
+        if audience.kind != "phone":
+            rendered = cache.get(audience.kind)
+            if rendered is None:
+                rendered = cache[audience.kind] = self.render_regions(state, audience, conn)
+            return rendered, {}
+        keys = phone_region_keys(state, audience.participant_id)
+        regions: dict[str, str] = {}
+        missing: list[str] = []
+        for region in REGIONS["phone"]:
+            key = keys[region]
+            if region in FULLY_KEYED_REGIONS:
+                if skip is None or skip.get(region) != key:
+                    me = me_context(state, audience.participant_id)
+                    regions |= self.renderer.regions("phone.html", me, (region,))
+                continue
+            html = cache.get((region, key))
+            if html is None:
+                missing.append(region)
+            else:
+                regions[region] = html
+        if missing:
+            context = self.context(state, audience, conn)
+            fresh = self.renderer.regions("phone.html", context, tuple(missing))
+            for region, html in fresh.items():
+                cache[(region, keys[region])] = html
+                regions[region] = html
+        return regions, keys
 
     def notice(self, message: str, tone: str, seq: int) -> str:
         return self.renderer.page("_notice.html", message=message, tone=tone, seq=seq)

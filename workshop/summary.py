@@ -244,7 +244,7 @@ def _played_rounds(run: Run) -> range:
 
 def _poll(state: RoomState, run: Run, poll: warmup_poll.WarmupPoll, name: Namer) -> PollSummary:
     votes = state.data(run.hash("votes"))
-    eligible = {p.id for p in state.present}
+    eligible = state.present_ids
     labels = {o.id: o.label for o in poll.options}
     return PollSummary(
         run=run.id,
@@ -374,7 +374,7 @@ def _habit_rows(entries: list[RatingEntry]) -> list[HabitRow]:
 def _debate(
     state: RoomState, run: Run, exercise: advocacy_debate.AdvocacyDebate, name: Namer
 ) -> DebateSummary:
-    present = {p.id for p in state.present}
+    present = state.present_ids
     rounds = []
     for number in _played_rounds(run):
         names = advocacy_debate.Names.of(run.hash(f"{number}:"))

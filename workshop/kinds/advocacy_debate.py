@@ -9,7 +9,7 @@ the record when their author leaves.
 
 import math
 import random
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping, Sequence, Set
 from dataclasses import dataclass
 from typing import Literal
 
@@ -329,7 +329,7 @@ class Verdict:
     """The side whose share grew more; None for a tie."""
 
 
-def verdict(debate: Debate, present: set[str]) -> Verdict:
+def verdict(debate: Debate, present: Set[str]) -> Verdict:
     first: dict[str, int] = {
         c: sum(1 for p, v in debate.first.items() if v == c and p in present) for c in CHOICES
     }

@@ -1,0 +1,64 @@
+"""Phones share renders: a phone region is rendered once per distinct personal key in a refresh.
+
+The sharing must never show one phone another's view. At every step of a workshop through every
+kind of exercise, each phone's regions built through the shared cache equal the regions rendered
+for that phone alone.
+"""
+
+from collections.abc import Hashable
+from typing import Any
+
+from starlette.requests import Request
+from starlette.testclient import TestClient
+
+from tests.security.workshop_run import LiveRoom, Writing, live_room, play_every_kind, runtime_of
+from workshop.app import create_app
+from workshop.render import Audience
+from workshop.settings import Settings
+
+NAMES = ("Ada", "Grace", "Linus", "Barbara", "Alan")
+WRITING = Writing(
+    title="Shared renders",
+    long_text=lambda n: f"Question or post number {n}",
+    comment=lambda rater, rated: f"Comment from {rater} to {rated}",
+)
+CONNECTION = Request(
+    {"type": "http", "scheme": "http", "server": ("testserver", 80), "path": "/", "headers": []}
+)
+
+
+def compare_every_phone(room: LiveRoom, step: str, seen: list[tuple[str, int]]) -> None:
+    runtime = runtime_of(room.client)
+    state = room.state()
+    shared: dict[Hashable, Any] = {}
+    for participant in state.present:
+        phone = Audience("phone", participant.id)
+        alone = runtime.render_regions(state, phone, CONNECTION)
+        together, _ = runtime.live_regions(state, phone, CONNECTION, shared)
+        # The timer counts down from "now", which differs between two renders; nothing else may.
+        alone.pop("timer")
+        together.pop("timer")
+        assert together == alone, f"{participant.name}'s phone after {step}"
+    stages = sum(1 for key in shared if isinstance(key, tuple) and key[0] == "stage")
+    seen.append((step, stages))
+
+
+def test_shared_phone_renders_equal_each_phone_rendered_alone() -> None:
+    app = create_app(Settings(redis_url=None, secret_key="test-signing-key", coalesce_seconds=0.0))
+    seen: list[tuple[str, int]] = []
+    with TestClient(app) as client:
+
+        def on_step(room: LiveRoom, step: str) -> None:
+            compare_every_phone(room, step, seen)
+
+        with live_room(client, NAMES, on_step) as room:
+            on_step(room, "the start")
+            play_every_kind(room, WRITING)
+            on_step(room, "the end")
+    steps = dict(seen)
+    assert len(seen) > 15, seen
+    # With nothing running every phone shows the same stage; in the poll's vote, phones that
+    # chose the same answer share one (the workshop's five people pick four answers at most).
+    assert steps["the start"] == 1
+    poll_steps = [count for step, count in seen if step.startswith("r1.")]
+    assert poll_steps and all(count <= 5 for count in poll_steps), seen

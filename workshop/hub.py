@@ -13,15 +13,21 @@ from typing import Any, Protocol
 
 from redis.asyncio.client import PubSub
 from redis.exceptions import RedisError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from workshop.models import RoomState
-from workshop.store import Store, room_channel
+from workshop.store import HUB_CHANNEL, Store, room_channel
 
 log = logging.getLogger(__name__)
 
-CONTROL_CHANNEL = "workshop:hub"
-"""Keeps the pub/sub connection open while no room is subscribed: redis-py will not read from a
-pub/sub connection that has no subscription."""
+CONTROL_CHANNEL = HUB_CHANNEL
+"""Keeps the pub/sub connection open while no room is subscribed (redis-py will not read from a
+pub/sub connection that has no subscription), and carries the beats below."""
+BEAT_SECONDS = 2.0
+"""How often each process publishes a beat on the control channel."""
+SILENCE_SECONDS = 10.0
+"""A pub/sub connection that has heard nothing, not even a beat, for this long is taken for dead:
+a hung or unreachable Redis sends no error, only silence."""
 
 
 class Subscriber(Protocol):
@@ -40,6 +46,7 @@ class RoomFeed:
         self._dirty = False
         self._task: asyncio.Task[None] | None = None
         self._last = 0.0
+        self._failing = False
 
     def poke(self) -> None:
         self._dirty = True
@@ -57,12 +64,20 @@ class RoomFeed:
             try:
                 state = await self.hub.store.load(self.code)
             except (RedisError, OSError) as error:
-                log.warning("room %s: cannot read the store: %s", self.code, error)
+                # Once per outage, not once per retry.
+                log.log(
+                    logging.DEBUG if self._failing else logging.WARNING,
+                    "room %s: cannot read the store: %s",
+                    self.code,
+                    error,
+                )
+                self._failing = True
                 for subscriber in list(self.subscribers):
                     subscriber.store_down()
                 self._dirty = True
                 await asyncio.sleep(1.0)
                 continue
+            self._failing = False
             cache: dict[str, object] = {}
             for subscriber in list(self.subscribers):
                 try:
@@ -84,16 +99,19 @@ class Hub:
         self.healthy = False
         self._pubsub: PubSub | None = None
         self._listener: asyncio.Task[None] | None = None
+        self._beat: asyncio.Task[None] | None = None
         self._background: set[asyncio.Task[None]] = set()
 
     async def start(self) -> None:
         self._listener = asyncio.create_task(self._listen(), name="hub-listener")
+        self._beat = asyncio.create_task(self._beat_loop(), name="hub-beat")
 
     async def stop(self) -> None:
-        if self._listener is not None:
-            self._listener.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._listener
+        for task in (self._beat, self._listener):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
         for feed in self.feeds.values():
             feed.cancel()
         if self._background:
@@ -138,11 +156,19 @@ class Hub:
         if feed is not None:
             feed.poke()
 
+    async def _beat_loop(self) -> None:
+        while True:
+            await asyncio.sleep(BEAT_SECONDS)
+            # A failed beat is the listener's business: it will hear nothing.
+            with contextlib.suppress(RedisError, OSError):
+                await self.store.beat()
+
     async def _listen(self) -> None:
+        loop = asyncio.get_running_loop()
         delay = 0.2
         while True:
+            pubsub = self.store.pubsub()
             try:
-                pubsub = self.store.pubsub()
                 subscribed = set(self.feeds)
                 await pubsub.subscribe(CONTROL_CHANNEL, *(room_channel(c) for c in subscribed))
                 # Rooms that gained their first screen during that round trip.
@@ -155,22 +181,28 @@ class Hub:
                 # Anything published while we were away is lost: every room re-reads.
                 for feed in self.feeds.values():
                     feed.poke()
+                heard = loop.time()
                 while True:
                     message = await pubsub.get_message(timeout=1.0)
-                    if message is None or message.get("type") != "message":
+                    if message is None:
+                        if loop.time() - heard > SILENCE_SECONDS:
+                            raise RedisTimeoutError("nothing heard on the pub/sub connection")
+                        continue
+                    heard = loop.time()
+                    if message.get("type") != "message":
                         continue
                     channel = str(message["channel"])
-                    code = channel.split("{", 1)[-1].split("}", 1)[0]
-                    self.poke(code)
+                    if channel != CONTROL_CHANNEL:
+                        self.poke(channel.split("{", 1)[-1].split("}", 1)[0])
             except asyncio.CancelledError:
                 raise
             except (RedisError, OSError) as error:
                 if self.healthy:
                     log.warning("lost the store's pub/sub connection: %s", error)
                 self.healthy = False
-                if self._pubsub is not None:
-                    with contextlib.suppress(RedisError, OSError):
-                        await self._pubsub.aclose()  # type: ignore[no-untyped-call]
+                # Close this attempt's connection too, even if it never got as far as _pubsub.
+                with contextlib.suppress(RedisError, OSError):
+                    await pubsub.aclose()  # type: ignore[no-untyped-call]
                 self._pubsub = None
                 for feed in self.feeds.values():
                     for subscriber in list(feed.subscribers):

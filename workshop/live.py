@@ -12,6 +12,7 @@ import json
 import logging
 import secrets
 import time
+from collections.abc import Hashable
 from typing import Any
 
 from pydantic import ValidationError
@@ -34,6 +35,7 @@ FRAME_RATE = 20.0
 FRAME_BURST = 40.0
 OUTBOX_SIZE = 64
 HEARTBEAT_SECONDS = 20.0
+STALLED_CLOSE_SECONDS = 1.0
 
 CLOSE_POLICY = 1008
 CLOSE_TOO_BIG = 1009
@@ -62,7 +64,12 @@ class LiveConnection:
         self.audience = audience
         self.outbox: asyncio.Queue[str | int] = asyncio.Queue(OUTBOX_SIZE)
         self._sent: dict[str, int] = {}
+        self._keys: dict[str, Hashable] = {}
+        """The key of each region this screen shows (see `render.phone_region_keys`)."""
         self.member = f"{audience.participant_id}|{secrets.token_hex(6)}"
+        self._store_down = False
+        self.stalled = asyncio.Event()
+        """Set when the outbox overflows: the client has stopped reading."""
 
     # Hub callbacks -------------------------------------------------------------------------
 
@@ -71,23 +78,31 @@ class LiveConnection:
             self.notify("This room has been deleted.", "error")
             self.close(1000)
             return
-        regions = cache.get(self.audience.key)
-        if not isinstance(regions, dict):
-            regions = self.runtime.render_regions(state, self.audience, self.websocket)
-            cache[self.audience.key] = regions
+        shared = cache.get("regions")
+        if not isinstance(shared, dict):
+            shared = cache["regions"] = {}
+        regions, self._keys = self.runtime.live_regions(
+            state, self.audience, self.websocket, shared, self._keys
+        )
         changed = []
         for region, html in regions.items():
             digest = hash(html)
             if self._sent.get(region) != digest:
                 self._sent[region] = digest
                 changed.append(html)
+        if self._store_down and self.runtime.hub.healthy:
+            self._store_down = False
+            changed.append(self.runtime.renderer.page("_store_status.html", down=False))
         if changed:
             self._push("".join(changed))
         if self.audience.kind == "phone" and not _still_in(state, self.audience.participant_id):
             self.close(CLOSE_POLICY)
 
     def store_down(self) -> None:
-        self.notify("Lost contact with the room's store; retrying…", "error")
+        # The banner stays up until the store answers again (a notice fades after a few seconds).
+        if not self._store_down:
+            self._store_down = True
+            self._push(self.runtime.renderer.page("_store_status.html", down=True))
 
     # Outbox ------------------------------------------------------------------------------
 
@@ -107,8 +122,14 @@ class LiveConnection:
         try:
             self.outbox.put_nowait(html)
         except asyncio.QueueFull:
-            log.info("room %s: closing a connection that stopped reading", self.code)
-            self.close(CLOSE_TRY_LATER)
+            # Its sender is stuck on a socket that nobody reads; a close code queued behind it
+            # would never be sent, so the endpoint drops the connection itself.
+            if not self.stalled.is_set():
+                log.info("room %s: dropping a connection that stopped reading", self.code)
+                self.stalled.set()
+
+    async def until_stalled(self) -> None:
+        await self.stalled.wait()
 
     async def send_loop(self) -> None:
         while True:
@@ -223,8 +244,11 @@ async def live_endpoint(websocket: WebSocket) -> None:
             asyncio.create_task(connection.send_loop()),
             asyncio.create_task(connection.receive_loop(actor)),
             asyncio.create_task(connection.heartbeat_loop()),
+            asyncio.create_task(connection.until_stalled()),
         ]
         done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+        if connection.stalled.is_set():
+            await _drop(websocket, tasks)
         for task in done:
             if not task.cancelled() and task.exception() is not None:
                 exc = task.exception()
@@ -239,6 +263,18 @@ async def live_endpoint(websocket: WebSocket) -> None:
         runtime.hub.unsubscribe(code, connection)
         if audience.kind == "phone":
             runtime.hub.spawn(_leave(runtime, code, connection.member))
+
+
+async def _drop(websocket: WebSocket, tasks: list[asyncio.Task[None]]) -> None:
+    """Ends a connection whose client stopped reading. A client that is only slow still gets 1013
+    and reconnects; for one that reads nothing, the server closes the socket behind the data
+    already on its way, and the browser reconnects when it reads again."""
+    for task in tasks:
+        task.cancel()
+    await asyncio.wait(tasks)
+    with contextlib.suppress(TimeoutError, WebSocketDisconnect, RuntimeError, OSError):
+        async with asyncio.timeout(STALLED_CLOSE_SECONDS):
+            await websocket.close(CLOSE_TRY_LATER)
 
 
 def _still_in(state: RoomState, participant_id: str) -> bool:

@@ -116,7 +116,9 @@ class Rooms:
     async def _read(
         self, code: str, people: Collection[str] | None, action_id: str = ""
     ) -> RoomState:
-        state = await self.store.load(code, people=people, run_data=False, action_id=action_id)
+        state = await self.store.load(
+            code, people=people, run_data=False, action_id=action_id, presence=False
+        )
         if state is None:
             raise RoomNotFound(code)
         return state

@@ -1,7 +1,9 @@
 """The only module that talks to Redis.
 
 Every key of a room shares the hash tag `{CODE}`, so a room's scripts also run on Redis Cluster.
-Every key expires `room_ttl` seconds (default 7 days) after the room's last change.
+Every key expires `room_ttl` seconds (default 7 days) after the room's last change, give or take
+`ttl_slack` (at most an hour): each change refreshes the keys it writes, and all the room's keys once
+the meta hash has less than `room_ttl - ttl_slack` left, so a vote does not refresh forty keys.
 
 | key                               | type   | holds                                                   |
 |-----------------------------------|--------|---------------------------------------------------------|
@@ -25,15 +27,18 @@ Every key expires `room_ttl` seconds (default 7 days) after the room's last chan
 | workshop:join-failures:{CLIENT}   | string | wrong room codes tried by one client address in the current window; TTL = the window (10 min) |
 | workshop:signing-key              | string | cookie signing key when WORKSHOP_SECRET_KEY is unset; TTL 30 days past the room TTL, refreshed on start and on each new room |
 
-Pub/sub channel `room:{CODE}:events` carries the room's new version number after each commit.
+Pub/sub channel `room:{CODE}:events` carries the room's new version number after each commit;
+`workshop:hub` carries a beat from every app process every few seconds, by which each process's
+pub/sub connection knows the store still answers.
 
 Writes go through one Lua script (`lua/commit.lua`): it refuses a replayed action id, refuses a
 decision made on an outdated meta revision or on field values that have since changed
 (compare-and-set; the caller re-reads and decides again), checks that unique fields are still
-free, applies the writes, bumps the version and refreshes every TTL. Presence goes through
+free, applies the writes, bumps the version and refreshes the TTLs (see `ttl_slack`). Presence goes through
 `lua/presence.lua`, which writes nothing once the room is gone, so no key outlives "Delete now".
 """
 
+import functools
 import json
 import logging
 import secrets
@@ -45,6 +50,9 @@ from typing import Any, Literal
 
 import redis.asyncio as aioredis
 from redis.asyncio.client import PubSub
+from redis.asyncio.retry import Retry
+from redis.backoff import ExponentialWithJitterBackoff
+from redis.exceptions import ConnectionError as RedisConnectionError
 
 from workshop.effects import Effects, Read
 from workshop.kinds import data_of
@@ -53,7 +61,11 @@ from workshop.models import Participant, RoomMeta, RoomState
 log = logging.getLogger(__name__)
 
 PRESENCE_STALE_SECONDS = 60
+TTL_SLACK_SECONDS = 3600
 SIGNING_KEY = "workshop:signing-key"
+HUB_CHANNEL = "workshop:hub"
+STORE_TIMEOUT = 5.0
+"""Seconds to wait for Redis to connect or answer before a request is refused."""
 _FIXED = ("meta", "seen", "version", "people", "names", "presence")
 
 
@@ -76,16 +88,29 @@ class CommitResult:
     taken: str = ""
 
 
+@functools.lru_cache(maxsize=256)
+def _parse_meta(doc: str) -> RoomMeta:
+    """Parsed once per revision of a room, not once per read: a busy room is read for every vote
+    and every refresh, and its agenda holds the full content of each exercise. RoomMeta is frozen,
+    so sharing one parsed copy is safe."""
+    return RoomMeta.model_validate_json(doc)
+
+
 class Store:
     def __init__(
         self,
         client: "aioredis.Redis",
         backend: Literal["embedded", "redis"],
         room_ttl: int,
+        listener: "aioredis.Redis | None" = None,
     ) -> None:
         self.client = client
+        self.listener = listener or client
+        """Where the hub's pub/sub connection comes from."""
         self.backend = backend
         self.room_ttl = room_ttl
+        self.ttl_slack = min(TTL_SLACK_SECONDS, room_ttl // 10)
+        """A room's keys all expire between room_ttl - ttl_slack and room_ttl after its last change."""
         self._commit = client.register_script(_script("commit.lua"))
         self._create = client.register_script(_script("create.lua"))
         self._presence = client.register_script(_script("presence.lua"))
@@ -93,12 +118,38 @@ class Store:
     @classmethod
     def connect(cls, url: str | None, room_ttl: int) -> "Store":
         if url:
+            # After Redis restarts, every idle pooled connection is dead and fails its next
+            # command: such a command is tried again on a fresh connection. A repeated commit is
+            # safe, since the script refuses an action id it has already applied and a decision
+            # made on a revision that has since moved.
+            retry = Retry(
+                ExponentialWithJitterBackoff(cap=0.5, base=0.05), 2, (RedisConnectionError,)
+            )
+            # A Redis that stops answering (hung, or cut off by the network) sends no error:
+            # without a timeout every request would wait for it forever.
+            timeouts = {"socket_timeout": STORE_TIMEOUT, "socket_connect_timeout": STORE_TIMEOUT}
             # A burst of phones must wait for a free connection, not fail: redis-py's default pool
             # refuses outright once it is exhausted.
             pool = aioredis.BlockingConnectionPool.from_url(
-                url, decode_responses=True, health_check_interval=10, max_connections=64, timeout=10
+                url,
+                decode_responses=True,
+                health_check_interval=10,
+                max_connections=64,
+                timeout=10,
+                retry=retry,
+                **timeouts,
             )
-            return cls(aioredis.Redis.from_pool(pool), "redis", room_ttl)
+            # The hub's pub/sub connection does not reconnect behind the hub's back: the hub
+            # reconnects it itself and then has every room re-read what it may have missed.
+            listener = aioredis.BlockingConnectionPool.from_url(
+                url, decode_responses=True, health_check_interval=10, max_connections=2, **timeouts
+            )
+            return cls(
+                aioredis.Redis.from_pool(pool),
+                "redis",
+                room_ttl,
+                listener=aioredis.Redis.from_pool(listener),
+            )
         import fakeredis
 
         # One FakeServer per process; every connection made from it sees the same data.
@@ -109,6 +160,8 @@ class Store:
 
     async def close(self) -> None:
         await self.client.aclose()
+        if self.listener is not self.client:
+            await self.listener.aclose()
 
     async def ping(self) -> bool:
         return bool(await self.client.ping())
@@ -137,11 +190,14 @@ class Store:
         run_data: bool = True,
         action_id: str = "",
         every_run: bool = False,
+        presence: bool = True,
     ) -> RoomState | None:
         """A read of the room; `people=None` loads everyone, otherwise just those ids.
 
         With `action_id`, the read also tells whether that action was already applied; with
-        `every_run`, the data of every exercise on the agenda is read, not just the current one."""
+        `every_run`, the data of every exercise on the agenda is read, not just the current one;
+        without `presence`, who is connected is not read (the rules never need it, and in a big
+        room it is the largest part of a read)."""
         now = time.time()
         async with self.client.pipeline(transaction=True) as pipe:
             pipe.hgetall(room_key(code, "meta"))
@@ -150,12 +206,15 @@ class Store:
                 pipe.hgetall(room_key(code, "people"))
             else:
                 pipe.hmget(room_key(code, "people"), [*people] or [""])
-            pipe.zrangebyscore(room_key(code, "presence"), now - PRESENCE_STALE_SECONDS, "+inf")
+            if presence:
+                pipe.zrangebyscore(room_key(code, "presence"), now - PRESENCE_STALE_SECONDS, "+inf")
+            else:
+                pipe.exists(room_key(code, "presence"))  # keeps the replies in the same places
             pipe.sismember(room_key(code, "seen"), action_id or "-")
             meta_raw, version, people_raw, presence, replayed = await pipe.execute()
         if not meta_raw:
             return None
-        meta = RoomMeta.model_validate_json(meta_raw["doc"])
+        meta = _parse_meta(meta_raw["doc"])
         values: Iterable[Any] = people_raw.values() if people is None else people_raw
         participants = {
             p.id: p for p in (Participant.model_validate_json(v) for v in values if v is not None)
@@ -171,7 +230,9 @@ class Store:
             rev=int(meta_raw.get("rev", 0)),
             version=int(version or 0),
             participants=participants,
-            online=frozenset(member.split("|", 1)[0] for member in presence),
+            online=frozenset(member.split("|", 1)[0] for member in presence)
+            if isinstance(presence, list)
+            else frozenset(),
             run_data=data,
             replayed=bool(action_id and replayed),
         )
@@ -229,7 +290,7 @@ class Store:
         doc = effects.meta.model_dump_json() if effects.meta is not None else ""
         raw = await self._commit(
             keys=keys,
-            args=[action_id, str(state.rev), self.room_ttl, doc, json.dumps(plan)],
+            args=[action_id, str(state.rev), self.room_ttl, doc, json.dumps(plan), self.ttl_slack],
         )
         status, detail = raw[0], raw[1]
         if status == "taken":
@@ -247,6 +308,9 @@ class Store:
         keys = [room_key(code, name) for name in ("meta", "presence", "version")]
         stale = now - PRESENCE_STALE_SECONDS
         return int(await self._presence(keys=keys, args=[member, now, what, stale, self.room_ttl]))
+
+    async def beat(self) -> None:
+        await self.client.publish(HUB_CHANNEL, "beat")
 
     async def set_presence(self, code: str, member: str, online: bool) -> int:
         """Marks one connection online or gone; returns the room's new version (0: the room is
@@ -285,4 +349,4 @@ class Store:
         await self.publish(code, 0)
 
     def pubsub(self) -> PubSub:
-        return self.client.pubsub(ignore_subscribe_messages=True)
+        return self.listener.pubsub(ignore_subscribe_messages=True)

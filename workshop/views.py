@@ -1,6 +1,7 @@
 """HTTP pages: start, join, the three screens' first loads, co-facilitation and deletion."""
 
 import datetime
+import logging
 import time
 from typing import Any
 
@@ -16,6 +17,8 @@ from workshop.render import Audience
 from workshop.runtime import Runtime
 from workshop.service import RoomNotFound
 from workshop.summary import build_card, build_summary, filter_summary
+
+log = logging.getLogger(__name__)
 
 COOKIE_MAX_AGE = 30 * 86400
 FAILED_JOINS_ALLOWED = 20
@@ -201,6 +204,19 @@ async def delete_room(request: Request) -> Response:
     await _runtime(request).rooms.delete(code)
     response = _message(request, "Room deleted", f"Room {code} and everything in it is gone.", 200)
     response.delete_cookie(HOST_COOKIE.format(code=code), path="/")
+    return response
+
+
+async def store_unavailable(request: Request, error: Exception) -> Response:
+    """Any page answers 503 with a plain message while the store cannot be reached."""
+    log.warning("%s %s: the store cannot be reached: %s", request.method, request.url.path, error)
+    response = _message(
+        request,
+        "Back in a moment",
+        "The workshop cannot reach its store right now. Try again in a few seconds.",
+        503,
+    )
+    response.headers["retry-after"] = "5"
     return response
 
 

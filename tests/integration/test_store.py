@@ -235,3 +235,29 @@ def test_failed_joins_are_counted_per_client_and_expire(make_store: Callable[[],
         assert 0 < ttl <= 600
 
     run(make_store, body)
+
+
+def test_a_change_refreshes_what_it_writes_and_every_key_once_they_run_down(
+    make_store: Callable[[], Store],
+) -> None:
+    async def body(store: Store, rooms: Rooms) -> None:
+        code, _ = await rooms.create()
+        ada = await rooms.join(code, "Ada")
+        await start_poll(rooms, code)
+        people, votes, meta = (room_key(code, n) for n in ("people", "run:r1:votes", "meta"))
+        low = TTL - store.ttl_slack // 2  # still within the slack
+        for key in (people, meta):
+            await store.client.expire(key, low)
+        vote = {"type": "vote", "action_id": "vote-00001", "option": "curious"}
+        await rooms.act(code, engine.Actor("participant", ada), act(vote))
+        assert await store.client.ttl(votes) > low  # written: full TTL
+        assert await store.client.ttl(people) <= low  # not written, not yet due
+        # Once the meta hash runs below TTL - slack, the next change refreshes every key.
+        for key in (people, meta):
+            await store.client.expire(key, TTL - store.ttl_slack - 5)
+        again = {"type": "vote", "action_id": "vote-00002", "option": "candid"}
+        await rooms.act(code, engine.Actor("participant", ada), act(again))
+        for key in await _room_keys(store, code):
+            assert await store.client.ttl(key) > TTL - store.ttl_slack, key
+
+    run(make_store, body)

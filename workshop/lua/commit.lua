@@ -1,11 +1,14 @@
 -- Applies one decided change to a room, all or nothing.
--- KEYS[1] meta hash, KEYS[2] seen set, KEYS[3] version counter, KEYS[4..] every other key of the room
--- (all of them get their TTL refreshed). ARGV: action id ('' for none), expected meta rev ('' to skip
--- the check), ttl seconds, new meta doc ('' for unchanged), plan JSON:
+-- KEYS[1] meta hash, KEYS[2] seen set, KEYS[3] version counter, KEYS[4..] every other key of the room.
+-- ARGV: action id ('' for none), expected meta rev ('' to skip the check), ttl seconds, new meta doc
+-- ('' for unchanged), plan JSON, slack seconds. Every key written gets the full TTL; every key of the
+-- room is refreshed once the meta hash has less than ttl - slack left, so a busy room does not pay
+-- for refreshing all its keys on every vote. Plan JSON:
 -- {"absent": [[key index, field]...], "expect": [[key index, field, value ('' = absent)]...],
 --  "writes": [["hset"|"hdel"|"del", key index, field, value]...]}
 local action_id, expected_rev, ttl, doc = ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[4]
 local plan = cjson.decode(ARGV[5])
+local slack = tonumber(ARGV[6])
 
 if redis.call('EXISTS', KEYS[1]) == 0 then
   return {'gone', 0}
@@ -26,7 +29,9 @@ for _, check in ipairs(plan['absent']) do
     return {'taken', check[2]}
   end
 end
+local written = {[2] = true, [3] = true}
 for _, w in ipairs(plan['writes']) do
+  written[w[2]] = true
   if w[1] == 'hset' then
     redis.call('HSET', KEYS[w[2]], w[3], w[4])
   elseif w[1] == 'hdel' then
@@ -35,7 +40,9 @@ for _, w in ipairs(plan['writes']) do
     redis.call('DEL', KEYS[w[2]])
   end
 end
+local refresh_all = redis.call('TTL', KEYS[1]) < ttl - slack
 if doc ~= '' then
+  written[1] = true
   redis.call('HSET', KEYS[1], 'doc', doc)
   redis.call('HINCRBY', KEYS[1], 'rev', 1)
 end
@@ -44,6 +51,8 @@ if action_id ~= '' then
 end
 local version = redis.call('INCR', KEYS[3])
 for i = 1, #KEYS do
-  redis.call('EXPIRE', KEYS[i], ttl)
+  if refresh_all or written[i] then
+    redis.call('EXPIRE', KEYS[i], ttl)
+  end
 end
 return {'ok', version}

@@ -96,6 +96,13 @@ def _parse_meta(doc: str) -> RoomMeta:
     return RoomMeta.model_validate_json(doc)
 
 
+@functools.lru_cache(maxsize=16384)
+def _parse_person(record: str) -> Participant:
+    """Parsed once, not on every read of the room (a phone's page and its websocket each read all
+    of a big room's people). Participant is frozen, so one parsed copy can be shared."""
+    return Participant.model_validate_json(record)
+
+
 class Store:
     def __init__(
         self,
@@ -217,7 +224,7 @@ class Store:
         meta = _parse_meta(meta_raw["doc"])
         values: Iterable[Any] = people_raw.values() if people is None else people_raw
         participants = {
-            p.id: p for p in (Participant.model_validate_json(v) for v in values if v is not None)
+            p.id: p for p in (_parse_person(v) for v in values if v is not None)
         }
         data: dict[str, dict[str, str]] = {}
         runs = meta.agenda if every_run else [r for r in [meta.current_run] if r is not None]

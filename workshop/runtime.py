@@ -25,6 +25,8 @@ from workshop.service import Rooms
 from workshop.settings import Settings
 from workshop.store import Store
 
+ROSTERS_KEPT = 256
+
 
 @dataclass
 class Runtime:
@@ -36,6 +38,9 @@ class Runtime:
     cookies: ParticipantCookies
     library: Library
     connections: set[Any] = field(default_factory=set)
+    rosters: dict[str, tuple[Hashable, str]] = field(default_factory=dict)
+    """Each room's console roster as last rendered, with what it was rendered from: in a big room
+    it is the largest render, and it changes only when someone joins, leaves or (dis)connects."""
 
     def base_url(self, conn: HTTPConnection) -> str:
         if self.settings.public_url:
@@ -77,6 +82,11 @@ class Runtime:
         the room and is shared by all its screens: the console and the projector are rendered once,
         and each phone region once per distinct key (see `phone_region_keys`). Fully keyed regions
         whose key is the same as in `skip` (what the screen already shows) are left out."""
+        if audience.kind == "host":
+            rendered = cache.get("host")
+            if rendered is None:
+                rendered = cache["host"] = self._console_regions(state, audience, conn)
+            return rendered, {}
         if audience.kind != "phone":
             rendered = cache.get(audience.kind)
             if rendered is None:
@@ -104,6 +114,31 @@ class Runtime:
                 cache[(region, keys[region])] = html
                 regions[region] = html
         return regions, keys
+
+    def _console_regions(
+        self, state: RoomState, audience: Audience, conn: HTTPConnection
+    ) -> dict[str, str]:
+        """The console's regions, its roster rendered again only when the people in it changed."""
+        context = self.context(state, audience, conn)
+        code = state.meta.code
+        key: Hashable = (
+            context["join_url"],
+            tuple((person.id, person.name, person.online) for person in context["people"]),
+        )
+        regions = REGIONS["host"]
+        known = self.rosters.get(code)
+        if known is not None and known[0] == key:
+            rendered = self.renderer.regions(
+                "host.html", context, tuple(r for r in regions if r != "roster")
+            )
+            return {
+                region: known[1] if region == "roster" else rendered[region] for region in regions
+            }
+        rendered = self.renderer.regions("host.html", context, regions)
+        if len(self.rosters) >= ROSTERS_KEPT:
+            self.rosters.clear()  # rooms come and go; a cleared entry only costs one render
+        self.rosters[code] = (key, rendered["roster"])
+        return rendered
 
     def notice(self, message: str, tone: str, seq: int) -> str:
         return self.renderer.page("_notice.html", message=message, tone=tone, seq=seq)

@@ -11,7 +11,15 @@ from typing import Any
 from starlette.requests import Request
 from starlette.testclient import TestClient
 
-from tests.security.workshop_run import LiveRoom, Writing, live_room, play_every_kind, runtime_of
+from tests.integration.helpers import create_room, join
+from tests.security.workshop_run import (
+    LiveRoom,
+    Writing,
+    live_room,
+    load_room,
+    play_every_kind,
+    runtime_of,
+)
 from workshop.app import create_app
 from workshop.render import Audience
 from workshop.settings import Settings
@@ -62,3 +70,31 @@ def test_shared_phone_renders_equal_each_phone_rendered_alone() -> None:
     assert steps["the start"] == 1
     poll_steps = [count for step, count in seen if step.startswith("r1.")]
     assert poll_steps and all(count <= 5 for count in poll_steps), seen
+
+
+def test_the_console_roster_is_rendered_again_only_when_its_people_change() -> None:
+    app = create_app(Settings(redis_url=None, secret_key="test-signing-key", coalesce_seconds=0.0))
+    with TestClient(app) as client:
+        code, _ = create_room(client)
+        runtime = runtime_of(client)
+        console = Audience("host")
+
+        def both() -> tuple[dict[str, str], dict[str, str]]:
+            state = load_room(client, code)
+            assert state is not None
+            shared, _ = runtime.live_regions(state, console, CONNECTION, {})
+            alone = runtime.render_regions(state, console, CONNECTION)
+            shared.pop("timer")
+            alone.pop("timer")
+            return shared, alone
+
+        shared, alone = both()
+        assert shared == alone
+        first = runtime.rosters[code]
+        shared, alone = both()
+        assert shared == alone
+        assert runtime.rosters[code] is first  # nothing changed: the kept render was used
+        join(client, code, "Ada")
+        shared, alone = both()
+        assert shared == alone and "Ada" in shared["roster"]
+        assert runtime.rosters[code] is not first

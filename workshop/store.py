@@ -223,9 +223,7 @@ class Store:
             return None
         meta = _parse_meta(meta_raw["doc"])
         values: Iterable[Any] = people_raw.values() if people is None else people_raw
-        participants = {
-            p.id: p for p in (_parse_person(v) for v in values if v is not None)
-        }
+        participants = {p.id: p for p in (_parse_person(v) for v in values if v is not None)}
         data: dict[str, dict[str, str]] = {}
         runs = meta.agenda if every_run else [r for r in [meta.current_run] if r is not None]
         if run_data and runs:

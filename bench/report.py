@@ -1,0 +1,488 @@
+"""Markdown tables of a benchmark run: each scenario, every room size, the app beside the baseline.
+
+Figures are medians over the repetitions; with more than one repetition the p50 and p99 columns
+also show the lowest and highest run in brackets.
+"""
+
+import importlib.metadata
+import math
+import os
+import platform
+import shutil
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypedDict
+
+import psutil
+
+from bench.profile import hot_paths, top_frames
+from bench.stats import spread
+
+Run = dict[str, Any]
+
+SCENARIOS: list[tuple[str, str, str, str]] = [
+    # scenario, latency metric, title, what is measured
+    (
+        "join",
+        "to_screen_ms",
+        "Join storm",
+        "each phone from starting to join (HTTP join, room page, websocket) to its first screen",
+    ),
+    (
+        "poll",
+        "to_phone_ms",
+        "Poll starts",
+        "from the facilitator's start to every phone showing the poll",
+    ),
+    (
+        "vote",
+        "to_projector_ms",
+        "Vote burst: vote → projector",
+        "from each vote to the projector's count including it (coalescing included)",
+    ),
+    (
+        "vote",
+        "to_phone_ms",
+        "Vote burst: vote → own phone",
+        "from each vote to that phone showing its answer as chosen",
+    ),
+    ("vote", "to_ack_ms", "Vote burst: vote → notice", "from each vote to its “Vote saved” notice"),
+    (
+        "reveal",
+        "to_phone_ms",
+        "Reveal",
+        "from the facilitator's reveal to every phone showing the results",
+    ),
+    (
+        "steady",
+        "to_phone_ms",
+        "Steady room",
+        "one timer change a second; from each change to every phone showing it",
+    ),
+]
+
+
+def machine() -> list[str]:
+    model = "unknown CPU"
+    with open("/proc/cpuinfo", encoding="utf-8") as cpuinfo:
+        for line in cpuinfo:
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    versions = ", ".join(
+        f"{name} {importlib.metadata.version(name)}"
+        for name in ("uvicorn", "starlette", "websockets", "redis", "fakeredis")
+    )
+    redis = ""
+    if shutil.which("redis-server"):
+        out = subprocess.run(["redis-server", "--version"], capture_output=True, text=True).stdout
+        redis = next((part for part in out.split() if part.startswith("v=")), "")[2:]
+    return [
+        f"- CPU: {os.cpu_count()} x {model}; memory {psutil.virtual_memory().total / 2**30:.0f} GiB",
+        f"- OS: {platform.system()} {platform.release()}; Python {platform.python_version()}; "
+        f"redis-server {redis or 'not installed'}",
+        f"- Libraries: {versions}",
+    ]
+
+
+def _num(value: float) -> str:
+    if value is None or math.isnan(value):
+        return "-"
+    if abs(value) >= 100:
+        return f"{value:,.0f}"
+    if abs(value) >= 10:
+        return f"{value:.0f}"
+    return f"{value:.1f}"
+
+
+def _cell(values: list[float], with_spread: bool) -> str:
+    middle, low, high = spread(values)
+    if with_spread and not math.isnan(middle) and low != high:
+        return f"{_num(middle)} ({_num(low)}-{_num(high)})"
+    return _num(middle)
+
+
+def _get(run: Run, scenario: str, *path: str) -> float:
+    value: Any = run["scenarios"].get(scenario, {})
+    for key in path:
+        if not isinstance(value, dict) or key not in value:
+            return math.nan
+        value = value[key]
+    return float(value) if value is not None else math.nan
+
+
+def _size(key: str) -> Callable[[Run], float]:
+    return lambda run: float(run.get("sizes", {}).get(key, math.nan))
+
+
+def _errors(run: Run, scenario: str) -> int:
+    found = run.get("errors", {})
+    extra = ("run", "connections") if scenario == "steady" else ()
+    return sum(int(found.get(name, {}).get("count", 0)) for name in (scenario, *extra))
+
+
+class Report:
+    def __init__(self, runs: list[Run]) -> None:
+        self.runs = runs
+        self.sizes = sorted({int(r["phones"]) for r in runs})
+        order = ["baseline", "app", "app-redis", "app-2x"]
+        self.targets = sorted({str(r["target"]) for r in runs}, key=order.index)
+        self.repeats = max((self._count(t, n) for t in self.targets for n in self.sizes), default=0)
+
+    def _count(self, target: str, phones: int) -> int:
+        return len(self.select(target, phones))
+
+    def select(self, target: str, phones: int) -> list[Run]:
+        return [r for r in self.runs if r["target"] == target and int(r["phones"]) == phones]
+
+    def values(self, target: str, phones: int, get: Callable[[Run], float]) -> list[float]:
+        return [get(run) for run in self.select(target, phones)]
+
+    def median(self, target: str, phones: int, get: Callable[[Run], float]) -> float:
+        return spread(self.values(target, phones, get))[0]
+
+    def phones_cell(self, target: str, phones: int) -> str:
+        """The room size, and how many phones got in when some did not (they count as errors
+        in the join storm and take no further part)."""
+        joined = self.median(target, phones, lambda r: _get(r, "join", "phones_in"))
+        if math.isnan(joined) or joined >= phones:
+            return str(phones)
+        return f"{phones} ({joined:.0f} in)"
+
+    def latency_table(self, scenario: str, metric: str, title: str, about: str) -> list[str]:
+        many = self.repeats > 1
+        lines = [
+            f"### {title}",
+            "",
+            f"{about[0].upper()}{about[1:]}. Milliseconds; server CPU is the share of one core "
+            "over the scenario; RSS is the server's resident memory at its end.",
+            "",
+            "| phones | server | p50 | p95 | p99 | max | p99 ÷ baseline | server CPU | RSS MiB | errors |",
+            "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+        ]
+        for phones in self.sizes:
+            base = self.median("baseline", phones, lambda r: _get(r, scenario, metric, "p99"))
+            for target in self.targets:
+                if not self.select(target, phones):
+                    continue
+
+                def stat(name: str) -> Callable[[Run], float]:
+                    return lambda r: _get(r, scenario, metric, name)
+
+                p99 = self.median(target, phones, stat("p99"))
+                ratio = "" if target == "baseline" or math.isnan(base) else f"x{p99 / base:.1f}"
+                cells = [
+                    self.phones_cell(target, phones),
+                    target,
+                    _cell(self.values(target, phones, stat("p50")), many),
+                    _cell(self.values(target, phones, stat("p95")), False),
+                    _cell(self.values(target, phones, stat("p99")), many),
+                    _cell(self.values(target, phones, stat("max")), False),
+                    ratio,
+                    _cell(
+                        self.values(target, phones, lambda r: _get(r, scenario, "cpu_pct")), False
+                    )
+                    + " %",
+                    _cell(
+                        self.values(target, phones, lambda r: _get(r, scenario, "rss_mib")), False
+                    ),
+                    str(max(self.values(target, phones, lambda r: _errors(r, scenario)))),
+                ]
+                lines.append("| " + " | ".join(cells) + " |")
+        return [*lines, ""]
+
+    def extra_table(
+        self, title: str, about: str, columns: list[tuple[str, Callable[[Run], float]]]
+    ) -> list[str]:
+        many = self.repeats > 1
+        lines = [
+            f"### {title}",
+            "",
+            about,
+            "",
+            "| phones | server | " + " | ".join(name for name, _ in columns) + " |",
+            "|---:|---|" + "---:|" * len(columns),
+        ]
+        for phones in self.sizes:
+            for target in self.targets:
+                if not self.select(target, phones):
+                    continue
+                cells = [self.phones_cell(target, phones), target]
+                cells += [_cell(self.values(target, phones, get), many) for _, get in columns]
+                lines.append("| " + " | ".join(cells) + " |")
+        return [*lines, ""]
+
+    def targets_table(self) -> list[str]:
+        phones = self.sizes[-1] if self.sizes else 0
+        lines = [
+            f"### Targets at {phones:,} phones",
+            "",
+            "| target | floor | " + " | ".join(t for t in self.targets if t != "baseline") + " |",
+            "|---|---|" + "---|" * len([t for t in self.targets if t != "baseline"]),
+        ]
+
+        def ratio(scenario: str, key: tuple[str, ...]) -> Callable[[str], float]:
+            def get(target: str) -> float:
+                ours = self.median(target, phones, lambda r: _get(r, scenario, *key))
+                base = self.median("baseline", phones, lambda r: _get(r, scenario, *key))
+                return ours / base if base else math.nan
+
+            return get
+
+        checks: list[tuple[str, str, Callable[[str], float], Callable[[float], bool], str]] = [
+            (
+                "vote → projector p99",
+                "≤ 250 ms",
+                lambda t: self.median(
+                    t, phones, lambda r: _get(r, "vote", "to_projector_ms", "p99")
+                ),
+                lambda v: v <= 250,
+                "{:.0f} ms",
+            ),
+            (
+                "fan-out p99 (steady room) vs baseline",
+                "≤ 2x",
+                ratio("steady", ("to_phone_ms", "p99")),
+                lambda v: v <= 2,
+                "x{:.1f}",
+            ),
+            (
+                "fan-out CPU per update vs baseline",
+                "≤ 2x",
+                ratio("steady", ("cpu_ms_per_update",)),
+                lambda v: v <= 2,
+                "x{:.1f}",
+            ),
+            (
+                "votes accepted per second per process",
+                "≥ 4,000",
+                lambda t: self.median(
+                    t, phones, lambda r: _get(r, "flood", "votes_per_s_per_process")
+                ),
+                lambda v: v >= 4000,
+                "{:,.0f}",
+            ),
+            (
+                "resident memory per connection",
+                "≤ 50 KiB",
+                lambda t: self.median(t, phones, lambda r: _get(r, "steady", "kib_per_connection")),
+                lambda v: v <= 50,
+                "{:.0f} KiB",
+            ),
+            (
+                "votes lost or counted twice",
+                "0",
+                lambda t: max(
+                    self.values(
+                        t, phones, lambda r: _get(r, "reveal", "lost") + _get(r, "reveal", "extra")
+                    )
+                    or [math.nan]
+                ),
+                lambda v: v == 0,
+                "{:.0f}",
+            ),
+            (
+                "errors (all scenarios)",
+                "0",
+                lambda t: max(
+                    self.values(
+                        t, phones, lambda r: sum(e["count"] for e in r.get("errors", {}).values())
+                    )
+                    or [math.nan]
+                ),
+                lambda v: v == 0,
+                "{:.0f}",
+            ),
+        ]
+        for name, floor, get, ok, style in checks:
+            cells = [name, floor]
+            for target in self.targets:
+                if target == "baseline":
+                    continue
+                value = get(target)
+                if math.isnan(value):
+                    cells.append("-")
+                else:
+                    cells.append(f"{style.format(value)} {'met' if ok(value) else '**missed**'}")
+            lines.append("| " + " | ".join(cells) + " |")
+        return [*lines, ""]
+
+    def sizes_table(self) -> list[str]:
+        """The fragments' sizes as the app sent them (the baseline sends the same sizes)."""
+        names = [
+            ("phone_snapshot", "phone: first screen"),
+            ("phone_poll", "phone: poll"),
+            ("phone_voted", "phone: own vote"),
+            ("phone_results", "phone: results"),
+            ("timer", "timer"),
+            ("screen_join", "projector: headcount"),
+            ("screen_voted", "projector: vote count"),
+            ("screen_results", "projector: results"),
+        ]
+        rows = []
+        for phones in self.sizes:
+            for target in self.targets:
+                if target == "baseline" or not self.select(target, phones):
+                    continue
+                cells = [str(phones), target]
+                for key, _ in names:
+                    cells.append(_cell(self.values(target, phones, _size(key)), False))
+                rows.append("| " + " | ".join(cells) + " |")
+        if not rows:
+            return []
+        return [
+            "### Fragment sizes",
+            "",
+            "Characters per frame as the app sent them (medians over phones); the baseline sends "
+            "frames of the same sizes in the same places.",
+            "",
+            "| phones | server | " + " | ".join(title for _, title in names) + " |",
+            "|---:|---|" + "---:|" * len(names),
+            *rows,
+            "",
+        ]
+
+    def markdown(self, header: list[str]) -> str:
+        lines = [*header, ""]
+        if not self.runs:
+            return "\n".join([*lines, "No runs finished.", ""])
+        lines += self.targets_table()
+        for scenario, metric, title, about in SCENARIOS:
+            lines += self.latency_table(scenario, metric, title, about)
+        lines += self.extra_table(
+            "Join storm: projector",
+            "Seconds from the first phone starting to join until the projector shows them all "
+            "(the joins themselves are spread over phones ÷ join rate seconds).",
+            [
+                ("projector shows all, s", lambda r: _get(r, "join", "projector_s")),
+                ("phones in", lambda r: _get(r, "join", "phones_in")),
+                ("server CPU %", lambda r: _get(r, "join", "cpu_pct")),
+                ("load generator CPU %", lambda r: _get(r, "join", "clients_cpu_pct")),
+            ],
+        )
+        lines += self.extra_table(
+            "Votes: throughput and exactness",
+            "The burst spreads one vote per phone over the vote window; in the flood every phone "
+            "changes its vote as fast as it is answered. Lost and extra compare the revealed "
+            "counts with the votes the phones were told were saved.",
+            [
+                ("burst votes saved", lambda r: _get(r, "vote", "saved")),
+                ("flood votes/s", lambda r: _get(r, "flood", "votes_per_s")),
+                ("per process", lambda r: _get(r, "flood", "votes_per_s_per_process")),
+                ("flood ack p99 ms", lambda r: _get(r, "flood", "to_ack_ms", "p99")),
+                ("flood server CPU %", lambda r: _get(r, "flood", "cpu_pct")),
+                ("revealed", lambda r: _get(r, "reveal", "votes_shown")),
+                ("lost", lambda r: _get(r, "reveal", "lost")),
+                ("extra", lambda r: _get(r, "reveal", "extra")),
+            ],
+        )
+        lines += self.extra_table(
+            "Steady room: cost per update and memory",
+            "Server CPU per timer change, and resident memory per connection: the servers' "
+            "growth from the idle room to the end of the steady room, divided by the phones "
+            "(real Redis's own growth is shown per phone apart).",
+            [
+                ("CPU ms per update", lambda r: _get(r, "steady", "cpu_ms_per_update")),
+                ("server CPU %", lambda r: _get(r, "steady", "cpu_pct")),
+                ("load generator CPU %", lambda r: _get(r, "steady", "clients_cpu_pct")),
+                ("RSS MiB", lambda r: _get(r, "steady", "rss_mib")),
+                ("KiB per connection", lambda r: _get(r, "steady", "kib_per_connection")),
+                ("Redis KiB per phone", lambda r: _get(r, "steady", "redis_kib_per_phone")),
+                ("frames per phone (whole run)", lambda r: _get(r, "traffic", "frames_per_phone")),
+                ("KiB per phone (whole run)", lambda r: _get(r, "traffic", "kib_per_phone")),
+            ],
+        )
+        lines += self.sizes_table()
+        examples = [
+            f"- {r['target']} x {r['phones']}: {name}: {detail['count']} x e.g. {detail['examples'][0]}"
+            for r in self.runs
+            for name, detail in r.get("errors", {}).items()
+            if detail.get("examples")
+        ]
+        if examples:
+            lines += ["### Errors", "", *examples[:40], ""]
+        return "\n".join(lines)
+
+
+class Session(TypedDict):
+    """One `python -m bench run`: how it was run, and every target's figures."""
+
+    command: str
+    started: str
+    version: str
+    load_before: str
+    load_after: str
+    setup: str
+    profile: dict[str, Any] | None
+    runs: list[Run]
+
+
+def profile_summary(directory: Path, label: str) -> dict[str, Any]:
+    """The top frames of every scenario profiled in `directory`, kept with the figures."""
+    scenarios: dict[str, Any] = {}
+    for scenario in ("join", "vote", "flood", "steady"):
+        paths = sorted(directory.glob(f"{scenario}-*.txt"))
+        total, rows = top_frames(paths)
+        if total:
+            scenarios[scenario] = {"samples": total, "self": rows, "inclusive": hot_paths(paths)[1]}
+    return {"label": label, "scenarios": scenarios}
+
+
+def profile_section(profile: dict[str, Any]) -> list[str]:
+    lines = [f"### Profile: {profile['label']}", ""]
+    for scenario, found in profile["scenarios"].items():
+        lines += [
+            f"{scenario}: {found['samples']:,} samples (py-spy, 100 Hz) while the server was on CPU.",
+            "",
+            "| function (self time) | self % | inclusive % |",
+            "|---|---:|---:|",
+            *(f"| `{name}` | {own:.1f} | {whole:.1f} |" for name, own, whole in found["self"]),
+            "",
+            "| function (inclusive, below the server's plumbing) | inclusive % |",
+            "|---|---:|",
+            *(f"| `{name}` | {whole:.1f} |" for name, whole in found["inclusive"]),
+            "",
+        ]
+    return lines
+
+
+def runs_table(sessions: list[Session]) -> list[str]:
+    lines = [
+        "### Runs",
+        "",
+        "Each target's run, in order, with the machine's load average (1, 5, 15 min) as it began.",
+        "",
+        "| started | repetition | phones | server | workshop at | load average | minutes | errors |",
+        "|---|---:|---:|---|---|---|---:|---:|",
+    ]
+    for session in sessions:
+        for run in session["runs"]:
+            load = ", ".join(f"{value:.2f}" for value in run.get("load", []))
+            errors = sum(int(e["count"]) for e in run.get("errors", {}).values())
+            lines.append(
+                f"| {session['started']} | {run.get('repeat', 1)} | {run['phones']} | "
+                f"{run['target']} | {run.get('version', session['version'])} | {load} | {float(run.get('duration_s', 0)) / 60:.1f} | {errors} |"
+            )
+    return [*lines, ""]
+
+
+def markdown(sessions: list[Session]) -> str:
+    header = ["# Benchmark results", ""]
+    for session in sessions:
+        header += [
+            f"- `{session['command']}`: {session['started']}, workshop at {session['version']}; "
+            f"{session['setup']}; load average before {session['load_before']}, "
+            f"after {session['load_after']}",
+        ]
+    header += [
+        "- Figures are medians over the repetitions (lowest-highest run in brackets when they differ)",
+        *machine(),
+    ]
+    runs = [run for session in sessions for run in session["runs"]]
+    text = Report(runs).markdown(header) + "\n" + "\n".join(runs_table(sessions))
+    for session in sessions:
+        profile = session.get("profile")
+        if profile:
+            text += "\n" + "\n".join(profile_section(profile))
+    return text

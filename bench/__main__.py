@@ -157,7 +157,8 @@ def run(args: argparse.Namespace) -> int:
 
 def report(args: argparse.Namespace) -> int:
     sessions = [json.loads(Path(path).read_text(encoding="utf-8")) for path in args.raw]
-    text = markdown(sessions)
+    profiled = [json.loads(Path(path).read_text(encoding="utf-8")) for path in args.profiles]
+    text = markdown(sessions, [p["profile"] for p in profiled if p.get("profile")])
     if args.output is None:
         print(text)
     else:
@@ -253,6 +254,12 @@ def main(argv: list[str] | None = None) -> int:
     tables = commands.add_parser("report", help="tables from the raw figures of earlier runs")
     tables.add_argument("raw", nargs="+", help="the .json files `run` wrote beside its tables")
     tables.add_argument("--output", type=Path, help="write the tables here, not to the screen")
+    tables.add_argument(
+        "--profiles",
+        nargs="*",
+        default=[],
+        help="raw figures of profiling runs whose profiles to add (their figures are left out)",
+    )
     tables.set_defaults(handler=report)
     base = commands.add_parser("baseline", help="run the baseline server")
     base.add_argument("--host", default="127.0.0.1")

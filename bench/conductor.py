@@ -10,8 +10,8 @@ meets them:
 3. vote burst: every phone votes once at a random moment of a 5 s window; from each vote to its
    notice, to the phone's own screen showing it, and to the projector's count including it. A
    share of the phones then replays its frame, which must count nothing.
-4. vote flood: every phone changes its vote several times, each as soon as the last is answered;
-   votes accepted per second.
+4. vote flood: for a few seconds every phone changes its vote as soon as the last change is
+   answered (at most `flood_rate` times a second); votes accepted per second.
 5. reveal: the facilitator reveals; time until every phone shows the results, and whether the
    counts shown equal the votes the phones were told were saved.
 6. steady room: the facilitator changes the timer once a second; from each change to every phone
@@ -582,13 +582,16 @@ class Conductor:
                 else:
                     latencies.append(1000 * (at - sent))
         usage = self.usage("steady_start", "steady_end")
+        connected = len(records)
         idle = self.marks["idle"].server
         end = self.marks["steady_end"].server
         self.measured.scenarios["steady"] = {
             "to_phone_ms": summary(latencies),
             "updates": len(updates),
             "cpu_ms_per_update": 1000 * usage["cpu_s"] / max(len(updates), 1),
-            "kib_per_connection": (end.rss - idle.rss) / 1024 / self.n,
+            # Per phone still connected: phones that never got in hold no connection.
+            "connections": connected,
+            "kib_per_connection": (end.rss - idle.rss) / 1024 / max(connected, 1),
             "redis_kib_per_phone": (end.redis_rss - idle.redis_rss) / 1024 / self.n,
             **usage,
         }

@@ -119,6 +119,34 @@ class Phones:
         live = [phone for phone in self.phones if phone.error is None]
         return list(await asyncio.gather(*(one(phone) for phone in live)))
 
+    async def seen_by_all(
+        self, what: str, check: Callable[[Phone], dict[str, Any] | None]
+    ) -> list[Any]:
+        """Waits until `check` gives a record for every phone still in. All phones are looked at
+        together every `POLL_SECONDS`, one timer for the whole process: a room-wide update reaches
+        every phone at once, and a wait per phone would spend the load generator's CPU while the
+        room's frames are still arriving (their arrival times are stamped as they come, whenever
+        they are looked at)."""
+        waiting = [phone for phone in self.phones if phone.error is None]
+        records: list[Any] = []
+        deadline = time.monotonic() + WAIT_SECONDS
+        while waiting:
+            still = []
+            for phone in waiting:
+                record = check(phone)
+                if record is not None:
+                    records.append({"phone": phone.number, **record})
+                elif phone.screen.ended is not None or time.monotonic() > deadline:
+                    why = phone.screen.ended or f"not within {WAIT_SECONDS:.0f} s"
+                    phone.error = f"{phone.name}: never saw {what}: {why}"
+                    records.append({"phone": phone.number, "error": phone.error})
+                else:
+                    still.append(phone)
+            waiting = still
+            if waiting:
+                await asyncio.sleep(POLL_SECONDS)
+        return records
+
     # Join storm --------------------------------------------------------------------------------
 
     async def join(self, start: float, interval: float) -> list[Any]:
@@ -176,17 +204,14 @@ class Phones:
     async def poll_shown(self) -> list[Any]:
         """When each phone's stage first showed the poll's answer buttons."""
 
-        async def shown(phone: Phone) -> dict[str, Any]:
-            seen = await phone.screen.until(
-                "the poll",
-                lambda: phone.screen.region_matching("stage", is_poll),
-                WAIT_SECONDS,
-                every=POLL_SECONDS,
-            )
+        def shown(phone: Phone) -> dict[str, Any] | None:
+            seen = phone.screen.region_matching("stage", is_poll)
+            if seen is None:
+                return None
             labels = {c.fields.get("option", ""): c.label for c in wire.choices(seen.html)}
             return {"at": seen.at, "bytes": seen.size, "labels": labels}
 
-        return await self.every(shown)
+        return await self.seen_by_all("the poll", shown)
 
     async def vote_burst(self, start: float, window: float, seed: int, replay_every: int) -> Any:
         """Each phone taps one answer at a random moment of the window and waits for its notice
@@ -272,38 +297,28 @@ class Phones:
         return await self.every(flood)
 
     async def results_shown(self) -> list[Any]:
-        async def shown(phone: Phone) -> dict[str, Any]:
-            seen = await phone.screen.until(
-                "the results",
-                lambda: phone.screen.region_matching(
-                    "stage", lambda html: bool(wire.BAR.search(html))
-                ),
-                WAIT_SECONDS,
-                every=POLL_SECONDS,
-            )
+        def shown(phone: Phone) -> dict[str, Any] | None:
+            seen = phone.screen.region_matching("stage", lambda html: bool(wire.BAR.search(html)))
+            if seen is None:
+                return None
             return {"at": seen.at, "bytes": seen.size, "counts": wire.bar_counts(seen.html)}
 
-        return await self.every(shown)
+        return await self.seen_by_all("the results", shown)
 
     async def timer_seen(self, since: float, last: int) -> list[Any]:
         """Every timer value each phone was shown after `since`, once it has shown `last`."""
 
-        async def seen(phone: Phone) -> dict[str, Any]:
-            await phone.screen.until(
-                f"the timer at {last} s",
-                lambda: (
-                    True if any(left >= last for _, left in phone.screen.timer_changes) else None
-                ),
-                WAIT_SECONDS,
-                every=POLL_SECONDS,
-            )
+        def seen(phone: Phone) -> dict[str, Any] | None:
+            changes = phone.screen.timer_changes
+            if not any(left >= last for _, left in changes):
+                return None
             timer = phone.screen.latest.get("timer")
             return {
-                "changes": [[at, left] for at, left in phone.screen.timer_changes if at >= since],
+                "changes": [[at, left] for at, left in changes if at >= since],
                 "bytes": timer.size if timer else 0,
             }
 
-        return await self.every(seen)
+        return await self.seen_by_all(f"the timer at {last} s", seen)
 
     async def close(self) -> list[Any]:
         async def close(phone: Phone) -> dict[str, Any]:

@@ -112,6 +112,22 @@ def _get(run: Run, scenario: str, *path: str) -> float:
     return float(value) if value is not None else math.nan
 
 
+def _cpu_per_phone(run: Run) -> float:
+    """Server CPU microseconds per steady-room update and phone still in the room."""
+    phones = _get(run, "join", "phones_in")
+    return 1000 * _get(run, "steady", "cpu_ms_per_update") / phones if phones else math.nan
+
+
+def _kib_per_connection(run: Run) -> float:
+    """The servers' growth per open connection (runs made before "connections" was recorded
+    divided by the room's size, whether or not every phone got in)."""
+    value = _get(run, "steady", "kib_per_connection")
+    if "connections" in run["scenarios"].get("steady", {}):
+        return value
+    phones = _get(run, "join", "phones_in")
+    return value * int(run["phones"]) / phones if phones else math.nan
+
+
 def _size(key: str) -> Callable[[Run], float]:
     return lambda run: float(run.get("sizes", {}).get(key, math.nan))
 
@@ -248,9 +264,12 @@ class Report:
                 "x{:.1f}",
             ),
             (
-                "fan-out CPU per update vs baseline",
+                "fan-out CPU per update and phone vs baseline",
                 "≤ 2x",
-                ratio("steady", ("cpu_ms_per_update",)),
+                lambda t: (
+                    self.median(t, phones, _cpu_per_phone)
+                    / self.median("baseline", phones, _cpu_per_phone)
+                ),
                 lambda v: v <= 2,
                 "x{:.1f}",
             ),
@@ -266,7 +285,7 @@ class Report:
             (
                 "resident memory per connection",
                 "≤ 50 KiB",
-                lambda t: self.median(t, phones, lambda r: _get(r, "steady", "kib_per_connection")),
+                lambda t: self.median(t, phones, _kib_per_connection),
                 lambda v: v <= 50,
                 "{:.0f} KiB",
             ),
@@ -295,6 +314,16 @@ class Report:
                 "{:.0f}",
             ),
         ]
+        checks.insert(
+            0,
+            (
+                "phones in after the join storm",
+                f"{phones:,}",
+                lambda t: self.median(t, phones, lambda r: _get(r, "join", "phones_in")),
+                lambda v: v >= phones,
+                "{:,.0f}",
+            ),
+        )
         for name, floor, get, ok, style in checks:
             cells = [name, floor]
             for target in self.targets:
@@ -384,10 +413,11 @@ class Report:
             "(real Redis's own growth is shown per phone apart).",
             [
                 ("CPU ms per update", lambda r: _get(r, "steady", "cpu_ms_per_update")),
+                ("CPU µs per update and phone", _cpu_per_phone),
                 ("server CPU %", lambda r: _get(r, "steady", "cpu_pct")),
                 ("load generator CPU %", lambda r: _get(r, "steady", "clients_cpu_pct")),
                 ("RSS MiB", lambda r: _get(r, "steady", "rss_mib")),
-                ("KiB per connection", lambda r: _get(r, "steady", "kib_per_connection")),
+                ("KiB per connection", _kib_per_connection),
                 ("Redis KiB per phone", lambda r: _get(r, "steady", "redis_kib_per_phone")),
                 ("frames per phone (whole run)", lambda r: _get(r, "traffic", "frames_per_phone")),
                 ("KiB per phone (whole run)", lambda r: _get(r, "traffic", "kib_per_phone")),
@@ -467,7 +497,7 @@ def runs_table(sessions: list[Session]) -> list[str]:
     return [*lines, ""]
 
 
-def markdown(sessions: list[Session]) -> str:
+def markdown(sessions: list[Session], profiles: list[dict[str, Any]] | None = None) -> str:
     header = ["# Benchmark results", ""]
     for session in sessions:
         header += [
@@ -481,8 +511,8 @@ def markdown(sessions: list[Session]) -> str:
     ]
     runs = [run for session in sessions for run in session["runs"]]
     text = Report(runs).markdown(header) + "\n" + "\n".join(runs_table(sessions))
-    for session in sessions:
-        profile = session.get("profile")
+    found = [s["profile"] for s in sessions if s.get("profile")] + list(profiles or [])
+    for profile in found:
         if profile:
             text += "\n" + "\n".join(profile_section(profile))
     return text

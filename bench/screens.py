@@ -243,24 +243,12 @@ class Screen:
                 waiting.append((check, future))
         self._waiters = waiting
 
-    async def until(
-        self, what: str, check: Callable[[], T | None], within: float, every: float = 0.0
-    ) -> T:
-        """Waits until `check` returns something other than None, and returns it.
-
-        By default `check` runs as each frame arrives. With `every`, it runs that often instead:
-        for waits on every phone at once (a room-wide update), which would otherwise parse each
-        frame while the rest of the room's frames are still arriving and delay their stamps."""
+    async def until(self, what: str, check: Callable[[], T | None], within: float) -> T:
+        """Waits until `check` returns something other than None, and returns it; `check` runs as
+        each frame arrives."""
         found = check()
         loop = asyncio.get_running_loop()
         deadline = loop.time() + within
-        while found is None and every > 0:
-            if self.ended is not None:
-                raise Missed(f"{self.name}: never saw {what}: {self.ended}")
-            if loop.time() > deadline:
-                raise Missed(f"{self.name}: never saw {what} within {within:.0f} s")
-            await asyncio.sleep(every)
-            found = check()
         while found is None:
             if self.ended is not None:
                 raise Missed(f"{self.name}: never saw {what}: {self.ended}")

@@ -4,6 +4,7 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 from redis.exceptions import RedisError
 from starlette.applications import Starlette
@@ -16,7 +17,7 @@ from workshop import views
 from workshop.exercises import load_library
 from workshop.hub import Hub
 from workshop.identity import ParticipantCookies
-from workshop.live import CLOSE_RESTART, live_endpoint
+from workshop.live import CLOSE_RESTART, MAX_FRAME_BYTES, live_endpoint
 from workshop.render import Renderer
 from workshop.runtime import Runtime
 from workshop.service import Rooms
@@ -24,6 +25,17 @@ from workshop.settings import Settings
 from workshop.store import Store
 
 log = logging.getLogger(__name__)
+
+SERVER_OPTIONS: dict[str, Any] = {
+    # uvicorn's sans-I/O websocket protocol keeps no tasks of its own per connection (the older
+    # one runs three); a room of 2,000 phones holds 2,000 of them.
+    "ws": "websockets-sansio",
+    "ws_max_size": MAX_FRAME_BYTES,
+    # Fragments are small and sent to many phones: compressing each costs CPU and keeps a
+    # compressor's window per connection.
+    "ws_per_message_deflate": False,
+}
+"""How the app is served, by `workshop serve` and by the tests alike."""
 
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
 

@@ -6,7 +6,6 @@ import sys
 from pathlib import Path
 
 from workshop.exercises import check_all
-from workshop.live import MAX_FRAME_BYTES
 from workshop.network import lan_addresses
 from workshop.settings import Settings
 
@@ -14,7 +13,7 @@ from workshop.settings import Settings
 def serve(args: argparse.Namespace) -> int:
     import uvicorn
 
-    from workshop.app import create_app
+    from workshop.app import SERVER_OPTIONS, create_app
 
     overrides = {
         key: value
@@ -36,10 +35,9 @@ def serve(args: argparse.Namespace) -> int:
         app,
         host=settings.host,
         port=settings.port,
-        ws_max_size=MAX_FRAME_BYTES,
-        ws_per_message_deflate=False,
         log_level="info",
         proxy_headers=True,
+        **SERVER_OPTIONS,
     )
     return 0
 

@@ -8,7 +8,7 @@ subscriber, which renders its own audience's view (sharing renders through `cach
 import asyncio
 import contextlib
 import logging
-from collections.abc import Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any, Protocol
 
 from redis.asyncio.client import PubSub
@@ -38,6 +38,54 @@ class Subscriber(Protocol):
         """The store cannot be reached right now."""
 
 
+class SharedReads:
+    """Whole-room reads shared by everyone who asks at the same time.
+
+    A read asked for while another is under way waits for the next one, which starts as soon as the
+    current one ends and serves everyone who asked in between. So each caller gets a read that began
+    after it asked (it sees every change committed before), and a burst of callers costs one read
+    per read-time, not one each: in a join storm of a big room every phone's page and websocket
+    need the whole room, and reading it once per phone made the storm quadratic."""
+
+    def __init__(self, load: Callable[[str], Awaitable[RoomState | None]]) -> None:
+        self._load = load
+        self._next: dict[str, asyncio.Future[RoomState | None]] = {}
+        self._running: dict[str, asyncio.Task[None]] = {}
+
+    async def read(self, code: str) -> RoomState | None:
+        future = self._next.get(code)
+        if future is None:
+            future = self._next[code] = asyncio.get_running_loop().create_future()
+            # Nobody may be left waiting to see a failure: mark it seen.
+            future.add_done_callback(_consume)
+            if code not in self._running:
+                self._running[code] = asyncio.create_task(self._run(code), name=f"read-{code}")
+        # A caller that gives up must not cancel the read the others wait for.
+        return await asyncio.shield(future)
+
+    async def _run(self, code: str) -> None:
+        future: asyncio.Future[RoomState | None] | None = None
+        try:
+            while (future := self._next.pop(code, None)) is not None:
+                try:
+                    state = await self._load(code)
+                except Exception as error:  # every waiter gets the same failure
+                    future.set_exception(error)
+                else:
+                    future.set_result(state)
+        finally:
+            # Reached with futures left only when this task was cancelled (the app is stopping).
+            del self._running[code]
+            for left in (future, self._next.pop(code, None)):
+                if left is not None and not left.done():
+                    left.cancel()
+
+
+def _consume(future: "asyncio.Future[RoomState | None]") -> None:
+    if not future.cancelled():
+        future.exception()
+
+
 class RoomFeed:
     def __init__(self, hub: "Hub", code: str) -> None:
         self.hub = hub
@@ -62,7 +110,7 @@ class RoomFeed:
             self._dirty = False
             self._last = loop.time()
             try:
-                state = await self.hub.store.load(self.code)
+                state = await self.hub.reads.read(self.code)
             except (RedisError, OSError) as error:
                 # Once per outage, not once per retry.
                 log.log(
@@ -96,6 +144,7 @@ class Hub:
         self.store = store
         self.coalesce = coalesce
         self.feeds: dict[str, RoomFeed] = {}
+        self.reads = SharedReads(store.load)
         self.healthy = False
         self._pubsub: PubSub | None = None
         self._listener: asyncio.Task[None] | None = None

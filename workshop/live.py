@@ -205,11 +205,10 @@ async def live_endpoint(websocket: WebSocket) -> None:
         code, websocket.cookies.get(PARTICIPANT_COOKIE.format(code=code))
     )
     try:
-        state = (
-            await runtime.store.load(code, people=[participant_id or ""], run_data=False)
-            if is_room_code(code)
-            else None
-        )
+        # The same whole-room read also paints the first screen. Shared with every other page and
+        # websocket that asks meanwhile (see `SharedReads`), so a join storm reads the room once
+        # per read-time rather than once per phone.
+        state = await runtime.hub.reads.read(code) if is_room_code(code) else None
     except (RedisError, OSError):
         await websocket.close(CLOSE_TRY_LATER)
         return
@@ -230,16 +229,17 @@ async def live_endpoint(websocket: WebSocket) -> None:
         actor, audience = Actor("participant", participant_id), Audience("phone", participant_id)
 
     connection = LiveConnection(runtime, websocket, code, audience)
-    # Subscribe before reading the snapshot, so no change can fall between the two.
     await runtime.hub.subscribe(code, connection)
     runtime.connections.add(connection)
     tasks: list[asyncio.Task[None]] = []
     try:
         await websocket.accept()
+        connection.refresh(state, {})
         if audience.kind == "phone":
             await runtime.store.set_presence(code, connection.member, online=True)
-        snapshot = await runtime.store.load(code)
-        connection.refresh(snapshot, {})
+        # A change between that read and the subscription would be missed: the room's feed reads
+        # again (once for a whole burst of arrivals).
+        runtime.hub.poke(code)
         tasks = [
             asyncio.create_task(connection.send_loop()),
             asyncio.create_task(connection.receive_loop(actor)),

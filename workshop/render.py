@@ -811,6 +811,10 @@ class Renderer:
         }
 
 
+ROSTER_LISTED = 100
+"""The console lists at most this many people: the latest to arrive."""
+
+
 def room_context(
     state: RoomState,
     viewer: Audience,
@@ -832,8 +836,13 @@ def room_context(
     }
     base["announcement"] = announcement(base["stage"])
     if viewer.kind == "host":
-        base["people"] = [PersonView(p.id, p.name, p.id in state.online) for p in state.present]
-        base["online_count"] = sum(1 for p in state.present if p.id in state.online)
+        present = state.present
+        # A big room lists its latest arrivals, the ones a facilitator looks for (a name to
+        # welcome, or one to remove): two thousand names help nobody and cost every refresh.
+        listed = present[-ROSTER_LISTED:]
+        base["people"] = [PersonView(p.id, p.name, p.id in state.online) for p in listed]
+        base["unlisted"] = len(present) - len(listed)
+        base["online_count"] = sum(1 for p in present if p.id in state.online)
         base["agenda"] = meta.agenda
         base["current"] = meta.current
         base["library"] = sorted(library.exercises.values(), key=lambda e: (e.kind, e.title))

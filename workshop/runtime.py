@@ -123,6 +123,8 @@ class Runtime:
         code = state.meta.code
         key: Hashable = (
             context["join_url"],
+            context["headcount"],
+            context["online_count"],
             tuple((person.id, person.name, person.online) for person in context["people"]),
         )
         regions = REGIONS["host"]

@@ -27,14 +27,15 @@ the meta hash has less than `room_ttl - ttl_slack` left, so a vote does not refr
 | workshop:join-failures:{CLIENT}   | string | wrong room codes tried by one client address in the current window; TTL = the window (10 min) |
 | workshop:signing-key              | string | cookie signing key when WORKSHOP_SECRET_KEY is unset; TTL 30 days past the room TTL, refreshed on start and on each new room |
 
-Pub/sub channel `room:{CODE}:events` carries the room's new version number after each commit;
+Pub/sub channel `room:{CODE}:events` carries the room's new version number after each commit (the
+scripts publish it themselves, in the same round trip);
 `workshop:hub` carries a beat from every app process every few seconds, by which each process's
 pub/sub connection knows the store still answers.
 
 Writes go through one Lua script (`lua/commit.lua`): it refuses a replayed action id, refuses a
 decision made on an outdated meta revision or on field values that have since changed
 (compare-and-set; the caller re-reads and decides again), checks that unique fields are still
-free, applies the writes, bumps the version and refreshes the TTLs (see `ttl_slack`). Presence goes through
+free, applies the writes, bumps the version, refreshes the TTLs (see `ttl_slack`) and publishes. Presence goes through
 `lua/presence.lua`, which writes nothing once the room is gone, so no key outlives "Delete now".
 """
 
@@ -295,15 +296,20 @@ class Store:
         doc = effects.meta.model_dump_json() if effects.meta is not None else ""
         raw = await self._commit(
             keys=keys,
-            args=[action_id, str(state.rev), self.room_ttl, doc, json.dumps(plan), self.ttl_slack],
+            args=[
+                action_id,
+                str(state.rev),
+                self.room_ttl,
+                doc,
+                json.dumps(plan),
+                self.ttl_slack,
+                room_channel(code),
+            ],
         )
         status, detail = raw[0], raw[1]
         if status == "taken":
             return CommitResult("taken", taken=str(detail))
-        result = CommitResult(status, version=int(detail))
-        if status == "ok":
-            await self.publish(code, result.version)
-        return result
+        return CommitResult(status, version=int(detail))
 
     async def publish(self, code: str, version: int) -> None:
         await self.client.publish(room_channel(code), str(version))
@@ -312,7 +318,8 @@ class Store:
         now = time.time()
         keys = [room_key(code, name) for name in ("meta", "presence", "version")]
         stale = now - PRESENCE_STALE_SECONDS
-        return int(await self._presence(keys=keys, args=[member, now, what, stale, self.room_ttl]))
+        args: list[str | float] = [member, now, what, stale, self.room_ttl, room_channel(code)]
+        return int(await self._presence(keys=keys, args=args))
 
     async def beat(self) -> None:
         await self.client.publish(HUB_CHANNEL, "beat")
@@ -320,10 +327,7 @@ class Store:
     async def set_presence(self, code: str, member: str, online: bool) -> int:
         """Marks one connection online or gone; returns the room's new version (0: the room is
         gone, and nothing was written)."""
-        version = await self._mark(code, member, "online" if online else "offline")
-        if version:
-            await self.publish(code, version)
-        return version
+        return await self._mark(code, member, "online" if online else "offline")
 
     async def heartbeat(self, code: str, members: Iterable[str]) -> None:
         for member in members:

@@ -75,7 +75,7 @@ def _set_cookie(request: Request, response: Response, name: str, value: str) -> 
 async def _room(request: Request, code: str) -> RoomState | None:
     if not is_room_code(code):
         return None
-    return await _runtime(request).store.load(code)
+    return await _runtime(request).hub.reads.read(code)
 
 
 async def home(request: Request) -> HTMLResponse:

@@ -20,7 +20,7 @@ import uvicorn
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
 
 from tests.conftest import missing
-from workshop.app import create_app
+from workshop.app import SERVER_OPTIONS, create_app
 from workshop.settings import Settings
 
 REPO = Path(__file__).resolve().parents[2]
@@ -64,10 +64,9 @@ def live_server() -> Iterator[LiveServer]:
     """The workshop app, served by uvicorn from a background thread until the module ends."""
     config = uvicorn.Config(
         create_app(Settings(exercises_dir=EXERCISES, host="127.0.0.1")),
-        ws_max_size=16384,
-        ws_per_message_deflate=False,
         lifespan="on",
         log_level="warning",
+        **SERVER_OPTIONS,
     )
     server = uvicorn.Server(config)
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)

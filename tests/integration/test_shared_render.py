@@ -5,6 +5,7 @@ kind of exercise, each phone's regions built through the shared cache equal the 
 for that phone alone.
 """
 
+import re
 from collections.abc import Hashable
 from typing import Any
 
@@ -21,7 +22,7 @@ from tests.security.workshop_run import (
     runtime_of,
 )
 from workshop.app import create_app
-from workshop.render import Audience
+from workshop.render import ROSTER_LISTED, Audience
 from workshop.settings import Settings
 
 NAMES = ("Ada", "Grace", "Linus", "Barbara", "Alan")
@@ -98,3 +99,22 @@ def test_the_console_roster_is_rendered_again_only_when_its_people_change() -> N
         shared, alone = both()
         assert shared == alone and "Ada" in shared["roster"]
         assert runtime.rosters[code] is not first
+
+
+def test_a_big_room_lists_its_latest_arrivals_on_the_console() -> None:
+    app = create_app(Settings(redis_url=None, secret_key="test-signing-key", coalesce_seconds=0.0))
+    with TestClient(app) as client:
+        code, _ = create_room(client)
+        runtime = runtime_of(client)
+        names = [f"Person {n:03d}" for n in range(ROSTER_LISTED + 5)]
+        for name in names:
+            join(client, code, name)
+        state = load_room(client, code)
+        assert state is not None
+        roster = runtime.render_regions(state, Audience("host"), CONNECTION)["roster"]
+        listed = re.findall(r'<span class="person-name">(Person \d+)</span>', roster)
+        assert listed == names[5:]
+        assert f'<span class="count">{len(names)}</span>' in roster
+        assert f"The {ROSTER_LISTED} who joined last; 5 more are in the room." in roster
+        # Each listed person can be removed from the console.
+        assert len(re.findall(r">Remove Person \d+<", roster)) == ROSTER_LISTED

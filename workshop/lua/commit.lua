@@ -1,7 +1,8 @@
 -- Applies one decided change to a room, all or nothing.
 -- KEYS[1] meta hash, KEYS[2] seen set, KEYS[3] version counter, KEYS[4..] every other key of the room.
 -- ARGV: action id ('' for none), expected meta rev ('' to skip the check), ttl seconds, new meta doc
--- ('' for unchanged), plan JSON, slack seconds. Every key written gets the full TTL; every key of the
+-- ('' for unchanged), plan JSON, slack seconds, the room's channel (the new version is published on
+-- it, in the same round trip). Every key written gets the full TTL; every key of the
 -- room is refreshed once the meta hash has less than ttl - slack left, so a busy room does not pay
 -- for refreshing all its keys on every vote. Plan JSON:
 -- {"absent": [[key index, field]...], "expect": [[key index, field, value ('' = absent)]...],
@@ -9,6 +10,7 @@
 local action_id, expected_rev, ttl, doc = ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[4]
 local plan = cjson.decode(ARGV[5])
 local slack = tonumber(ARGV[6])
+local channel = ARGV[7]
 
 if redis.call('EXISTS', KEYS[1]) == 0 then
   return {'gone', 0}
@@ -55,4 +57,5 @@ for i = 1, #KEYS do
     redis.call('EXPIRE', KEYS[i], ttl)
   end
 end
+redis.call('PUBLISH', channel, version)
 return {'ok', version}

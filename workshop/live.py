@@ -235,6 +235,9 @@ async def live_endpoint(websocket: WebSocket) -> None:
     try:
         await websocket.accept()
         connection.refresh(state, {})
+        # Not held for the life of the connection: each read of a big room is its own copy of
+        # everyone in it, and a room of phones connected one by one would keep one copy each.
+        del state
         if audience.kind == "phone":
             await runtime.store.set_presence(code, connection.member, online=True)
         # A change between that read and the subscription would be missed: the room's feed reads

@@ -157,6 +157,11 @@ class RoomState:
         return tuple(sorted(people, key=lambda p: (p.joined_at, p.id)))
 
     @functools.cached_property
+    def current_run(self) -> Run | None:
+        """The running exercise, looked up once per read (each phone's refresh asks)."""
+        return self.meta.current_run
+
+    @functools.cached_property
     def present_ids(self) -> frozenset[str]:
         return frozenset(p.id for p in self.present)
 

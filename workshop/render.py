@@ -132,7 +132,7 @@ def _poll_view(
 
 
 def stage_view(state: RoomState, viewer: Audience) -> StageView | None:
-    run = state.meta.current_run
+    run = state.current_run
     if run is None:
         return None
     poll = best = pairs = debate = None
@@ -729,7 +729,7 @@ def phone_region_keys(state: RoomState, participant_id: str) -> dict[str, Hashab
     worked out for an exercise, the key is the participant's id, which no other phone shares."""
     me = state.participants.get(participant_id)
     member = me is not None and not me.removed
-    run = state.meta.current_run
+    run = state.current_run
     stage: Hashable = ("person", participant_id)
     if not member or run is None:
         stage = ("idle", member)

@@ -31,8 +31,8 @@ class Reads:
         return (code, number)
 
     async def finish(self, number: int) -> None:
-        while len(self.release) < number:
-            await asyncio.sleep(0)
+        await settle()
+        assert len(self.release) >= number, f"read {number} never started"
         self.release[number - 1].set()
         await settle()
 

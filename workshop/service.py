@@ -1,5 +1,6 @@
 """Read, decide, commit: the loop every change goes through, for HTTP and websocket alike."""
 
+import asyncio
 import contextlib
 import time
 from collections.abc import Callable, Collection
@@ -7,6 +8,7 @@ from dataclasses import dataclass, replace
 
 from workshop import engine
 from workshop.actions import PARTICIPANT_ACTIONS, Action, RemoveParticipant, Reseat
+from workshop.effects import Effects
 from workshop.errors import Rejected
 from workshop.exercises import Library
 from workshop.identity import hash_secret, new_host_secret, new_participant_id
@@ -30,6 +32,28 @@ class Outcome:
     duplicate: bool = False
 
 
+BATCH_MAX = 256
+"""Participants' actions taken together at most (one pipeline of reads, one of commits)."""
+
+
+@dataclass
+class _Pending:
+    code: str
+    actor: engine.Actor
+    action: Action
+    done: "asyncio.Future[Outcome]"
+
+    def resolve(self, outcome: Outcome) -> None:
+        if not self.done.done():
+            self.done.set_result(outcome)
+
+
+def _consume(future: "asyncio.Future[Outcome]") -> None:
+    """Marks a failure seen: a caller that has gone (its phone disconnected) never looks."""
+    if not future.cancelled():
+        future.exception()
+
+
 class Rooms:
     def __init__(
         self,
@@ -40,6 +64,9 @@ class Rooms:
         self.store = store
         self.library = library
         self.clock = clock
+        self._queue: list[_Pending] = []
+        self._batching: asyncio.Task[None] | None = None
+        self._alone: set[asyncio.Task[None]] = set()
 
     async def create(self) -> tuple[str, str]:
         """A new room's code and its facilitator secret."""
@@ -74,6 +101,100 @@ class Rooms:
         raise Rejected("The room is very busy; please try again.")
 
     async def act(self, code: str, actor: engine.Actor, action: Action) -> Outcome:
+        if not isinstance(action, PARTICIPANT_ACTIONS):
+            return await self._act_alone(code, actor, action)
+        # Participants' actions are taken together: each waits for the batch under way to end,
+        # then goes with everything that arrived meanwhile (see `_act_together`).
+        pending = _Pending(code, actor, action, asyncio.get_running_loop().create_future())
+        pending.done.add_done_callback(_consume)
+        self._queue.append(pending)
+        if self._batching is None or self._batching.done():
+            self._batching = asyncio.create_task(self._drain(), name="participant-actions")
+        return await asyncio.shield(pending.done)
+
+    async def _drain(self) -> None:
+        while self._queue:
+            batch, self._queue = self._queue[:BATCH_MAX], self._queue[BATCH_MAX:]
+            try:
+                alone = await self._act_together(batch)
+            except Exception as error:  # the store failed: every caller in the batch is told
+                for pending in batch:
+                    if not pending.done.done():
+                        pending.done.set_exception(error)
+                continue
+            for pending in alone:
+                task = asyncio.create_task(self._settle_alone(pending))
+                self._alone.add(task)
+                task.add_done_callback(self._alone.discard)
+
+    async def _act_together(self, batch: list["_Pending"]) -> list["_Pending"]:
+        """Reads, decides and commits a batch in three round trips, whatever its size (two when
+        no rule needs run data). Only the plain case is settled here: an action that is refused,
+        replayed meanwhile, decided on a read that has since moved, or for a room that is gone,
+        is handed back to go through `_act_alone`, which words every such answer."""
+        states = await self.store.load_many(
+            [(p.code, (p.actor.participant_id,), p.action.action_id) for p in batch]
+        )
+        alone: list[_Pending] = []
+        ready: list[tuple[_Pending, RoomState]] = []
+        for pending, state in zip(batch, states, strict=True):
+            if state is None:
+                alone.append(pending)
+            elif state.replayed:
+                pending.resolve(Outcome("Already saved ✓", state.version, duplicate=True))
+            else:
+                ready.append((pending, state))
+        needed = [engine.reads(state.meta, p.actor, p.action) for p, state in ready]
+        if any(needed):
+            data = await self.store.read_many(
+                [(p.code, reads) for (p, _), reads in zip(ready, needed, strict=True)]
+            )
+            ready = [
+                (p, replace(state, run_data=run_data) if reads else state)
+                for (p, state), reads, run_data in zip(ready, needed, data, strict=True)
+            ]
+        decided: list[tuple[_Pending, RoomState, Effects]] = []
+        now = self.clock()
+        for pending, state in ready:
+            try:
+                effects = engine.apply(
+                    state,
+                    pending.actor,
+                    pending.action,
+                    self.library.exercises,
+                    now,
+                    self.library.agendas,
+                )
+            except Rejected:
+                alone.append(pending)
+            else:
+                decided.append((pending, state, effects))
+        results = (
+            await self.store.commit_many(
+                [(state, effects, p.action.action_id) for p, state, effects in decided]
+            )
+            if decided
+            else []
+        )
+        for (pending, _, effects), result in zip(decided, results, strict=True):
+            if result.status == "ok":
+                pending.resolve(Outcome(effects.notice, result.version))
+            elif result.status == "duplicate":
+                pending.resolve(Outcome("Already saved ✓", result.version, duplicate=True))
+            else:
+                alone.append(pending)
+        return alone
+
+    async def _settle_alone(self, pending: "_Pending") -> None:
+        try:
+            outcome = await self._act_alone(pending.code, pending.actor, pending.action)
+        except Exception as error:  # handed to the caller, who answers the phone
+            if not pending.done.done():
+                pending.done.set_exception(error)
+        else:
+            pending.resolve(outcome)
+
+    async def _act_alone(self, code: str, actor: engine.Actor, action: Action) -> Outcome:
         people = self._people_needed(actor, action)
         for _ in range(_ATTEMPTS):
             state = await self._read(code, people=people, action_id=action.action_id)

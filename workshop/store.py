@@ -44,13 +44,13 @@ import json
 import logging
 import secrets
 import time
-from collections.abc import Collection, Iterable
-from dataclasses import dataclass
+from collections.abc import Collection, Iterable, Sequence
+from dataclasses import dataclass, replace
 from importlib import resources
 from typing import Any, Literal
 
 import redis.asyncio as aioredis
-from redis.asyncio.client import PubSub
+from redis.asyncio.client import Pipeline, PubSub
 from redis.asyncio.retry import Retry
 from redis.backoff import ExponentialWithJitterBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
@@ -102,6 +102,37 @@ def _parse_person(record: str) -> Participant:
     """Parsed once, not on every read of the room (a phone's page and its websocket each read all
     of a big room's people). Participant is frozen, so one parsed copy can be shared."""
     return Participant.model_validate_json(record)
+
+
+_LOAD_REPLIES = 5
+"""Replies of one read queued by `Store._queue_load`."""
+
+
+def _state_from(
+    replies: Sequence[Any], people: Collection[str] | None, action_id: str
+) -> RoomState | None:
+    """A RoomState without run data from the replies of one `Store._queue_load`."""
+    meta_raw, version, people_raw, presence, replayed = replies
+    if not meta_raw:
+        return None
+    values: Iterable[Any] = people_raw.values() if people is None else people_raw
+    return RoomState(
+        meta=_parse_meta(meta_raw["doc"]),
+        rev=int(meta_raw.get("rev", 0)),
+        version=int(version or 0),
+        participants={p.id: p for p in (_parse_person(v) for v in values if v is not None)},
+        online=frozenset(member.split("|", 1)[0] for member in presence)
+        if isinstance(presence, list)
+        else frozenset(),
+        replayed=bool(action_id and replayed),
+    )
+
+
+def _commit_result(raw: Sequence[Any]) -> CommitResult:
+    status, detail = raw[0], raw[1]
+    if status == "taken":
+        return CommitResult("taken", taken=str(detail))
+    return CommitResult(status, version=int(detail))
 
 
 class Store:
@@ -206,61 +237,86 @@ class Store:
         `every_run`, the data of every exercise on the agenda is read, not just the current one;
         without `presence`, who is connected is not read (the rules never need it, and in a big
         room it is the largest part of a read)."""
-        now = time.time()
         async with self.client.pipeline(transaction=True) as pipe:
-            pipe.hgetall(room_key(code, "meta"))
-            pipe.get(room_key(code, "version"))
-            if people is None:
-                pipe.hgetall(room_key(code, "people"))
-            else:
-                pipe.hmget(room_key(code, "people"), [*people] or [""])
-            if presence:
-                pipe.zrangebyscore(room_key(code, "presence"), now - PRESENCE_STALE_SECONDS, "+inf")
-            else:
-                pipe.exists(room_key(code, "presence"))  # keeps the replies in the same places
-            pipe.sismember(room_key(code, "seen"), action_id or "-")
-            meta_raw, version, people_raw, presence, replayed = await pipe.execute()
-        if not meta_raw:
+            self._queue_load(pipe, code, people, action_id, presence)
+            replies = await pipe.execute()
+        state = _state_from(replies, people, action_id)
+        if state is None:
             return None
-        meta = _parse_meta(meta_raw["doc"])
-        values: Iterable[Any] = people_raw.values() if people is None else people_raw
-        participants = {p.id: p for p in (_parse_person(v) for v in values if v is not None)}
-        data: dict[str, dict[str, str]] = {}
-        runs = meta.agenda if every_run else [r for r in [meta.current_run] if r is not None]
+        runs = state.meta.agenda if every_run else [r for r in [state.current_run] if r is not None]
         if run_data and runs:
             data = await self.read(
                 code, [Read(run.hash(name)) for run in runs for name in data_of(run.exercise)]
             )
-        return RoomState(
-            meta=meta,
-            rev=int(meta_raw.get("rev", 0)),
-            version=int(version or 0),
-            participants=participants,
-            online=frozenset(member.split("|", 1)[0] for member in presence)
-            if isinstance(presence, list)
-            else frozenset(),
-            run_data=data,
-            replayed=bool(action_id and replayed),
-        )
+            state = replace(state, run_data=data)
+        return state
+
+    async def load_many(
+        self, requests: Sequence[tuple[str, Collection[str], str]]
+    ) -> list[RoomState | None]:
+        """Several reads for the rules, each (code, people, action id), in one round trip: the
+        meta, the version, those people and whether the action was applied, as `load` reads them
+        without run data or presence. Each read is consistent in itself."""
+        async with self.client.pipeline(transaction=True) as pipe:
+            for code, people, action_id in requests:
+                self._queue_load(pipe, code, people, action_id, presence=False)
+            replies = await pipe.execute()
+        return [
+            _state_from(replies[i * _LOAD_REPLIES : (i + 1) * _LOAD_REPLIES], people, action_id)
+            for i, (_, people, action_id) in enumerate(requests)
+        ]
+
+    @staticmethod
+    def _queue_load(
+        pipe: Pipeline,
+        code: str,
+        people: Collection[str] | None,
+        action_id: str,
+        presence: bool,
+    ) -> None:
+        """Queues the `_LOAD_REPLIES` commands of one read, answered in `_state_from`'s order."""
+        pipe.hgetall(room_key(code, "meta"))
+        pipe.get(room_key(code, "version"))
+        if people is None:
+            pipe.hgetall(room_key(code, "people"))
+        else:
+            pipe.hmget(room_key(code, "people"), [*people] or [""])
+        if presence:
+            since = time.time() - PRESENCE_STALE_SECONDS
+            pipe.zrangebyscore(room_key(code, "presence"), since, "+inf")
+        else:
+            pipe.exists(room_key(code, "presence"))  # keeps the replies in the same places
+        pipe.sismember(room_key(code, "seen"), action_id or "-")
 
     async def read(self, code: str, reads: Iterable[Read]) -> dict[str, dict[str, str]]:
         """Whole hashes or single fields, as room-relative name -> field -> value."""
-        wanted = list(reads)
+        return (await self.read_many([(code, reads)]))[0]
+
+    async def read_many(
+        self, requests: Sequence[tuple[str, Iterable[Read]]]
+    ) -> list[dict[str, dict[str, str]]]:
+        """`read` for several rooms or callers at once, in one round trip."""
+        wanted = [(code, list(reads)) for code, reads in requests]
         async with self.client.pipeline(transaction=False) as pipe:
-            for read in wanted:
+            for code, reads in wanted:
+                for read in reads:
+                    if read.field is None:
+                        pipe.hgetall(room_key(code, read.hash))
+                    else:
+                        pipe.hget(room_key(code, read.hash), read.field)
+            values = iter(await pipe.execute())
+        answers: list[dict[str, dict[str, str]]] = []
+        for _, reads in wanted:
+            data: dict[str, dict[str, str]] = {}
+            for read in reads:
+                value = next(values)
+                entries = data.setdefault(read.hash, {})
                 if read.field is None:
-                    pipe.hgetall(room_key(code, read.hash))
-                else:
-                    pipe.hget(room_key(code, read.hash), read.field)
-            values = await pipe.execute()
-        data: dict[str, dict[str, str]] = {}
-        for read, value in zip(wanted, values, strict=True):
-            entries = data.setdefault(read.hash, {})
-            if read.field is None:
-                entries.update(value)
-            elif value is not None:
-                entries[read.field] = value
-        return data
+                    entries.update(value)
+                elif value is not None:
+                    entries[read.field] = value
+            answers.append(data)
+        return answers
 
     def _all_keys(self, code: str, meta: RoomMeta) -> list[str]:
         keys = [room_key(code, name) for name in _FIXED]
@@ -274,6 +330,26 @@ class Store:
         effects: Effects,
         action_id: str = "",
     ) -> CommitResult:
+        keys, args = self._commit_call(state, effects, action_id)
+        return _commit_result(await self._commit(keys=keys, args=args))
+
+    async def commit_many(
+        self, commits: Sequence[tuple[RoomState, Effects, str]]
+    ) -> list[CommitResult]:
+        """Several commits, each (state, effects, action id), sent in one round trip. Each is
+        all or nothing on its own, in order: one decided on a read that an earlier one changed
+        comes back "stale", as it would alone."""
+        async with self.client.pipeline(transaction=False) as pipe:
+            for state, effects, action_id in commits:
+                keys, args = self._commit_call(state, effects, action_id)
+                await self._commit(keys=keys, args=args, client=pipe)
+            replies = await pipe.execute()
+        return [_commit_result(raw) for raw in replies]
+
+    def _commit_call(
+        self, state: RoomState, effects: Effects, action_id: str
+    ) -> tuple[list[str], list[str | int]]:
+        """The keys and arguments of `lua/commit.lua` for one decided change."""
         code = state.meta.code
         keys = self._all_keys(code, state.meta)
         if effects.meta is not None:
@@ -294,22 +370,16 @@ class Store:
             + [["del", slot(h), "", ""] for h in effects.drop],
         }
         doc = effects.meta.model_dump_json() if effects.meta is not None else ""
-        raw = await self._commit(
-            keys=keys,
-            args=[
-                action_id,
-                str(state.rev),
-                self.room_ttl,
-                doc,
-                json.dumps(plan),
-                self.ttl_slack,
-                room_channel(code),
-            ],
-        )
-        status, detail = raw[0], raw[1]
-        if status == "taken":
-            return CommitResult("taken", taken=str(detail))
-        return CommitResult(status, version=int(detail))
+        args: list[str | int] = [
+            action_id,
+            str(state.rev),
+            self.room_ttl,
+            doc,
+            json.dumps(plan),
+            self.ttl_slack,
+            room_channel(code),
+        ]
+        return keys, args
 
     async def publish(self, code: str, version: int) -> None:
         await self.client.publish(room_channel(code), str(version))

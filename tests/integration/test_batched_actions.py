@@ -1,0 +1,149 @@
+"""Participants' actions arriving together are read, decided and committed together, on both stores.
+Every answer must be what the action would have got alone: saved, already saved, refused with its
+reason, or the room gone."""
+
+import asyncio
+from collections.abc import Callable
+from typing import Any
+
+from redis.exceptions import ConnectionError as RedisConnectionError
+
+from tests.integration.test_store import _loaded, act, make_store, run, start_poll
+from workshop import engine
+from workshop.errors import Rejected
+from workshop.service import Outcome, RoomNotFound, Rooms
+from workshop.store import Store
+
+__all__ = ["make_store"]  # the fixture, used by name below
+
+OPTIONS = ["candid", "collaborative", "compassionate", "curious"]
+
+
+class Counting:
+    """Counts the store's round trips for actions: one batch of reads is one call."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.load_many = 0
+        self.commit_many = 0
+        self.sizes: list[int] = []
+        load_many, commit_many = store.load_many, store.commit_many
+
+        async def counted_load(requests: Any) -> Any:
+            self.load_many += 1
+            self.sizes.append(len(requests))
+            return await load_many(requests)
+
+        async def counted_commit(commits: Any) -> Any:
+            self.commit_many += 1
+            return await commit_many(commits)
+
+        store.load_many = counted_load  # type: ignore[method-assign]
+        store.commit_many = counted_commit  # type: ignore[method-assign]
+
+
+def vote(pid: str, n: int, option: str) -> tuple[engine.Actor, Any]:
+    return engine.Actor("participant", pid), act(
+        {"type": "vote", "action_id": f"vote-{n:05d}", "option": option}
+    )
+
+
+def test_a_burst_of_votes_is_taken_in_a_few_batches_and_every_vote_counts(
+    make_store: Callable[[], Store],
+) -> None:
+    async def body(store: Store, rooms: Rooms) -> None:
+        code, _ = await rooms.create()
+        people = [await rooms.join(code, f"P{i}") for i in range(300)]
+        await start_poll(rooms, code)
+        counting = Counting(store)
+        outcomes = await asyncio.gather(
+            *(rooms.act(code, *vote(pid, i, OPTIONS[i % 4])) for i, pid in enumerate(people))
+        )
+        assert all(o.notice and not o.duplicate for o in outcomes)
+        counted = list((await _loaded(store, code)).data("run:r1:votes").values())
+        assert {o: counted.count(o) for o in OPTIONS} == dict.fromkeys(OPTIONS, 75)
+        # The first vote goes alone; the rest wait for it and go in batches of up to 256.
+        assert sum(counting.sizes) == 300
+        assert counting.load_many <= 4, counting.sizes
+        assert counting.commit_many == counting.load_many
+
+    run(make_store, body)
+
+
+def test_in_one_batch_a_replay_is_saved_once_and_a_second_change_wins_in_order(
+    make_store: Callable[[], Store],
+) -> None:
+    async def body(store: Store, rooms: Rooms) -> None:
+        code, _ = await rooms.create()
+        ada = await rooms.join(code, "Ada")
+        grace = await rooms.join(code, "Grace")
+        await start_poll(rooms, code)
+        counting = Counting(store)
+        # Something else keeps the batcher busy, so the next four wait and go as one batch.
+        first = asyncio.ensure_future(rooms.act(code, *vote(grace, 1, "curious")))
+        await asyncio.sleep(0)
+        together = [
+            rooms.act(code, *vote(ada, 2, "candid")),
+            rooms.act(code, *vote(ada, 2, "candid")),  # the same frame twice (a replay)
+            rooms.act(code, *vote(ada, 3, "compassionate")),  # then a change of mind
+            rooms.act(code, *vote(grace, 4, "collaborative")),
+        ]
+        outcomes: list[Outcome] = [await first, *await asyncio.gather(*together)]
+        assert counting.sizes[:2] == [1, 4]
+        assert [o.duplicate for o in outcomes] == [False, False, True, False, False]
+        votes = (await _loaded(store, code)).data("run:r1:votes")
+        assert votes == {ada: "compassionate", grace: "collaborative"}
+
+    run(make_store, body)
+
+
+def test_refusals_and_gone_rooms_in_a_batch_are_answered_as_alone(
+    make_store: Callable[[], Store],
+) -> None:
+    async def body(store: Store, rooms: Rooms) -> None:
+        code, _ = await rooms.create()
+        gone, _ = await rooms.create()
+        ada = await rooms.join(code, "Ada")
+        ghost = await rooms.join(gone, "Ghost")
+        await start_poll(rooms, code)
+        await rooms.delete(gone)
+        busy = asyncio.ensure_future(rooms.act(code, *vote(ada, 1, "curious")))
+        await asyncio.sleep(0)
+        results = await asyncio.gather(
+            rooms.act(code, *vote(ada, 2, "no-such-option")),
+            rooms.act(gone, *vote(ghost, 3, "candid")),
+            rooms.act(code, *vote(ada, 4, "candid")),
+            return_exceptions=True,
+        )
+        await busy
+        refused, not_found, saved = results
+        assert isinstance(refused, Rejected) and not isinstance(refused, RoomNotFound)
+        assert isinstance(not_found, RoomNotFound)
+        assert isinstance(saved, Outcome) and not saved.duplicate
+        assert (await _loaded(store, code)).data("run:r1:votes") == {ada: "candid"}
+
+    run(make_store, body)
+
+
+def test_a_store_failure_reaches_every_caller_of_the_batch(
+    make_store: Callable[[], Store],
+) -> None:
+    async def body(store: Store, rooms: Rooms) -> None:
+        code, _ = await rooms.create()
+        people = [await rooms.join(code, f"P{i}") for i in range(5)]
+        await start_poll(rooms, code)
+
+        async def failing(requests: Any) -> Any:
+            raise RedisConnectionError("store unreachable")
+
+        store.load_many = failing  # type: ignore[method-assign]
+        results = await asyncio.gather(
+            *(rooms.act(code, *vote(pid, i, "candid")) for i, pid in enumerate(people)),
+            return_exceptions=True,
+        )
+        assert all(isinstance(r, RedisConnectionError) for r in results), results
+        # Nothing was saved, and the next batch works once the store answers.
+        del store.load_many
+        assert (await rooms.act(code, *vote(people[0], 9, "candid"))).notice
+
+    run(make_store, body)

@@ -1,5 +1,6 @@
 """The Starlette application and its lifespan."""
 
+import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
@@ -14,6 +15,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from workshop import views
+from workshop.collector import keep_collections_short
 from workshop.exercises import load_library
 from workshop.hub import Hub
 from workshop.identity import ParticipantCookies
@@ -79,6 +81,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         key = settings.secret_key or await store.signing_key()
         hub = Hub(store, settings.coalesce_seconds)
         await hub.start()
+        collector = asyncio.create_task(keep_collections_short(), name="collector")
         app.state.runtime = Runtime(
             settings=settings,
             store=store,
@@ -94,6 +97,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
             # 1012 (service restart) tells the browser's websocket extension to reconnect.
             for connection in list(app.state.runtime.connections):
                 connection.close(CLOSE_RESTART)
+            collector.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await collector
             await hub.stop()
             await store.close()
 

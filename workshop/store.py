@@ -104,10 +104,6 @@ def _parse_person(record: str) -> Participant:
     return Participant.model_validate_json(record)
 
 
-_LOAD_REPLIES = 5
-"""Replies of one read queued by `Store._queue_load`."""
-
-
 def _state_from(
     replies: Sequence[Any], people: Collection[str] | None, action_id: str
 ) -> RoomState | None:
@@ -150,6 +146,7 @@ class Store:
         self.room_ttl = room_ttl
         self.ttl_slack = min(TTL_SLACK_SECONDS, room_ttl // 10)
         """A room's keys all expire between room_ttl - ttl_slack and room_ttl after its last change."""
+        self._keys: dict[int, tuple[RoomMeta, tuple[str, ...]]] = {}
         self._commit = client.register_script(_script("commit.lua"))
         self._create = client.register_script(_script("create.lua"))
         self._presence = client.register_script(_script("presence.lua"))
@@ -256,14 +253,26 @@ class Store:
     ) -> list[RoomState | None]:
         """Several reads for the rules, each (code, people, action id), in one round trip: the
         meta, the version, those people and whether the action was applied, as `load` reads them
-        without run data or presence. Each read is consistent in itself."""
+        without run data or presence. All are read in one transaction, and each room's meta and
+        version once, however many of the requests are for it (a burst of votes is one room)."""
+        codes = list(dict.fromkeys(code for code, _, _ in requests))
         async with self.client.pipeline(transaction=True) as pipe:
+            for code in codes:
+                pipe.hgetall(room_key(code, "meta"))
+                pipe.get(room_key(code, "version"))
             for code, people, action_id in requests:
-                self._queue_load(pipe, code, people, action_id, presence=False)
+                pipe.hmget(room_key(code, "people"), [*people] or [""])
+                pipe.sismember(room_key(code, "seen"), action_id or "-")
             replies = await pipe.execute()
+        rooms = {code: replies[2 * i : 2 * i + 2] for i, code in enumerate(codes)}
+        rest = replies[2 * len(codes) :]
         return [
-            _state_from(replies[i * _LOAD_REPLIES : (i + 1) * _LOAD_REPLIES], people, action_id)
-            for i, (_, people, action_id) in enumerate(requests)
+            _state_from(
+                (*rooms[code], rest[2 * i], None, rest[2 * i + 1]),
+                people,
+                action_id,
+            )
+            for i, (code, people, action_id) in enumerate(requests)
         ]
 
     @staticmethod
@@ -274,7 +283,7 @@ class Store:
         action_id: str,
         presence: bool,
     ) -> None:
-        """Queues the `_LOAD_REPLIES` commands of one read, answered in `_state_from`'s order."""
+        """Queues the commands of one read, answered in `_state_from`'s order."""
         pipe.hgetall(room_key(code, "meta"))
         pipe.get(room_key(code, "version"))
         if people is None:
@@ -319,10 +328,19 @@ class Store:
         return answers
 
     def _all_keys(self, code: str, meta: RoomMeta) -> list[str]:
-        keys = [room_key(code, name) for name in _FIXED]
-        for run in meta.agenda:
-            keys.extend(room_key(code, run.hash(name)) for name in data_of(run.exercise))
-        return keys
+        """Every key of the room (a fresh list). Worked out once per parsed meta document, which
+        reads of the same revision share (see `_parse_meta`): a burst of votes commits with the
+        same keys."""
+        known = self._keys.get(id(meta))
+        if known is None or known[0] is not meta:
+            keys = [room_key(code, name) for name in _FIXED]
+            for run in meta.agenda:
+                keys.extend(room_key(code, run.hash(name)) for name in data_of(run.exercise))
+            if len(self._keys) >= 256:
+                self._keys.clear()
+            # The meta is kept with its keys, so that its id cannot be reused while listed.
+            known = self._keys[id(meta)] = (meta, tuple(keys))
+        return list(known[1])
 
     async def commit(
         self,

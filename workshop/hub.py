@@ -23,6 +23,9 @@ log = logging.getLogger(__name__)
 CONTROL_CHANNEL = HUB_CHANNEL
 """Keeps the pub/sub connection open while no room is subscribed (redis-py will not read from a
 pub/sub connection that has no subscription), and carries the beats below."""
+HEARTBEAT_SECONDS = 20.0
+"""How often each process tells the store that its phones are still connected (every 20 s, well
+inside the minute after which a silent phone shows as gone)."""
 BEAT_SECONDS = 2.0
 """How often each process publishes a beat on the control channel."""
 SILENCE_SECONDS = 10.0
@@ -36,6 +39,10 @@ class Subscriber(Protocol):
 
     def store_down(self) -> None:
         """The store cannot be reached right now."""
+
+    @property
+    def presence(self) -> str | None:
+        """The presence member this screen keeps alive ("participant id|connection id"), if any."""
 
 
 class SharedReads:
@@ -95,6 +102,7 @@ class RoomFeed:
         self._task: asyncio.Task[None] | None = None
         self._last = 0.0
         self._failing = False
+        self._heartbeat = asyncio.create_task(self._beat_presence(), name=f"presence-{code}")
 
     def poke(self) -> None:
         self._dirty = True
@@ -134,7 +142,19 @@ class RoomFeed:
                     # One screen that cannot be drawn must not stop the room's other screens.
                     log.exception("room %s: a screen could not be refreshed", self.code)
 
+    async def _beat_presence(self) -> None:
+        """Every `HEARTBEAT_SECONDS`, one round trip tells the store that this process's phones
+        in the room are still connected (a phone not heard of for a minute shows as gone)."""
+        while True:
+            await asyncio.sleep(HEARTBEAT_SECONDS)
+            members = [s.presence for s in self.subscribers if s.presence is not None]
+            if members:
+                # A failed beat is retried by the next one; the listener reports the outage.
+                with contextlib.suppress(RedisError, OSError):
+                    await self.hub.store.heartbeat(self.code, members)
+
     def cancel(self) -> None:
+        self._heartbeat.cancel()
         if self._task is not None:
             self._task.cancel()
 

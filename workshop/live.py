@@ -1,6 +1,7 @@
 """The websocket endpoint: check who is calling, subscribe, send a snapshot, then route frames.
 
-Each connection has a bounded outbox drained by its own sender task; a screen that cannot keep up is
+Each connection has a bounded outbox drained by its own sender task (its presence is kept alive by
+the room's feed, one heartbeat call per room and process); a screen that cannot keep up is
 closed with 1013 (try again later), which the browser answers by reconnecting and getting a fresh
 snapshot, so a slow phone never holds up the room.
 """
@@ -34,7 +35,6 @@ MAX_FRAME_BYTES = 16 * 1024
 FRAME_RATE = 20.0
 FRAME_BURST = 40.0
 OUTBOX_SIZE = 64
-HEARTBEAT_SECONDS = 20.0
 STALLED_CLOSE_SECONDS = 1.0
 
 CLOSE_POLICY = 1008
@@ -97,6 +97,11 @@ class LiveConnection:
             self._push("".join(changed))
         if self.audience.kind == "phone" and not _still_in(state, self.audience.participant_id):
             self.close(CLOSE_POLICY)
+
+    @property
+    def presence(self) -> str | None:
+        """Phones keep their presence alive through the room's feed; other screens have none."""
+        return self.member if self.audience.kind == "phone" else None
 
     def store_down(self) -> None:
         # The banner stays up until the store answers again (a notice fades after a few seconds).
@@ -187,12 +192,6 @@ class LiveConnection:
         else:
             self.notify(outcome.notice, "ok")
 
-    async def heartbeat_loop(self) -> None:
-        while True:
-            await asyncio.sleep(HEARTBEAT_SECONDS)
-            with contextlib.suppress(RedisError, OSError):
-                await self.runtime.store.heartbeat(self.code, [self.member])
-
 
 async def live_endpoint(websocket: WebSocket) -> None:
     runtime: Runtime = websocket.app.state.runtime
@@ -246,7 +245,6 @@ async def live_endpoint(websocket: WebSocket) -> None:
         tasks = [
             asyncio.create_task(connection.send_loop()),
             asyncio.create_task(connection.receive_loop(actor)),
-            asyncio.create_task(connection.heartbeat_loop()),
             asyncio.create_task(connection.until_stalled()),
         ]
         done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)

@@ -418,8 +418,22 @@ class Store:
         return await self._mark(code, member, "online" if online else "offline")
 
     async def heartbeat(self, code: str, members: Iterable[str]) -> None:
-        for member in members:
-            await self._mark(code, member, "heartbeat")
+        """Tells that these connections are still there, all in one round trip."""
+        now = time.time()
+        keys = [room_key(code, name) for name in ("meta", "presence", "version")]
+        stale = now - PRESENCE_STALE_SECONDS
+        async with self.client.pipeline(transaction=False) as pipe:
+            for member in members:
+                args: list[str | float] = [
+                    member,
+                    now,
+                    "heartbeat",
+                    stale,
+                    self.room_ttl,
+                    room_channel(code),
+                ]
+                await self._presence(keys=keys, args=args, client=pipe)
+            await pipe.execute()
 
     async def failed_joins(self, client: str) -> int:
         return int(await self.client.get(f"workshop:join-failures:{client}") or 0)

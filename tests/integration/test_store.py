@@ -205,6 +205,32 @@ def test_presence_tracks_connections(make_store: Callable[[], Store]) -> None:
     run(make_store, body)
 
 
+def test_one_heartbeat_call_keeps_many_connections_present(
+    make_store: Callable[[], Store],
+) -> None:
+    async def body(store: Store, rooms: Rooms) -> None:
+        code, _ = await rooms.create()
+        members = [f"{await rooms.join(code, name)}|tab" for name in ("Ada", "Grace", "Linus")]
+        for member in members:
+            await store.set_presence(code, member, online=True)
+        presence = room_key(code, "presence")
+        # Their last word was long ago: without a heartbeat they would count as gone.
+        for member in members:
+            await store.client.zadd(presence, {member: 1.0})
+        assert (await _loaded(store, code)).online == frozenset()
+        version = (await _loaded(store, code)).version
+        await store.heartbeat(code, members)
+        state = await _loaded(store, code)
+        assert state.online == {m.split("|")[0] for m in members}
+        assert state.version == version  # a heartbeat re-renders no screen
+        # A room deleted meanwhile gets no key back.
+        await rooms.delete(code)
+        await store.heartbeat(code, members)
+        assert not await store.client.exists(presence)
+
+    run(make_store, body)
+
+
 def test_commits_publish_the_new_version(make_store: Callable[[], Store]) -> None:
     async def body(store: Store, rooms: Rooms) -> None:
         code, _ = await rooms.create()

@@ -15,6 +15,7 @@ from redis.asyncio.client import PubSub
 from redis.exceptions import RedisError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
+from workshop.errors import mark_seen
 from workshop.models import RoomState
 from workshop.store import HUB_CHANNEL, Store, room_channel
 
@@ -64,7 +65,7 @@ class SharedReads:
         if future is None:
             future = self._next[code] = asyncio.get_running_loop().create_future()
             # Nobody may be left waiting to see a failure: mark it seen.
-            future.add_done_callback(_consume)
+            future.add_done_callback(mark_seen)
             if code not in self._running:
                 self._running[code] = asyncio.create_task(self._run(code), name=f"read-{code}")
         # A caller that gives up must not cancel the read the others wait for.
@@ -86,11 +87,6 @@ class SharedReads:
             for left in (future, self._next.pop(code, None)):
                 if left is not None and not left.done():
                     left.cancel()
-
-
-def _consume(future: "asyncio.Future[RoomState | None]") -> None:
-    if not future.cancelled():
-        future.exception()
 
 
 class RoomFeed:

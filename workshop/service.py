@@ -9,7 +9,7 @@ from dataclasses import dataclass, replace
 from workshop import engine
 from workshop.actions import PARTICIPANT_ACTIONS, Action, RemoveParticipant, Reseat
 from workshop.effects import Effects
-from workshop.errors import Rejected
+from workshop.errors import Rejected, mark_seen
 from workshop.exercises import Library
 from workshop.identity import hash_secret, new_host_secret, new_participant_id
 from workshop.models import RoomState, new_room_code
@@ -46,12 +46,6 @@ class _Pending:
     def resolve(self, outcome: Outcome) -> None:
         if not self.done.done():
             self.done.set_result(outcome)
-
-
-def _consume(future: "asyncio.Future[Outcome]") -> None:
-    """Marks a failure seen: a caller that has gone (its phone disconnected) never looks."""
-    if not future.cancelled():
-        future.exception()
 
 
 class Rooms:
@@ -106,7 +100,7 @@ class Rooms:
         # Participants' actions are taken together: each waits for the batch under way to end,
         # then goes with everything that arrived meanwhile (see `_act_together`).
         pending = _Pending(code, actor, action, asyncio.get_running_loop().create_future())
-        pending.done.add_done_callback(_consume)
+        pending.done.add_done_callback(mark_seen)
         self._queue.append(pending)
         if self._batching is None or self._batching.done():
             self._batching = asyncio.create_task(self._drain(), name="participant-actions")

@@ -17,6 +17,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from workshop import views
 from workshop.collector import keep_collections_short
 from workshop.exercises import load_library
+from workshop.frames import FrameWritingProtocol
 from workshop.hub import Hub
 from workshop.identity import ParticipantCookies
 from workshop.live import CLOSE_RESTART, MAX_FRAME_BYTES, live_endpoint
@@ -30,8 +31,9 @@ log = logging.getLogger(__name__)
 
 SERVER_OPTIONS: dict[str, Any] = {
     # uvicorn's sans-I/O websocket protocol keeps no tasks of its own per connection (the older
-    # one runs three); a room of 2,000 phones holds 2,000 of them.
-    "ws": "websockets-sansio",
+    # one runs three); a room of 2,000 phones holds 2,000 of them. Ours adds a way to write one
+    # encoded fragment to many of them (see `frames`).
+    "ws": FrameWritingProtocol,
     "ws_max_size": MAX_FRAME_BYTES,
     # Fragments are small and sent to many phones: compressing each costs CPU and keeps a
     # compressor's window per connection.

@@ -8,7 +8,7 @@ subscriber, which renders its own audience's view (sharing renders through `cach
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine, Hashable
 from typing import Any, Protocol
 
 from redis.asyncio.client import PubSub
@@ -35,7 +35,7 @@ a hung or unreachable Redis sends no error, only silence."""
 
 
 class Subscriber(Protocol):
-    def refresh(self, state: RoomState | None, cache: dict[str, object]) -> None:
+    def refresh(self, state: RoomState | None, cache: dict[Hashable, Any]) -> None:
         """Called with a fresh read (None: the room is gone). Must not block."""
 
     def store_down(self) -> None:
@@ -130,7 +130,7 @@ class RoomFeed:
                 await asyncio.sleep(1.0)
                 continue
             self._failing = False
-            cache: dict[str, object] = {}
+            cache: dict[Hashable, Any] = {}
             for subscriber in list(self.subscribers):
                 try:
                     subscriber.refresh(state, cache)

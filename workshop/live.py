@@ -23,11 +23,12 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 from workshop.actions import action_adapter
 from workshop.engine import HOST, Actor
 from workshop.errors import Rejected
+from workshop.frames import frame_writer, text_frame
 from workshop.identity import HOST_COOKIE, PARTICIPANT_COOKIE, is_host
 from workshop.limits import TokenBucket
 from workshop.models import RoomState, is_room_code, normalise_code
 from workshop.render import REGIONS, Audience
-from workshop.runtime import Runtime
+from workshop.runtime import NOTHING_SHOWN, Runtime, Shown
 
 log = logging.getLogger(__name__)
 
@@ -63,9 +64,10 @@ class LiveConnection:
         self.code = code
         self.audience = audience
         self.outbox: asyncio.Queue[str | int] = asyncio.Queue(OUTBOX_SIZE)
-        self._sent: dict[str, int] = {}
-        self._keys: dict[str, Hashable] = {}
-        """The key of each region this screen shows (see `render.phone_region_keys`)."""
+        self._write = frame_writer(websocket.scope)
+        self._sending = False
+        """The sender task is handing a fragment to ASGI (it has left the outbox)."""
+        self._shown: Shown = NOTHING_SHOWN
         self.member = f"{audience.participant_id}|{secrets.token_hex(6)}"
         self._store_down = False
         self.stalled = asyncio.Event()
@@ -73,28 +75,23 @@ class LiveConnection:
 
     # Hub callbacks -------------------------------------------------------------------------
 
-    def refresh(self, state: RoomState | None, cache: dict[str, object]) -> None:
+    def refresh(self, state: RoomState | None, cache: dict[Hashable, Any]) -> None:
         if state is None:
             self.notify("This room has been deleted.", "error")
             self.close(1000)
             return
-        shared = cache.get("regions")
-        if not isinstance(shared, dict):
-            shared = cache["regions"] = {}
-        regions, self._keys = self.runtime.live_regions(
-            state, self.audience, self.websocket, shared, self._keys
+        self._shown, html = self.runtime.live_update(
+            state, self.audience, self.websocket, cache, self._shown
         )
-        changed = []
-        for region, html in regions.items():
-            digest = hash(html)
-            if self._sent.get(region) != digest:
-                self._sent[region] = digest
-                changed.append(html)
         if self._store_down and self.runtime.hub.healthy:
             self._store_down = False
-            changed.append(self.runtime.renderer.page("_store_status.html", down=False))
-        if changed:
-            self._push("".join(changed))
+            html += self.runtime.renderer.page("_store_status.html", down=False)
+        if html:
+            frames: dict[str, bytes] = cache.setdefault("frames", {})
+            frame = frames.get(html)
+            if frame is None and self._write is not None:
+                frame = frames[html] = text_frame(html)
+            self._push(html, frame)
         if self.audience.kind == "phone" and not _still_in(state, self.audience.participant_id):
             self.close(CLOSE_POLICY)
 
@@ -123,7 +120,16 @@ class LiveConnection:
                 self.outbox.get_nowait()
             self.outbox.put_nowait(code)
 
-    def _push(self, html: str) -> None:
+    def _push(self, html: str, frame: bytes | None = None) -> None:
+        """Writes the fragment to the socket at once if it can (nothing queued before it and room
+        in the socket's buffer), else queues it for the sender task."""
+        if (
+            self._write is not None
+            and not self._sending
+            and self.outbox.empty()
+            and self._write(frame if frame is not None else text_frame(html))
+        ):
+            return
         try:
             self.outbox.put_nowait(html)
         except asyncio.QueueFull:
@@ -139,10 +145,14 @@ class LiveConnection:
     async def send_loop(self) -> None:
         while True:
             item = await self.outbox.get()
-            if isinstance(item, int):
-                await self.websocket.close(item)
-                return
-            await self.websocket.send_text(item)
+            self._sending = True
+            try:
+                if isinstance(item, int):
+                    await self.websocket.close(item)
+                    return
+                await self.websocket.send_text(item)
+            finally:
+                self._sending = False
 
     async def receive_loop(self, actor: Actor | None) -> None:
         bucket = TokenBucket(FRAME_RATE, FRAME_BURST)

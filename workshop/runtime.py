@@ -26,6 +26,14 @@ from workshop.settings import Settings
 from workshop.store import Store
 
 ROSTERS_KEPT = 256
+PHONE_OWN_REGIONS = tuple(r for r in REGIONS["phone"] if r in FULLY_KEYED_REGIONS)
+"""A phone's regions that only it shows, rendered for it alone when their key changes."""
+PHONE_SHARED_REGIONS = tuple(r for r in REGIONS["phone"] if r not in FULLY_KEYED_REGIONS)
+"""A phone's other regions, rendered once per distinct key and shared by phones that have it."""
+
+Shown = tuple[Hashable, tuple[int, ...]]
+"""What a screen shows: the key of its own regions and a digest of each of its other regions."""
+NOTHING_SHOWN: Shown = (None, ())
 
 
 @dataclass
@@ -82,27 +90,75 @@ class Runtime:
         the room and is shared by all its screens: the console and the projector are rendered once,
         and each phone region once per distinct key (see `phone_region_keys`). Fully keyed regions
         whose key is the same as in `skip` (what the screen already shows) are left out."""
-        if audience.kind == "host":
-            rendered = cache.get("host")
-            if rendered is None:
-                rendered = cache["host"] = self._console_regions(state, audience, conn)
-            return rendered, {}
         if audience.kind != "phone":
-            rendered = cache.get(audience.kind)
-            if rendered is None:
-                rendered = cache[audience.kind] = self.render_regions(state, audience, conn)
-            return rendered, {}
+            return self._screen_regions(state, audience, conn, cache), {}
         keys = phone_region_keys(state, audience.participant_id)
         regions: dict[str, str] = {}
+        if skip is None or any(skip.get(r) != keys[r] for r in PHONE_OWN_REGIONS):
+            regions |= self._own_regions(state, audience)
+        regions |= self._phone_shared_regions(state, audience, conn, cache, keys)
+        return {region: regions[region] for region in REGIONS["phone"] if region in regions}, keys
+
+    def live_update(
+        self,
+        state: RoomState,
+        audience: Audience,
+        conn: HTTPConnection,
+        cache: dict[Hashable, Any],
+        shown: Shown,
+    ) -> tuple[Shown, str]:
+        """What one screen must be sent after a change: the regions whose HTML differs from what it
+        `shown`, as one fragment ("" when nothing changed), and what it shows then.
+
+        Screens that show the same and are due the same regions share the work through `cache`
+        (one refresh of the room): in a room of 2,000 phones that is a few lookups per phone, and
+        the fragment is one string object for all of them, so that it is encoded once."""
+        own_key, digests = shown
+        own_html = ""
+        own: Hashable = None
+        if audience.kind == "phone":
+            keys = phone_region_keys(state, audience.participant_id)
+            own = tuple(keys[r] for r in PHONE_OWN_REGIONS)
+            if own != own_key:
+                own_html = "".join(self._own_regions(state, audience).values())
+            group: Hashable = ("phone", tuple(keys[r] for r in PHONE_SHARED_REGIONS), digests)
+        else:
+            group = (audience.kind, digests)
+        updates: dict[Hashable, tuple[tuple[int, ...], str]] = cache.setdefault("updates", {})
+        update = updates.get(group)
+        if update is None:
+            if audience.kind == "phone":
+                regions = self._phone_shared_regions(state, audience, conn, cache, keys)
+            else:
+                regions = self._screen_regions(state, audience, conn, cache)
+            fresh = tuple(hash(html) for html in regions.values())
+            update = updates[group] = (
+                fresh,
+                "".join(
+                    html
+                    for index, html in enumerate(regions.values())
+                    if index >= len(digests) or digests[index] != fresh[index]
+                ),
+            )
+        return (own, update[0]), own_html + update[1] if own_html else update[1]
+
+    def _own_regions(self, state: RoomState, audience: Audience) -> dict[str, str]:
+        me = me_context(state, audience.participant_id)
+        return self.renderer.regions("phone.html", me, PHONE_OWN_REGIONS)
+
+    def _phone_shared_regions(
+        self,
+        state: RoomState,
+        audience: Audience,
+        conn: HTTPConnection,
+        cache: dict[Hashable, Any],
+        keys: Mapping[str, Hashable],
+    ) -> dict[str, str]:
+        """A phone's regions other than its own, each rendered once per key and refresh."""
+        regions: dict[str, str] = {}
         missing: list[str] = []
-        for region in REGIONS["phone"]:
-            key = keys[region]
-            if region in FULLY_KEYED_REGIONS:
-                if skip is None or skip.get(region) != key:
-                    me = me_context(state, audience.participant_id)
-                    regions |= self.renderer.regions("phone.html", me, (region,))
-                continue
-            html = cache.get((region, key))
+        for region in PHONE_SHARED_REGIONS:
+            html = cache.get((region, keys[region]))
             if html is None:
                 missing.append(region)
             else:
@@ -113,7 +169,24 @@ class Runtime:
             for region, html in fresh.items():
                 cache[(region, keys[region])] = html
                 regions[region] = html
-        return regions, keys
+        return {region: regions[region] for region in PHONE_SHARED_REGIONS}
+
+    def _screen_regions(
+        self,
+        state: RoomState,
+        audience: Audience,
+        conn: HTTPConnection,
+        cache: dict[Hashable, Any],
+    ) -> dict[str, str]:
+        """The console's or the projector's regions, rendered once per refresh."""
+        rendered: dict[str, str] | None = cache.get(audience.kind)
+        if rendered is None:
+            if audience.kind == "host":
+                rendered = self._console_regions(state, audience, conn)
+            else:
+                rendered = self.render_regions(state, audience, conn)
+            cache[audience.kind] = rendered
+        return rendered
 
     def _console_regions(
         self, state: RoomState, audience: Audience, conn: HTTPConnection

@@ -1,0 +1,131 @@
+"""The server's frame writer (`workshop.frames`): frames encoded once reach the client whole and in
+order with ASGI sends, and the writer refuses whenever a frame could not go out at once."""
+
+import asyncio
+import socket
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from typing import Any
+
+import pytest
+import uvicorn
+from websockets.asyncio.client import connect
+from websockets.frames import Frame, Opcode
+from websockets.streams import StreamReader
+
+from workshop.app import SERVER_OPTIONS
+from workshop.frames import FrameWritingProtocol, frame_writer, text_frame
+
+App = Callable[[Any, Any, Any], Awaitable[None]]
+
+
+@pytest.mark.parametrize("text", ["", "hello", "é" * 100, "x" * 70_000])
+def test_a_text_frame_reads_back_as_the_same_message(text: str) -> None:
+    reader = StreamReader()
+    reader.feed_data(text_frame(text))
+    parser = Frame.parse(reader.read_exact, mask=False)
+    try:
+        next(parser)
+    except StopIteration as done:
+        frame = done.value
+    assert frame.opcode is Opcode.TEXT and frame.fin
+    assert frame.data.decode("utf-8") == text
+
+
+@asynccontextmanager
+async def serving(app: App, **options: Any) -> AsyncIterator[str]:
+    config = uvicorn.Config(app, lifespan="off", log_level="warning", **(SERVER_OPTIONS | options))
+    server = uvicorn.Server(config)
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))
+    host, port = sock.getsockname()
+    task = asyncio.create_task(server.serve(sockets=[sock]))
+    try:
+        while not server.started:
+            assert not task.done(), "the server stopped while starting"
+            await asyncio.sleep(0.01)
+        yield f"ws://{host}:{port}/"
+    finally:
+        server.should_exit = True
+        await task
+        sock.close()
+
+
+def test_the_app_is_served_with_the_frame_writer() -> None:
+    assert SERVER_OPTIONS["ws"] is FrameWritingProtocol
+
+
+def test_written_frames_and_asgi_sends_arrive_whole_and_in_order() -> None:
+    seen: dict[str, Any] = {}
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        assert (await receive())["type"] == "websocket.connect"
+        write = frame_writer(scope)
+        seen["before accept"] = write is not None and write(text_frame("too early"))
+        await send({"type": "websocket.accept"})
+        assert write is not None
+        seen["first"] = write(text_frame("one"))
+        await send({"type": "websocket.send", "text": "two"})
+        seen["big"] = write(text_frame("three " * 20_000))
+        await send({"type": "websocket.close", "code": 1000})
+        seen["after close"] = write(text_frame("too late"))
+
+    async def main() -> list[str | bytes]:
+        async with serving(app) as url, connect(url) as client:
+            return [message async for message in client]
+
+    assert asyncio.run(main()) == ["one", "two", "three " * 20_000]
+    assert seen == {"before accept": False, "first": True, "big": True, "after close": False}
+
+
+def test_the_writer_refuses_while_the_socket_buffer_is_full() -> None:
+    seen: list[bool] = []
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        await receive()
+        await send({"type": "websocket.accept"})
+        write = frame_writer(scope)
+        assert write is not None
+        protocol = getattr(write, "__self__")  # noqa: B009 - the server's protocol behind the writer
+        assert isinstance(protocol, FrameWritingProtocol)
+        protocol.pause_writing()  # what asyncio calls when the buffer passes its high-water mark
+        seen.append(write(text_frame("held")))
+        protocol.resume_writing()
+        seen.append(write(text_frame("sent")))
+        await send({"type": "websocket.close", "code": 1000})
+
+    async def main() -> list[str | bytes]:
+        async with serving(app) as url, connect(url) as client:
+            return [message async for message in client]
+
+    assert asyncio.run(main()) == ["sent"]
+    assert seen == [False, True]
+
+
+def test_no_writer_when_frames_are_compressed() -> None:
+    """Frames encoded once are plain; a connection that negotiated deflate gets ASGI sends only."""
+    offered: list[bool] = []
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        await receive()
+        offered.append(frame_writer(scope) is not None)
+        await send({"type": "websocket.accept"})
+        await send({"type": "websocket.send", "text": "compressed"})
+        await send({"type": "websocket.close", "code": 1000})
+
+    async def main() -> list[str | bytes]:
+        async with (
+            serving(app, ws_per_message_deflate=True) as url,
+            connect(url, compression="deflate") as client,
+        ):
+            return [message async for message in client]
+
+    assert asyncio.run(main()) == ["compressed"]
+    assert offered == [False]
+
+
+def test_other_servers_offer_no_writer() -> None:
+    assert (
+        frame_writer({"type": "websocket", "extensions": {"websocket.http.response": {}}}) is None
+    )
+    assert frame_writer({"type": "websocket"}) is None

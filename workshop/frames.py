@@ -1,0 +1,61 @@
+"""Sending one fragment to many phones without a task, a queue and an ASGI send per phone.
+
+ASGI sends a message to one connection at a time, through an `await` per connection. The room's
+feed sends the same fragment to every phone, so the server here offers one more ASGI extension
+(`FRAME_WRITER`): a plain function that writes a frame already encoded, once for the whole room,
+straight to the connection's socket. It refuses (returns False) whenever the frame could not be
+written at once: the socket's buffer is full, or the connection is closing. The caller then sends
+the fragment through ASGI as before, so nothing is lost and the order holds. Under any other server
+the extension is absent and every fragment goes through ASGI.
+"""
+
+from collections.abc import Callable
+from typing import Any, cast
+
+from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
+from websockets.frames import Frame, Opcode
+from websockets.http11 import Request
+from websockets.protocol import State
+
+FRAME_WRITER = "workshop.frame_writer"
+"""The scope's extension: {"write": Callable[[bytes], bool]}."""
+
+FrameWriter = Callable[[bytes], bool]
+
+
+def text_frame(text: str) -> bytes:
+    """A server's text frame: unmasked, uncompressed, whole; the same bytes for every client."""
+    return Frame(Opcode.TEXT, text.encode("utf-8")).serialize(mask=False)
+
+
+def frame_writer(scope: Any) -> FrameWriter | None:
+    """The connection's frame writer, if the server offers one."""
+    extension = (scope.get("extensions") or {}).get(FRAME_WRITER)
+    if not isinstance(extension, dict):
+        return None
+    return cast(FrameWriter | None, extension.get("write"))
+
+
+class FrameWritingProtocol(WebSocketsSansIOProtocol):
+    """uvicorn's sans-I/O websocket protocol, offering `FRAME_WRITER` to the app."""
+
+    def handle_connect(self, event: Request) -> None:
+        super().handle_connect(event)
+        # The app's task is created but has not run yet, so it will see the extension. Frames
+        # encoded once are only valid without a negotiated extension (permessage-deflate).
+        scope = getattr(self, "scope", None)
+        if scope is not None and not self.conn.extensions:
+            scope["extensions"][FRAME_WRITER] = {"write": self.write_frame}
+
+    def write_frame(self, frame: bytes) -> bool:
+        if (
+            not self.handshake_complete
+            or self.close_sent
+            or self.initial_response is not None
+            or self.conn.state is not State.OPEN
+            or not self.writable.is_set()
+            or self.transport.is_closing()
+        ):
+            return False
+        self.transport.write(frame)
+        return True

@@ -229,6 +229,8 @@ PARTICIPANT_ACTIONS = (
     Upvote,
     ChooseSide,
 )
+ROOM_ACTIONS = (TimerStart, TimerPause, TimerResume, TimerAdd, TimerClear, SetLocked, SetTitle)
+"""Facilitator actions whose rules read nobody's record: only the room's own settings."""
 Action = Annotated[HostAction | ParticipantAction, Field(discriminator="type")]
 
 action_adapter: TypeAdapter[Action] = TypeAdapter(Action)

@@ -7,7 +7,13 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass, replace
 
 from workshop import engine
-from workshop.actions import PARTICIPANT_ACTIONS, Action, RemoveParticipant, Reseat
+from workshop.actions import (
+    PARTICIPANT_ACTIONS,
+    ROOM_ACTIONS,
+    Action,
+    RemoveParticipant,
+    Reseat,
+)
 from workshop.effects import Effects
 from workshop.errors import Rejected, mark_seen
 from workshop.exercises import Library
@@ -240,7 +246,13 @@ class Rooms:
 
     @staticmethod
     def _people_needed(actor: engine.Actor, action: Action) -> tuple[str, ...] | None:
-        """Participant actions read only their sender; facilitator actions read everyone."""
+        """Participant actions read only their sender, a removal only the one removed, and the
+        timer, the title and the lock nobody (in a big room, everyone is the largest read); other
+        facilitator actions read everyone."""
         if isinstance(action, PARTICIPANT_ACTIONS):
             return (actor.participant_id,)
+        if isinstance(action, RemoveParticipant):
+            return (action.participant_id,)
+        if isinstance(action, ROOM_ACTIONS):
+            return ()
         return None

@@ -6,6 +6,7 @@ import asyncio
 from collections.abc import Callable
 from typing import Any
 
+import pytest
 from redis.exceptions import ConnectionError as RedisConnectionError
 
 from tests.integration.test_store import _loaded, act, make_store, run, start_poll
@@ -145,5 +146,71 @@ def test_a_store_failure_reaches_every_caller_of_the_batch(
         # Nothing was saved, and the next batch works once the store answers.
         del store.load_many
         assert (await rooms.act(code, *vote(people[0], 9, "candid"))).notice
+
+    run(make_store, body)
+
+
+def test_timer_title_lock_and_removal_read_no_one_else(make_store: Callable[[], Store]) -> None:
+    """In a big room, everyone's records are the largest read: the facilitator's actions on the
+    room's own settings read none of them, and a removal reads only the one removed."""
+
+    async def body(store: Store, rooms: Rooms) -> None:
+        code, _ = await rooms.create()
+        people = [await rooms.join(code, f"P{i}") for i in range(5)]
+        reads: list[Any] = []
+        load = store.load
+
+        async def recorded(code: str, people: Any = None, **options: Any) -> Any:
+            reads.append(None if people is None else sorted(people))
+            return await load(code, people, **options)
+
+        store.load = recorded  # type: ignore[method-assign]
+        for n, action in enumerate(
+            [
+                {"type": "timer_start", "minutes": "2"},
+                {"type": "timer_add", "seconds": "30"},
+                {"type": "timer_pause"},
+                {"type": "timer_resume"},
+                {"type": "timer_clear"},
+                {"type": "set_title", "title": "Kick-off"},
+                {"type": "set_locked", "locked": "true"},
+            ]
+        ):
+            outcome = await rooms.act(
+                code, engine.HOST, act({**action, "action_id": f"host-{n:04d}"})
+            )
+            assert not outcome.duplicate, action
+        assert reads == [[]] * 7
+        reads.clear()
+        outcome = await rooms.act(
+            code,
+            engine.HOST,
+            act(
+                {
+                    "type": "remove_participant",
+                    "participant_id": people[2],
+                    "action_id": "remove-0001",
+                }
+            ),
+        )
+        assert outcome.notice == "Removed P2."
+        assert reads == [[people[2]]]
+        reads.clear()
+        with pytest.raises(Rejected, match="not in the room"):
+            await rooms.act(
+                code,
+                engine.HOST,
+                act(
+                    {
+                        "type": "remove_participant",
+                        "participant_id": "nobody",
+                        "action_id": "remove-0002",
+                    }
+                ),
+            )
+        state = await _loaded(store, code)
+        assert state.meta.title == "Kick-off" and state.meta.locked
+        assert state.participants[people[2]].removed
+        assert not state.participants[people[1]].removed
 
     run(make_store, body)

@@ -1,9 +1,12 @@
 """The room as the rules see it: plain data, no I/O."""
 
 import functools
+import operator
 import secrets
 import unicodedata
+from collections.abc import Hashable
 from dataclasses import dataclass, field
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
@@ -135,6 +138,9 @@ class RoomMeta(BaseModel):
         return self.run(self.current) if self.current else None
 
 
+_ARRIVAL = operator.attrgetter("joined_at", "id")
+
+
 @dataclass(frozen=True)
 class RoomState:
     """A consistent read of a room: its meta document plus the hashes a decision or a view needs."""
@@ -154,7 +160,7 @@ class RoomState:
         """Participants still in the room, in order of arrival (worked out once per read: every
         screen's view asks for it)."""
         people = (p for p in self.participants.values() if not p.removed)
-        return tuple(sorted(people, key=lambda p: (p.joined_at, p.id)))
+        return tuple(sorted(people, key=_ARRIVAL))
 
     @functools.cached_property
     def current_run(self) -> Run | None:
@@ -164,6 +170,12 @@ class RoomState:
     @functools.cached_property
     def present_ids(self) -> frozenset[str]:
         return frozenset(p.id for p in self.present)
+
+    @functools.cached_property
+    def derived(self) -> dict[Hashable, Any]:
+        """Views worked out from this read and kept with it (see `render`): one refresh draws
+        several screens from the same read, and each would otherwise count the whole room."""
+        return {}
 
     def data(self, name: str) -> dict[str, str]:
         return self.run_data.get(name, {})

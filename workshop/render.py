@@ -110,25 +110,37 @@ def timer_view(timer: Timer | None, now: float) -> TimerView | None:
 def _poll_view(
     state: RoomState, run: Run, poll: warmup_poll.WarmupPoll, viewer: Audience
 ) -> PollView:
-    eligible = state.present_ids
     votes = state.data(run.hash("votes"))
     voting_open = run.current_phase.name == "vote"
     show_results = viewer.kind == "host" or not voting_open
-    bars = None
-    if show_results:
-        bars = [
-            BarView(bar.option.label, bar.count, round(bar.share * 100))
-            for bar in warmup_poll.tally(poll, votes, eligible)
-        ]
+    voted, bars = _poll_counts(state, run, poll)
     return PollView(
         question=poll.question,
         options=list(poll.options),
         open=voting_open,
-        voted=sum(1 for pid in votes if pid in eligible),
-        eligible=len(eligible),
-        bars=bars,
+        voted=voted,
+        eligible=len(state.present_ids),
+        bars=bars if show_results else None,
         my_choice=votes.get(viewer.participant_id) if viewer.kind == "phone" else None,
     )
+
+
+def _poll_counts(
+    state: RoomState, run: Run, poll: warmup_poll.WarmupPoll
+) -> tuple[int, list[BarView]]:
+    """Who has voted, and the bars: counted once per read of the room, however many screens
+    (the console, the projector, one per answer a phone may have chosen) are drawn from it."""
+    key = ("poll", run.id)
+    counted: tuple[int, list[BarView]] | None = state.derived.get(key)
+    if counted is None:
+        eligible = state.present_ids
+        votes = state.data(run.hash("votes"))
+        bars = [
+            BarView(bar.option.label, bar.count, round(bar.share * 100))
+            for bar in warmup_poll.tally(poll, votes, eligible)
+        ]
+        counted = state.derived[key] = (sum(1 for pid in votes if pid in eligible), bars)
+    return counted
 
 
 def stage_view(state: RoomState, viewer: Audience) -> StageView | None:

@@ -118,10 +118,11 @@ class Runtime:
         own: Hashable = None
         if audience.kind == "phone":
             keys = phone_region_keys(state, audience.participant_id)
-            own = tuple(keys[r] for r in PHONE_OWN_REGIONS)
+            own = tuple(map(keys.__getitem__, PHONE_OWN_REGIONS))
             if own != own_key:
                 own_html = "".join(self._own_regions(state, audience).values())
-            group: Hashable = ("phone", tuple(keys[r] for r in PHONE_SHARED_REGIONS), digests)
+            shared = tuple(map(keys.__getitem__, PHONE_SHARED_REGIONS))
+            group: Hashable = ("phone", shared, digests)
         else:
             group = (audience.kind, digests)
         updates: dict[Hashable, tuple[tuple[int, ...], str]] = cache.setdefault("updates", {})

@@ -32,10 +32,11 @@ scripts publish it themselves, in the same round trip);
 `workshop:hub` carries a beat from every app process every few seconds, by which each process's
 pub/sub connection knows the store still answers.
 
-Writes go through one Lua script (`lua/commit.lua`): it refuses a replayed action id, refuses a
-decision made on an outdated meta revision or on field values that have since changed
-(compare-and-set; the caller re-reads and decides again), checks that unique fields are still
-free, applies the writes, bumps the version, refreshes the TTLs (see `ttl_slack`) and publishes. Presence goes through
+Writes go through one Lua script (`lua/commit.lua`), which takes one change or a batch of changes
+to a room: for each, it refuses a replayed action id, refuses a decision made on an outdated meta
+revision or on field values that have since changed (compare-and-set; the caller re-reads and
+decides again), checks that unique fields are still free, applies the writes and bumps the version;
+then it refreshes the TTLs (see `ttl_slack`) and publishes the last version, once per call. Presence goes through
 `lua/presence.lua`, which writes nothing once the room is gone, so no key outlives "Delete now".
 """
 
@@ -348,55 +349,61 @@ class Store:
         effects: Effects,
         action_id: str = "",
     ) -> CommitResult:
-        keys, args = self._commit_call(state, effects, action_id)
-        return _commit_result(await self._commit(keys=keys, args=args))
+        return (await self.commit_many([(state, effects, action_id)]))[0]
 
     async def commit_many(
         self, commits: Sequence[tuple[RoomState, Effects, str]]
     ) -> list[CommitResult]:
-        """Several commits, each (state, effects, action id), sent in one round trip. Each is
-        all or nothing on its own, in order: one decided on a read that an earlier one changed
-        comes back "stale", as it would alone."""
-        async with self.client.pipeline(transaction=False) as pipe:
-            for state, effects, action_id in commits:
-                keys, args = self._commit_call(state, effects, action_id)
-                await self._commit(keys=keys, args=args, client=pipe)
-            replies = await pipe.execute()
-        return [_commit_result(raw) for raw in replies]
+        """Several commits, each (state, effects, action id), in one round trip: one script call
+        per room, whatever the number of its changes. Each is all or nothing on its own, in order:
+        one decided on a read that an earlier one changed comes back "stale", as it would alone."""
+        rooms: dict[str, list[int]] = {}
+        for position, (state, _, _) in enumerate(commits):
+            rooms.setdefault(state.meta.code, []).append(position)
+        calls = [self._commit_call([commits[p] for p in positions]) for positions in rooms.values()]
+        if len(calls) == 1:
+            replies = [await self._commit(keys=calls[0][0], args=calls[0][1])]
+        else:
+            async with self.client.pipeline(transaction=False) as pipe:
+                for keys, args in calls:
+                    await self._commit(keys=keys, args=args, client=pipe)
+                replies = await pipe.execute()
+        results: dict[int, CommitResult] = {}
+        for positions, reply in zip(rooms.values(), replies, strict=True):
+            for position, raw in zip(positions, reply, strict=True):
+                results[position] = _commit_result(raw)
+        return [results[position] for position in range(len(commits))]
 
     def _commit_call(
-        self, state: RoomState, effects: Effects, action_id: str
+        self, commits: Sequence[tuple[RoomState, Effects, str]]
     ) -> tuple[list[str], list[str | int]]:
-        """The keys and arguments of `lua/commit.lua` for one decided change."""
-        code = state.meta.code
-        keys = self._all_keys(code, state.meta)
-        if effects.meta is not None:
-            keys.extend(k for k in self._all_keys(code, effects.meta) if k not in keys)
+        """The keys and arguments of `lua/commit.lua` for decided changes to one room."""
+        code = commits[0][0].meta.code
+        keys = self._all_keys(code, commits[0][0].meta)
         index = {key: position + 1 for position, key in enumerate(keys)}
 
-        def slot(name: str) -> int:
-            key = room_key(code, name)
+        def slot(key: str) -> int:
             if key not in index:
                 keys.append(key)
                 index[key] = len(keys)
             return index[key]
 
-        plan = {
-            "absent": [[slot(h), f] for h, f in effects.must_be_absent],
-            "expect": [[slot(h), f, v] for h, f, v in effects.expect],
-            "writes": [[w.op, slot(w.hash), w.field, w.value] for w in effects.writes]
-            + [["del", slot(h), "", ""] for h in effects.drop],
-        }
-        doc = effects.meta.model_dump_json() if effects.meta is not None else ""
-        args: list[str | int] = [
-            action_id,
-            str(state.rev),
-            self.room_ttl,
-            doc,
-            json.dumps(plan),
-            self.ttl_slack,
-            room_channel(code),
-        ]
+        args: list[str | int] = [self.room_ttl, self.ttl_slack, room_channel(code)]
+        for state, effects, action_id in commits:
+            for meta in (state.meta, effects.meta):
+                if meta is not None and meta is not commits[0][0].meta:
+                    for key in self._all_keys(code, meta):
+                        slot(key)
+            plan = {
+                "absent": [[slot(room_key(code, h)), f] for h, f in effects.must_be_absent],
+                "expect": [[slot(room_key(code, h)), f, v] for h, f, v in effects.expect],
+                "writes": [
+                    [w.op, slot(room_key(code, w.hash)), w.field, w.value] for w in effects.writes
+                ]
+                + [["del", slot(room_key(code, h)), "", ""] for h in effects.drop],
+            }
+            doc = effects.meta.model_dump_json() if effects.meta is not None else ""
+            args += [action_id, str(state.rev), doc, json.dumps(plan)]
         return keys, args
 
     async def publish(self, code: str, version: int) -> None:

@@ -8,8 +8,9 @@ import pytest
 
 from workshop import engine
 from workshop.actions import action_adapter
+from workshop.effects import Effects, Write
 from workshop.exercises import load_library
-from workshop.models import RoomState
+from workshop.models import Participant, RoomState
 from workshop.service import Rooms
 from workshop.settings import DEFAULT_EXERCISES
 from workshop.store import Store, room_key
@@ -285,5 +286,55 @@ def test_a_change_refreshes_what_it_writes_and_every_key_once_they_run_down(
         await rooms.act(code, engine.Actor("participant", ada), act(again))
         for key in await _room_keys(store, code):
             assert await store.client.ttl(key) > TTL - store.ttl_slack, key
+
+    run(make_store, body)
+
+
+def test_a_batch_of_changes_to_a_room_is_judged_change_by_change_and_published_once(
+    make_store: Callable[[], Store],
+) -> None:
+    async def body(store: Store, rooms: Rooms) -> None:
+        code, _ = await rooms.create()
+        state = await _loaded(store, code)
+        pubsub = store.pubsub()
+        await pubsub.subscribe(f"room:{{{code}}}:events")
+
+        def named(title: str) -> Effects:
+            return Effects(meta=state.meta.model_copy(update={"title": title}))
+
+        def arrival(pid: str, name: str) -> Effects:
+            record = Participant(id=pid, name=name, joined_at=1.0).model_dump_json()
+            return Effects(
+                writes=(Write("hset", "people", pid, record), Write("hset", "names", name, pid)),
+                must_be_absent=(("names", name),),
+            )
+
+        results = await store.commit_many(
+            [
+                (state, arrival("p1", "ada"), "join-00001"),
+                (state, arrival("p1", "ada"), "join-00001"),  # the same frame again
+                (state, arrival("p2", "ada"), "join-00002"),  # the name is taken by then
+                (state, named("First"), "title-0001"),
+                (state, named("Second"), "title-0002"),  # decided on the revision "First" moved
+            ]
+        )
+        assert [r.status for r in results] == ["ok", "duplicate", "taken", "ok", "stale"]
+        assert results[2].taken == "ada"
+        assert results[1].version == results[0].version
+        assert results[3].version == results[0].version + 1
+        after = await store.load(code, run_data=False)
+        assert after is not None
+        assert after.meta.title == "First" and after.version == results[3].version
+        assert await store.client.hget(room_key(code, "names"), "ada") == "p1"
+        published = []
+        async with asyncio.timeout(5):
+            while not published:
+                message = await pubsub.get_message(timeout=1.0)
+                if message is not None and message["type"] == "message":
+                    published.append(message["data"])
+        # One message for the whole batch, with its last version; nothing else follows it.
+        assert published == [str(results[3].version)]
+        assert await pubsub.get_message(timeout=0.2) is None
+        await pubsub.aclose()
 
     run(make_store, body)

@@ -796,6 +796,9 @@ class Renderer:
             undefined=StrictUndefined,
             trim_blocks=True,
             lstrip_blocks=True,
+            # Templates ship with the package: looking one up must not stat its file each time
+            # (every fragment and every notice looks one up).
+            auto_reload=False,
         )
         self.env.filters["dom_id"] = dom_id
         # Macros are globals, not per-template imports, so blocks rendered alone can call them.

@@ -36,8 +36,29 @@ def frame_writer(scope: Any) -> FrameWriter | None:
     return cast(FrameWriter | None, extension.get("write"))
 
 
+BACKLOG = 8
+"""Messages received and not yet taken by the app before the socket stops being read."""
+
+
 class FrameWritingProtocol(WebSocketsSansIOProtocol):
-    """uvicorn's sans-I/O websocket protocol, offering `FRAME_WRITER` to the app."""
+    """uvicorn's sans-I/O websocket protocol, offering `FRAME_WRITER` to the app, and reading on
+    while the app has fewer than `BACKLOG` messages waiting.
+
+    uvicorn stops reading a socket after every message until the app has taken it: two changes
+    to the event loop's poller per message, a tenth of the server's time when every phone votes.
+    Here `read_paused`, which uvicorn asks before pausing and before resuming, reads as already
+    paused while the backlog is short, so the socket is paused only once the app falls behind
+    (and resuming a socket that is not paused costs nothing)."""
+
+    _really_paused = False
+
+    @property
+    def read_paused(self) -> bool:
+        return self._really_paused or self.queue.qsize() < BACKLOG
+
+    @read_paused.setter
+    def read_paused(self, paused: bool) -> None:
+        self._really_paused = paused
 
     def handle_connect(self, event: Request) -> None:
         super().handle_connect(event)

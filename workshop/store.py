@@ -254,27 +254,30 @@ class Store:
     ) -> list[RoomState | None]:
         """Several reads for the rules, each (code, people, action id), in one round trip: the
         meta, the version, those people and whether the action was applied, as `load` reads them
-        without run data or presence. All are read in one transaction, and each room's meta and
-        version once, however many of the requests are for it (a burst of votes is one room)."""
-        codes = list(dict.fromkeys(code for code, _, _ in requests))
+        without run data or presence. All are read in one transaction, in four commands per room
+        however many of the requests are for it (a burst of votes is one room)."""
+        rooms: dict[str, list[int]] = {}
+        for position, (code, _, _) in enumerate(requests):
+            rooms.setdefault(code, []).append(position)
         async with self.client.pipeline(transaction=True) as pipe:
-            for code in codes:
+            for code, positions in rooms.items():
+                wanted = [pid for p in positions for pid in requests[p][1]]
                 pipe.hgetall(room_key(code, "meta"))
                 pipe.get(room_key(code, "version"))
-            for code, people, action_id in requests:
-                pipe.hmget(room_key(code, "people"), [*people] or [""])
-                pipe.sismember(room_key(code, "seen"), action_id or "-")
+                pipe.hmget(room_key(code, "people"), wanted or [""])
+                pipe.smismember(room_key(code, "seen"), [requests[p][2] or "-" for p in positions])
             replies = await pipe.execute()
-        rooms = {code: replies[2 * i : 2 * i + 2] for i, code in enumerate(codes)}
-        rest = replies[2 * len(codes) :]
-        return [
-            _state_from(
-                (*rooms[code], rest[2 * i], None, rest[2 * i + 1]),
-                people,
-                action_id,
-            )
-            for i, (code, people, action_id) in enumerate(requests)
-        ]
+        states: dict[int, RoomState | None] = {}
+        for number, positions in enumerate(rooms.values()):
+            meta, version, records, seen = replies[4 * number : 4 * number + 4]
+            records = iter(records)
+            for position, replayed in zip(positions, seen, strict=True):
+                code, people, action_id = requests[position]
+                mine = [next(records) for _ in people]
+                states[position] = _state_from(
+                    (meta, version, mine, None, replayed), people, action_id
+                )
+        return [states[position] for position in range(len(requests))]
 
     @staticmethod
     def _queue_load(

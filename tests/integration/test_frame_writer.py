@@ -14,7 +14,7 @@ from websockets.frames import Frame, Opcode
 from websockets.streams import StreamReader
 
 from workshop.app import SERVER_OPTIONS
-from workshop.frames import FrameWritingProtocol, frame_writer, text_frame
+from workshop.frames import BACKLOG, FrameWritingProtocol, frame_writer, text_frame
 
 App = Callable[[Any, Any, Any], Awaitable[None]]
 
@@ -49,6 +49,15 @@ async def serving(app: App, **options: Any) -> AsyncIterator[str]:
         server.should_exit = True
         await task
         sock.close()
+
+
+async def until(condition: Callable[[], bool]) -> None:
+    """Waits for a condition on the server's side, which announces nothing, for up to 5 s."""
+    for _ in range(500):
+        if condition():
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError("the server never got there")
 
 
 def test_the_app_is_served_with_the_frame_writer() -> None:
@@ -129,3 +138,44 @@ def test_other_servers_offer_no_writer() -> None:
         frame_writer({"type": "websocket", "extensions": {"websocket.http.response": {}}}) is None
     )
     assert frame_writer({"type": "websocket"}) is None
+
+
+def test_the_socket_is_read_on_until_the_app_falls_behind_then_paused_until_it_catches_up() -> None:
+    seen: dict[str, Any] = {}
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        await receive()
+        await send({"type": "websocket.accept"})
+        write = frame_writer(scope)
+        assert write is not None
+        protocol = getattr(write, "__self__")  # noqa: B009 - the server's protocol behind the writer
+        first = await receive()  # the client sends 3, then waits for "more"
+        seen["reading with a short backlog"] = protocol.transport.is_reading()
+        await until(lambda: protocol.queue.qsize() >= 2)
+        assert write(text_frame("more"))
+        await until(lambda: protocol.queue.qsize() >= BACKLOG)
+        seen["reading at the backlog"] = protocol.transport.is_reading()
+        texts = [first["text"]]
+        while len(texts) < 3 + 20:
+            texts.append((await receive())["text"])
+        seen["reading once caught up"] = protocol.transport.is_reading()
+        seen["texts"] = texts
+        await send({"type": "websocket.close", "code": 1000})
+
+    async def main() -> None:
+        async with serving(app) as url, connect(url) as client:
+            for n in range(3):
+                await client.send(f"m{n}")
+            assert await client.recv() == "more"
+            for n in range(3, 23):
+                await client.send(f"m{n}")
+            async for _ in client:
+                pass
+
+    asyncio.run(main())
+    assert seen == {
+        "reading with a short backlog": True,
+        "reading at the backlog": False,
+        "reading once caught up": True,
+        "texts": [f"m{n}" for n in range(23)],
+    }

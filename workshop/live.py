@@ -1,9 +1,10 @@
 """The websocket endpoint: check who is calling, subscribe, send a snapshot, then route frames.
 
-Each connection has a bounded outbox drained by its own sender task (its presence is kept alive by
-the room's feed, one heartbeat call per room and process); a screen that cannot keep up is
-closed with 1013 (try again later), which the browser answers by reconnecting and getting a fresh
-snapshot, so a slow phone never holds up the room.
+A fragment is written straight to the socket when the server can take it at once (see `frames`);
+otherwise it goes to the connection's bounded outbox, drained by its own sender task. A screen that
+cannot keep up is closed with 1013 (try again later), which the browser answers by reconnecting and
+getting a fresh snapshot, so a slow phone never holds up the room. Phones' presence is kept alive by
+the room's feed, one heartbeat call per room and process.
 """
 
 import asyncio

@@ -107,8 +107,8 @@ class Runtime:
         cache: dict[Hashable, Any],
         shown: Shown,
     ) -> tuple[Shown, str]:
-        """What one screen must be sent after a change: the regions whose HTML differs from what it
-        `shown`, as one fragment ("" when nothing changed), and what it shows then.
+        """What one screen must be sent after a change: the regions whose HTML differs from what
+        `shown` says it shows, as one fragment ("" when nothing changed), and what it shows then.
 
         Screens that show the same and are due the same regions share the work through `cache`
         (one refresh of the room): in a room of 2,000 phones that is a few lookups per phone, and

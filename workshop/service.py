@@ -110,7 +110,10 @@ class Rooms:
         self._queue.append(pending)
         if self._batching is None or self._batching.done():
             self._batching = asyncio.create_task(self._drain(), name="participant-actions")
-        return await asyncio.shield(pending.done)
+        # Not shielded: the future is this caller's alone, and a caller that gives up (its phone
+        # disconnected) cancels only its own answer; the batch still applies the action, as a
+        # frame that reached the server is applied, and skips answering it.
+        return await pending.done
 
     async def _drain(self) -> None:
         while self._queue:

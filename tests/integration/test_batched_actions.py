@@ -214,3 +214,31 @@ def test_timer_title_lock_and_removal_read_no_one_else(make_store: Callable[[], 
         assert not state.participants[people[1]].removed
 
     run(make_store, body)
+
+
+def test_a_caller_that_gives_up_is_still_saved_and_the_others_answered(
+    make_store: Callable[[], Store],
+) -> None:
+    """A phone that disconnects while its vote waits for a batch: the vote counts (it reached the
+    server), the rest of the batch is answered as usual, and nothing is logged as unretrieved."""
+
+    async def body(store: Store, rooms: Rooms) -> None:
+        code, _ = await rooms.create()
+        people = [await rooms.join(code, f"P{i}") for i in range(6)]
+        await start_poll(rooms, code)
+        callers = [
+            asyncio.create_task(rooms.act(code, *vote(pid, i, OPTIONS[0])))
+            for i, pid in enumerate(people)
+        ]
+        await asyncio.sleep(0)  # every action is queued
+        callers[3].cancel()
+        done = await asyncio.gather(*callers, return_exceptions=True)
+        assert isinstance(done[3], asyncio.CancelledError)
+        assert all(isinstance(o, Outcome) and not o.duplicate for i, o in enumerate(done) if i != 3)
+        votes = (await _loaded(store, code)).data("run:r1:votes")
+        assert sorted(votes) == sorted(people)
+        # Sent again on reconnect, the cancelled one's frame is recognised as saved.
+        again = await rooms.act(code, *vote(people[3], 3, OPTIONS[0]))
+        assert again.duplicate
+
+    run(make_store, body)

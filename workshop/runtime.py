@@ -217,4 +217,4 @@ class Runtime:
         return rendered
 
     def notice(self, message: str, tone: str, seq: int) -> str:
-        return self.renderer.page("_notice.html", message=message, tone=tone, seq=seq)
+        return self.renderer.notice(message, tone, seq)

@@ -7,7 +7,7 @@ and the out-of-band fragment sent over the websocket.
 
 import functools
 import re
-from collections.abc import Hashable, Mapping
+from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any, Literal
 
@@ -734,29 +734,58 @@ class AgendaView:
     """The title of each item's exercise, in order."""
 
 
-def phone_region_keys(state: RoomState, participant_id: str) -> dict[str, Hashable]:
-    """For each region of a phone, everything personal it shows. Phones with equal keys are shown
-    the same HTML, so a region is rendered once per refresh for each distinct key rather than once
-    per phone. A key must name everything personal the region shows: where that has not been
-    worked out for an exercise, the key is the participant's id, which no other phone shares."""
-    me = state.participants.get(participant_id)
-    member = me is not None and not me.removed
-    run = state.current_run
-    stage: Hashable = ("person", participant_id)
-    if not member or run is None:
-        stage = ("idle", member)
-    elif isinstance(run.exercise, warmup_poll.WarmupPoll):
-        stage = ("poll", state.data(run.hash("votes")).get(participant_id))
-    return {
-        "me": ("me", participant_id, me.name if member and me else None),
-        "stage": stage,
-        "timer": (),
-        "announce": (),
-    }
-
-
 FULLY_KEYED_REGIONS = frozenset({"me"})
-"""Phone regions whose key above determines their HTML entirely (not only its personal part)."""
+"""Phone regions whose key (see `phone_keys`) determines their HTML entirely, not only its personal
+part."""
+PHONE_OWN_REGIONS = tuple(r for r in REGIONS["phone"] if r in FULLY_KEYED_REGIONS)
+"""A phone's regions that only it shows, rendered for it alone when their key changes."""
+PHONE_SHARED_REGIONS = tuple(r for r in REGIONS["phone"] if r not in FULLY_KEYED_REGIONS)
+"""A phone's other regions, rendered once per distinct key and shared by phones that have it."""
+
+# `_phone_keys` gives the keys in this order; "timer" and "announce" show nothing personal.
+assert PHONE_OWN_REGIONS == ("me",) and PHONE_SHARED_REGIONS == ("stage", "timer", "announce")
+
+PhoneKeys = tuple[tuple[Hashable, ...], tuple[Hashable, ...]]
+"""The keys of a phone's regions: those of `PHONE_OWN_REGIONS`, then of `PHONE_SHARED_REGIONS`."""
+_PHONE_KEYS = "phone keys"
+"""Where a read keeps its `phone_keys` (in `RoomState.derived`)."""
+
+
+def phone_keys(state: RoomState) -> Callable[[str], PhoneKeys]:
+    """For each region of a phone, everything personal it shows, as a function of the participant.
+    Phones with equal keys are shown the same HTML, so a region is rendered once per refresh for
+    each distinct key rather than once per phone. A key must name everything personal the region
+    shows: where that has not been worked out for an exercise, the key is the participant's id,
+    which no other phone shares. Set up once per read: a refresh asks it for every phone."""
+    keys: Callable[[str], PhoneKeys] | None = state.derived.get(_PHONE_KEYS)
+    if keys is None:
+        keys = state.derived[_PHONE_KEYS] = _phone_keys(state)
+    return keys
+
+
+def _phone_keys(state: RoomState) -> Callable[[str], PhoneKeys]:
+    people = state.participants
+    run = state.current_run
+    votes = (
+        state.data(run.hash("votes"))
+        if run is not None and isinstance(run.exercise, warmup_poll.WarmupPoll)
+        else None
+    )
+
+    def keys(participant_id: str) -> PhoneKeys:
+        me = people.get(participant_id)
+        if me is None or me.removed:
+            return (("me", participant_id, None),), (("idle", False), (), ())
+        stage: Hashable
+        if run is None:
+            stage = ("idle", True)
+        elif votes is not None:
+            stage = ("poll", votes.get(participant_id))
+        else:
+            stage = ("person", participant_id)
+        return (("me", participant_id, me.name),), (stage, (), ())
+
+    return keys
 
 
 def me_context(state: RoomState, participant_id: str) -> dict[str, Any]:

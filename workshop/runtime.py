@@ -1,7 +1,7 @@
 """What one app process holds while it runs: settings, store, hub, rules service and renderer."""
 
 import time
-from collections.abc import Hashable, Mapping
+from collections.abc import Hashable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -13,12 +13,13 @@ from workshop.hub import Hub
 from workshop.identity import ParticipantCookies
 from workshop.models import RoomState
 from workshop.render import (
-    FULLY_KEYED_REGIONS,
+    PHONE_OWN_REGIONS,
+    PHONE_SHARED_REGIONS,
     REGIONS,
     Audience,
     Renderer,
     me_context,
-    phone_region_keys,
+    phone_keys,
     room_context,
 )
 from workshop.service import Rooms
@@ -26,10 +27,6 @@ from workshop.settings import Settings
 from workshop.store import Store
 
 ROSTERS_KEPT = 256
-PHONE_OWN_REGIONS = tuple(r for r in REGIONS["phone"] if r in FULLY_KEYED_REGIONS)
-"""A phone's regions that only it shows, rendered for it alone when their key changes."""
-PHONE_SHARED_REGIONS = tuple(r for r in REGIONS["phone"] if r not in FULLY_KEYED_REGIONS)
-"""A phone's other regions, rendered once per distinct key and shared by phones that have it."""
 
 Shown = tuple[Hashable, tuple[int, ...]]
 """What a screen shows: the key of its own regions and a digest of each of its other regions."""
@@ -84,20 +81,16 @@ class Runtime:
         audience: Audience,
         conn: HTTPConnection,
         cache: dict[Hashable, Any],
-        skip: Mapping[str, Hashable] | None = None,
-    ) -> tuple[dict[str, str], dict[str, Hashable]]:
-        """The regions of one screen after a change, and their keys. `cache` lives for one refresh of
-        the room and is shared by all its screens: the console and the projector are rendered once,
-        and each phone region once per distinct key (see `phone_region_keys`). Fully keyed regions
-        whose key is the same as in `skip` (what the screen already shows) are left out."""
+    ) -> dict[str, str]:
+        """Every region of one screen, drawn as `live_update` draws it: `cache` lives for one
+        refresh of the room and is shared by all its screens, so the console and the projector are
+        rendered once, and each shared phone region once per distinct key (see `phone_keys`)."""
         if audience.kind != "phone":
-            return self._screen_regions(state, audience, conn, cache), {}
-        keys = phone_region_keys(state, audience.participant_id)
-        regions: dict[str, str] = {}
-        if skip is None or any(skip.get(r) != keys[r] for r in PHONE_OWN_REGIONS):
-            regions |= self._own_regions(state, audience)
-        regions |= self._phone_shared_regions(state, audience, conn, cache, keys)
-        return {region: regions[region] for region in REGIONS["phone"] if region in regions}, keys
+            return self._screen_regions(state, audience, conn, cache)
+        _, shared = phone_keys(state)(audience.participant_id)
+        regions = self._own_regions(state, audience)
+        regions |= self._phone_shared_regions(state, audience, conn, cache, shared)
+        return {region: regions[region] for region in REGIONS["phone"]}
 
     def live_update(
         self,
@@ -117,11 +110,9 @@ class Runtime:
         own_html = ""
         own: Hashable = None
         if audience.kind == "phone":
-            keys = phone_region_keys(state, audience.participant_id)
-            own = tuple(map(keys.__getitem__, PHONE_OWN_REGIONS))
+            own, shared = phone_keys(state)(audience.participant_id)
             if own != own_key:
                 own_html = "".join(self._own_regions(state, audience).values())
-            shared = tuple(map(keys.__getitem__, PHONE_SHARED_REGIONS))
             group: Hashable = ("phone", shared, digests)
         else:
             group = (audience.kind, digests)
@@ -129,7 +120,7 @@ class Runtime:
         update = updates.get(group)
         if update is None:
             if audience.kind == "phone":
-                regions = self._phone_shared_regions(state, audience, conn, cache, keys)
+                regions = self._phone_shared_regions(state, audience, conn, cache, shared)
             else:
                 regions = self._screen_regions(state, audience, conn, cache)
             fresh = tuple(hash(html) for html in regions.values())
@@ -153,22 +144,23 @@ class Runtime:
         audience: Audience,
         conn: HTTPConnection,
         cache: dict[Hashable, Any],
-        keys: Mapping[str, Hashable],
+        keys: tuple[Hashable, ...],
     ) -> dict[str, str]:
-        """A phone's regions other than its own, each rendered once per key and refresh."""
+        """A phone's regions other than its own (`keys` are theirs, in `PHONE_SHARED_REGIONS`
+        order), each rendered once per key and refresh."""
         regions: dict[str, str] = {}
-        missing: list[str] = []
-        for region in PHONE_SHARED_REGIONS:
-            html = cache.get((region, keys[region]))
+        missing: dict[str, Hashable] = {}
+        for region, key in zip(PHONE_SHARED_REGIONS, keys, strict=True):
+            html = cache.get((region, key))
             if html is None:
-                missing.append(region)
+                missing[region] = key
             else:
                 regions[region] = html
         if missing:
             context = self.context(state, audience, conn)
             fresh = self.renderer.regions("phone.html", context, tuple(missing))
             for region, html in fresh.items():
-                cache[(region, keys[region])] = html
+                cache[(region, missing[region])] = html
                 regions[region] = html
         return {region: regions[region] for region in PHONE_SHARED_REGIONS}
 

@@ -105,6 +105,15 @@ def _parse_person(record: str) -> Participant:
     return Participant.model_validate_json(record)
 
 
+def _head(meta: dict[str, str], version: str | None) -> tuple[RoomMeta, int, int]:
+    """The meta document, its revision and the room's version, from their replies."""
+    return _parse_meta(meta["doc"]), int(meta.get("rev", 0)), int(version or 0)
+
+
+def _people_from(records: Iterable[str | None]) -> dict[str, Participant]:
+    return {person.id: person for person in map(_parse_person, filter(None, records))}
+
+
 def _state_from(
     replies: Sequence[Any], people: Collection[str] | None, action_id: str
 ) -> RoomState | None:
@@ -112,12 +121,9 @@ def _state_from(
     meta_raw, version, people_raw, presence, replayed = replies
     if not meta_raw:
         return None
-    values: Iterable[Any] = people_raw.values() if people is None else people_raw
     return RoomState(
-        meta=_parse_meta(meta_raw["doc"]),
-        rev=int(meta_raw.get("rev", 0)),
-        version=int(version or 0),
-        participants={p.id: p for p in (_parse_person(v) for v in values if v is not None)},
+        *_head(meta_raw, version),
+        participants=_people_from(people_raw.values() if people is None else people_raw),
         online=frozenset(member.split("|", 1)[0] for member in presence)
         if isinstance(presence, list)
         else frozenset(),
@@ -270,12 +276,17 @@ class Store:
         states: dict[int, RoomState | None] = {}
         for number, positions in enumerate(rooms.values()):
             meta, version, records, seen = replies[4 * number : 4 * number + 4]
+            if not meta:
+                states.update(dict.fromkeys(positions))
+                continue
+            head = _head(meta, version)  # one parse for the room's every request
             records = iter(records)
             for position, replayed in zip(positions, seen, strict=True):
-                code, people, action_id = requests[position]
-                mine = [next(records) for _ in people]
-                states[position] = _state_from(
-                    (meta, version, mine, None, replayed), people, action_id
+                _, people, action_id = requests[position]
+                states[position] = RoomState(
+                    *head,
+                    participants=_people_from([next(records) for _ in people]),
+                    replayed=bool(action_id and replayed),
                 )
         return [states[position] for position in range(len(requests))]
 
@@ -391,7 +402,7 @@ class Store:
                 index[key] = len(keys)
             return index[key]
 
-        args: list[str | int] = [self.room_ttl, self.ttl_slack, room_channel(code)]
+        changes: list[list[Any]] = []
         for state, effects, action_id in commits:
             for meta in (state.meta, effects.meta):
                 if meta is not None and meta is not commits[0][0].meta:
@@ -406,8 +417,8 @@ class Store:
                 + [["del", slot(room_key(code, h)), "", ""] for h in effects.drop],
             }
             doc = effects.meta.model_dump_json() if effects.meta is not None else ""
-            args += [action_id, str(state.rev), doc, json.dumps(plan)]
-        return keys, args
+            changes.append([action_id, str(state.rev), doc, plan])
+        return keys, [self.room_ttl, self.ttl_slack, room_channel(code), json.dumps(changes)]
 
     async def publish(self, code: str, version: int) -> None:
         await self.client.publish(room_channel(code), str(version))

@@ -1,8 +1,9 @@
 -- Applies decided changes to one room, in order, each all or nothing on its own.
 -- KEYS[1] meta hash, KEYS[2] seen set, KEYS[3] version counter, KEYS[4..] every other key of the
 -- room (and any key a change writes). ARGV[1] ttl seconds, ARGV[2] slack seconds, ARGV[3] the
--- room's channel, then four arguments per change: action id ('' for none), expected meta rev
--- ('' to skip the check), new meta doc ('' for unchanged), plan JSON:
+-- room's channel, ARGV[4] the changes as one JSON array (one argument, however many changes),
+-- each [action id ('' for none), expected meta rev ('' to skip the check), new meta doc ('' for
+-- unchanged), plan]; a plan is
 -- {"absent": [[key index, field]...], "expect": [[key index, field, value ('' = absent)]...],
 --  "writes": [["hset"|"hdel"|"del", key index, field, value]...]}
 -- Returns {status, detail} per change: {'ok', version}, {'duplicate', version}, {'stale', 0},
@@ -55,8 +56,8 @@ end
 
 local refresh_all = redis.call('TTL', KEYS[1]) < ttl - slack
 local results, version = {}, nil
-for i = 4, #ARGV, 4 do
-  local result = apply(ARGV[i], ARGV[i + 1], ARGV[i + 2], cjson.decode(ARGV[i + 3]))
+for _, change in ipairs(cjson.decode(ARGV[4])) do
+  local result = apply(change[1], change[2], change[3], change[4])
   if result[1] == 'ok' then
     version = result[2]
   end

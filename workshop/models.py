@@ -139,6 +139,23 @@ class RoomMeta(BaseModel):
 
 
 _ARRIVAL = operator.attrgetter("joined_at", "id")
+_ORDERS_KEPT = 256
+_ORDERS: dict[int, tuple[dict[str, "Participant"], tuple["Participant", ...]]] = {}
+"""Those still in the room in order of arrival, by the identity of the dict they come from. The
+store hands every whole-room read the same dict until someone joins or leaves, so a big room is
+sorted once per change to its people, not once per read. The dict is kept with its order, so that
+its id cannot be reused while listed; nothing changes a state's dict."""
+
+
+def _present_of(participants: dict[str, "Participant"]) -> tuple["Participant", ...]:
+    known = _ORDERS.get(id(participants))
+    if known is not None and known[0] is participants:
+        return known[1]
+    order = tuple(sorted((p for p in participants.values() if not p.removed), key=_ARRIVAL))
+    if len(_ORDERS) >= _ORDERS_KEPT:
+        _ORDERS.clear()
+    _ORDERS[id(participants)] = (participants, order)
+    return order
 
 
 @dataclass(frozen=True)
@@ -157,10 +174,9 @@ class RoomState:
 
     @functools.cached_property
     def present(self) -> tuple[Participant, ...]:
-        """Participants still in the room, in order of arrival (worked out once per read: every
-        screen's view asks for it)."""
-        people = (p for p in self.participants.values() if not p.removed)
-        return tuple(sorted(people, key=_ARRIVAL))
+        """Participants still in the room, in order of arrival (every screen's view asks for it;
+        worked out once per change to the people, see `_present_of`)."""
+        return _present_of(self.participants)
 
     @functools.cached_property
     def current_run(self) -> Run | None:

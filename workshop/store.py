@@ -7,7 +7,7 @@ the meta hash has less than `room_ttl - ttl_slack` left, so a vote does not refr
 
 | key                               | type   | holds                                                   |
 |-----------------------------------|--------|---------------------------------------------------------|
-| room:{CODE}:meta                  | hash   | `doc`: the RoomMeta JSON; `rev`: bumped when doc changes |
+| room:{CODE}:meta                  | hash   | `doc`: the RoomMeta JSON; `rev`: bumped when doc changes; `people`: a token replaced whenever the people hash changes |
 | room:{CODE}:version               | string | counter bumped by every change; published to screens    |
 | room:{CODE}:seen                  | set    | client action ids already applied (replays are no-ops)  |
 | room:{CODE}:people                | hash   | participant id -> Participant JSON                      |
@@ -36,7 +36,10 @@ Writes go through one Lua script (`lua/commit.lua`), which takes one change or a
 to a room: for each, it refuses a replayed action id, refuses a decision made on an outdated meta
 revision or on field values that have since changed (compare-and-set; the caller re-reads and
 decides again), checks that unique fields are still free, applies the writes and bumps the version;
-then it refreshes the TTLs (see `ttl_slack`) and publishes the last version, once per call. Presence goes through
+then it refreshes the TTLs (see `ttl_slack`) and publishes the last version, once per call. A
+whole-room read gets everyone through `lua/people.lua` only when the people token differs from the
+one this process read them at (a vote changes nobody, and a big room's people are the largest part
+of a read). Presence goes through
 `lua/presence.lua`, which writes nothing once the room is gone, so no key outlives "Delete now".
 """
 
@@ -51,7 +54,7 @@ from importlib import resources
 from typing import Any, Literal
 
 import redis.asyncio as aioredis
-from redis.asyncio.client import Pipeline, PubSub
+from redis.asyncio.client import PubSub
 from redis.asyncio.retry import Retry
 from redis.backoff import ExponentialWithJitterBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
@@ -69,6 +72,8 @@ HUB_CHANNEL = "workshop:hub"
 STORE_TIMEOUT = 5.0
 """Seconds to wait for Redis to connect or answer before a request is refused."""
 _FIXED = ("meta", "seen", "version", "people", "names", "presence")
+ROOMS_HELD = 256
+"""Rooms whose people a process holds between reads (see `Store._people_of`)."""
 
 
 def room_key(code: str, name: str) -> str:
@@ -114,23 +119,6 @@ def _people_from(records: Iterable[str | None]) -> dict[str, Participant]:
     return {person.id: person for person in map(_parse_person, filter(None, records))}
 
 
-def _state_from(
-    replies: Sequence[Any], people: Collection[str] | None, action_id: str
-) -> RoomState | None:
-    """A RoomState without run data from the replies of one `Store._queue_load`."""
-    meta_raw, version, people_raw, presence, replayed = replies
-    if not meta_raw:
-        return None
-    return RoomState(
-        *_head(meta_raw, version),
-        participants=_people_from(people_raw.values() if people is None else people_raw),
-        online=frozenset(member.split("|", 1)[0] for member in presence)
-        if isinstance(presence, list)
-        else frozenset(),
-        replayed=bool(action_id and replayed),
-    )
-
-
 def _commit_result(raw: Sequence[Any]) -> CommitResult:
     status, detail = raw[0], raw[1]
     if status == "taken":
@@ -154,9 +142,12 @@ class Store:
         self.ttl_slack = min(TTL_SLACK_SECONDS, room_ttl // 10)
         """A room's keys all expire between room_ttl - ttl_slack and room_ttl after its last change."""
         self._keys: dict[int, tuple[RoomMeta, tuple[str, ...]]] = {}
+        self._everyone: dict[str, tuple[str, dict[str, Participant]]] = {}
+        """Each room's people as last read whole, with their token (see `_people_of`)."""
         self._commit = client.register_script(_script("commit.lua"))
         self._create = client.register_script(_script("create.lua"))
         self._presence = client.register_script(_script("presence.lua"))
+        self._people = client.register_script(_script("people.lua"))
 
     @classmethod
     def connect(cls, url: str | None, room_ttl: int) -> "Store":
@@ -241,12 +232,33 @@ class Store:
         `every_run`, the data of every exercise on the agenda is read, not just the current one;
         without `presence`, who is connected is not read (the rules never need it, and in a big
         room it is the largest part of a read)."""
+        held = self._everyone.get(code, ("", {})) if people is None else None
         async with self.client.pipeline(transaction=True) as pipe:
-            self._queue_load(pipe, code, people, action_id, presence)
+            pipe.hgetall(room_key(code, "meta"))
+            pipe.get(room_key(code, "version"))
+            if held is None:
+                pipe.hmget(room_key(code, "people"), list(people or ()) or [""])
+            else:
+                keys = [room_key(code, "meta"), room_key(code, "people")]
+                await self._people(keys=keys, args=[held[0]], client=pipe)
+            if presence:
+                since = time.time() - PRESENCE_STALE_SECONDS
+                pipe.zrangebyscore(room_key(code, "presence"), since, "+inf")
+            pipe.sismember(room_key(code, "seen"), action_id or "-")
             replies = await pipe.execute()
-        state = _state_from(replies, people, action_id)
-        if state is None:
+        meta, version, records, *online, replayed = replies
+        if not meta:
             return None
+        state = RoomState(
+            *_head(meta, version),
+            participants=_people_from(records)
+            if held is None
+            else self._people_of(code, held, records),
+            online=frozenset(member.split("|", 1)[0] for member in online[0])
+            if online
+            else frozenset(),
+            replayed=bool(action_id and replayed),
+        )
         runs = state.meta.agenda if every_run else [r for r in [state.current_run] if r is not None]
         if run_data and runs:
             data = await self.read(
@@ -290,27 +302,20 @@ class Store:
                 )
         return [states[position] for position in range(len(requests))]
 
-    @staticmethod
-    def _queue_load(
-        pipe: Pipeline,
-        code: str,
-        people: Collection[str] | None,
-        action_id: str,
-        presence: bool,
-    ) -> None:
-        """Queues the commands of one read, answered in `_state_from`'s order."""
-        pipe.hgetall(room_key(code, "meta"))
-        pipe.get(room_key(code, "version"))
-        if people is None:
-            pipe.hgetall(room_key(code, "people"))
-        else:
-            pipe.hmget(room_key(code, "people"), [*people] or [""])
-        if presence:
-            since = time.time() - PRESENCE_STALE_SECONDS
-            pipe.zrangebyscore(room_key(code, "presence"), since, "+inf")
-        else:
-            pipe.exists(room_key(code, "presence"))  # keeps the replies in the same places
-        pipe.sismember(room_key(code, "seen"), action_id or "-")
+    def _people_of(
+        self, code: str, held: tuple[str, dict[str, Participant]], reply: list[Any]
+    ) -> dict[str, Participant]:
+        """Everyone, from `lua/people.lua`'s reply: the people held if their token is still the
+        room's, else those it sent, which are then held. Kept as one dict, shared by the reads
+        that follow until someone joins or leaves (nothing changes a state's dict)."""
+        token, *sent = reply
+        if not sent:
+            return held[1]
+        if len(self._everyone) >= ROOMS_HELD and code not in self._everyone:
+            self._everyone.clear()  # rooms come and go; a cleared one costs one full read
+        everyone = _people_from(sent[0][1::2])
+        self._everyone[code] = (token, everyone)
+        return everyone
 
     async def read(self, code: str, reads: Iterable[Read]) -> dict[str, dict[str, str]]:
         """Whole hashes or single fields, as room-relative name -> field -> value."""
@@ -408,13 +413,18 @@ class Store:
                 if meta is not None and meta is not commits[0][0].meta:
                     for key in self._all_keys(code, meta):
                         slot(key)
+            writes = [
+                [w.op, slot(room_key(code, w.hash)), w.field, w.value] for w in effects.writes
+            ] + [["del", slot(room_key(code, h)), "", ""] for h in effects.drop]
+            if "people" in effects.drop or any(w.hash == "people" for w in effects.writes):
+                # Tells every process that its whole-room reads must fetch everyone again.
+                writes.append(
+                    ["hset", slot(room_key(code, "meta")), "people", secrets.token_hex(8)]
+                )
             plan = {
                 "absent": [[slot(room_key(code, h)), f] for h, f in effects.must_be_absent],
                 "expect": [[slot(room_key(code, h)), f, v] for h, f, v in effects.expect],
-                "writes": [
-                    [w.op, slot(room_key(code, w.hash)), w.field, w.value] for w in effects.writes
-                ]
-                + [["del", slot(room_key(code, h)), "", ""] for h in effects.drop],
+                "writes": writes,
             }
             doc = effects.meta.model_dump_json() if effects.meta is not None else ""
             changes.append([action_id, str(state.rev), doc, plan])

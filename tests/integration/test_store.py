@@ -338,3 +338,48 @@ def test_a_batch_of_changes_to_a_room_is_judged_change_by_change_and_published_o
         await pubsub.aclose()
 
     run(make_store, body)
+
+
+def test_whole_room_reads_hold_everyone_until_someone_joins_or_leaves(
+    make_store: Callable[[], Store],
+) -> None:
+    async def body(store: Store, rooms: Rooms) -> None:
+        code, _ = await rooms.create()
+        ada, grace, linus = [await rooms.join(code, name) for name in ("Ada", "Grace", "Linus")]
+        await start_poll(rooms, code)
+        first = await _loaded(store, code)
+        token = await store.client.hget(room_key(code, "meta"), "people")
+        await rooms.act(
+            code,
+            engine.Actor("participant", ada),
+            act({"type": "vote", "action_id": "vote-00001", "option": "curious"}),
+        )
+        voted = await _loaded(store, code)
+        # A vote changes nobody: the read shares the people it held, and sees the vote.
+        assert voted.participants is first.participants
+        assert voted.present is first.present
+        assert voted.data("run:r1:votes") == {ada: "curious"}
+        assert await store.client.hget(room_key(code, "meta"), "people") == token
+
+        # Another process (a store of its own) changes the people; this one sees it next read.
+        elsewhere = Rooms(Store(store.client, store.backend, TTL), LIBRARY)
+        barbara = await elsewhere.join(code, "Barbara")
+        await elsewhere.act(
+            code,
+            engine.HOST,
+            act({"type": "remove_participant", "participant_id": grace, "action_id": "remove-01"}),
+        )
+        later = await _loaded(store, code)
+        assert set(later.participants) == {ada, grace, linus, barbara}
+        assert later.participants[grace].removed
+        assert [p.name for p in later.present] == ["Ada", "Linus", "Barbara"]
+        assert [p.name for p in first.present] == ["Ada", "Grace", "Linus"]
+
+        # Deleted and made again under the same code, the room starts with nobody.
+        await store.delete_room(code)
+        assert await store.create_room(later.meta)
+        assert (await _loaded(store, code)).participants == {}
+        newcomer = await rooms.join(code, "Alan")
+        assert set((await _loaded(store, code)).participants) == {newcomer}
+
+    run(make_store, body)

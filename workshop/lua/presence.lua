@@ -1,9 +1,8 @@
--- Marks one connection online, gone, or still there (a heartbeat), in a room that still exists: a
--- screen that leaves after "Delete now" must not bring one of the room's keys back.
+-- Marks one connection online or gone, in a room that still exists: a screen that leaves after
+-- "Delete now" must not bring one of the room's keys back.
 -- KEYS[1] meta hash, KEYS[2] presence zset, KEYS[3] version counter.
--- ARGV: member, now, 'online' | 'offline' | 'heartbeat', stale before (score), ttl seconds, the
--- room's channel. Returns the room's new version, also published on the channel; 0 for a heartbeat
--- (screens need not re-render) or a gone room.
+-- ARGV: member, now, 'online' | 'offline', stale before (score), ttl seconds, the room's channel.
+-- Returns the room's new version, also published on the channel; 0 for a gone room.
 if redis.call('EXISTS', KEYS[1]) == 0 then
   return 0
 end
@@ -13,9 +12,6 @@ else
   redis.call('ZADD', KEYS[2], ARGV[2], ARGV[1])
 end
 redis.call('EXPIRE', KEYS[2], tonumber(ARGV[5]))
-if ARGV[3] == 'heartbeat' then
-  return 0
-end
 redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', ARGV[4])
 local version = redis.call('INCR', KEYS[3])
 redis.call('PUBLISH', ARGV[6], version)

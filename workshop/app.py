@@ -115,6 +115,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         Route("/host/{code}/claim", views.claim, methods=["GET", "POST"]),
         Route("/host/{code}/delete", views.delete_room, methods=["POST"]),
         Route("/host/{code}/export/{fmt}", views.export_summary),
+        Route("/host/{code}/people", views.people_search),
         Route("/r/{code}/card", views.personal_card),
         Route("/healthz", views.healthz),
         WebSocketRoute("/ws/{code}/{audience}", live_endpoint),

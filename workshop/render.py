@@ -7,6 +7,7 @@ and the out-of-band fragment sent over the websocket.
 
 import functools
 import re
+import unicodedata
 from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any, Literal
@@ -24,7 +25,7 @@ from workshop.kinds import (
     challenge_pairs,
     warmup_poll,
 )
-from workshop.models import Participant, RoomState, Run, Timer
+from workshop.models import Participant, RoomState, Run, Timer, name_key
 
 REGIONS: dict[str, tuple[str, ...]] = {
     "host": ("room-header", "roster", "agenda", "stage", "timer", "timer-controls", "announce"),
@@ -878,6 +879,28 @@ class Renderer:
 
 ROSTER_LISTED = 100
 """The console lists at most this many people: the latest to arrive."""
+FOUND_LISTED = 20
+"""A search of the room's people lists at most this many."""
+
+
+def _unaccented(name: str) -> str:
+    """A name as a search compares it: case folded and accents dropped ("Zoë" is found as "zoe")."""
+    spelled = unicodedata.normalize("NFKD", name_key(name))
+    return "".join(ch for ch in spelled if not unicodedata.combining(ch))
+
+
+def find_people(state: RoomState, text: str) -> tuple[list[PersonView], int]:
+    """People still in the room whose name holds `text`, whatever the case or the accents, in
+    order of arrival: the first `FOUND_LISTED`, and how many more match. In a big room the
+    console lists only the latest arrivals; this is how the facilitator reaches anyone else."""
+    wanted = _unaccented(text)
+    if not wanted:
+        return [], 0
+    found = [p for p in state.present if wanted in _unaccented(p.name)]
+    listed = found[:FOUND_LISTED]
+    return [PersonView(p.id, p.name, p.id in state.online) for p in listed], len(found) - len(
+        listed
+    )
 
 
 def room_context(

@@ -13,7 +13,7 @@ from workshop.errors import Rejected
 from workshop.exports import FORMATS, Export, export
 from workshop.identity import HOST_COOKIE, PARTICIPANT_COOKIE, is_host
 from workshop.models import RoomState, is_room_code, normalise_code
-from workshop.render import Audience
+from workshop.render import Audience, find_people
 from workshop.runtime import Runtime
 from workshop.service import RoomNotFound
 from workshop.summary import build_card, build_summary, filter_summary
@@ -218,6 +218,21 @@ async def store_unavailable(request: Request, error: Exception) -> Response:
     )
     response.headers["retry-after"] = "5"
     return response
+
+
+async def people_search(request: Request) -> Response:
+    """The console's search of the room's people, answered as the fragment that replaces its
+    results: in a big room the roster lists only the latest arrivals."""
+    code = normalise_code(request.path_params["code"])
+    state = await _room(request, code)
+    if state is None:
+        return _message(request, "Room not found", RoomNotFound(code).message, 404)
+    if not is_host(state.meta, request.cookies.get(HOST_COOKIE.format(code=code))):
+        return _message(request, "Facilitators only", "Only the facilitator can search.", 403)
+    # Names are at most 40 characters: a longer text matches nobody, and is not echoed whole.
+    find = request.query_params.get("find", "").strip()[:200]
+    people, more = find_people(state, find)
+    return _html(request, "_found.html", find=find, people=people, more=more)
 
 
 async def healthz(request: Request) -> JSONResponse:

@@ -64,6 +64,32 @@
     }
   });
 
+  // The console's people search: its results replace #found in place, and their Remove buttons
+  // are set up like the rest of the page's live forms.
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!(form.matches && form.matches("form.find-person"))) { return; }
+    event.preventDefault();
+    var query = new URLSearchParams(new FormData(form)).toString();
+    fetch(form.action + "?" + query, { credentials: "same-origin" })
+      .then(function (response) {
+        if (!response.ok) { throw new Error("status " + response.status); }
+        return response.text();
+      })
+      .then(function (html) {
+        document.getElementById("found").outerHTML = html;
+        htmx.process(document.getElementById("found"));
+      })
+      .catch(function () {
+        var found = document.getElementById("found");
+        var failed = document.createElement("p");
+        failed.className = "hint";
+        failed.setAttribute("role", "status");
+        failed.textContent = "The search did not go through. Check the connection and try again.";
+        found.replaceChildren(failed);
+      });
+  });
+
   // A composer kept across re-renders (hx-preserve) is emptied once the server accepts its post;
   // after a refusal the text stays, so nothing typed is lost.
   var pendingComposer = null;

@@ -78,6 +78,18 @@ async def _room(request: Request, code: str) -> RoomState | None:
     return await _runtime(request).hub.reads.read(code)
 
 
+def _facilitator_only(
+    request: Request, code: str, state: RoomState | None, refusal: str
+) -> RoomState | Response:
+    """The room, for a request only its facilitator may make; otherwise the page that says why
+    not: the room is not there (404), or this browser does not hold its console (403)."""
+    if state is None:
+        return _message(request, "Room not found", RoomNotFound(code).message, 404)
+    if not is_host(state.meta, request.cookies.get(HOST_COOKIE.format(code=code))):
+        return _message(request, "Facilitators only", refusal, 403)
+    return state
+
+
 async def home(request: Request) -> HTMLResponse:
     return _html(request, "home.html", code="", name="", error="")
 
@@ -196,11 +208,11 @@ async def claim(request: Request) -> Response:
 
 async def delete_room(request: Request) -> Response:
     code = normalise_code(request.path_params["code"])
-    state = await _room(request, code)
-    if state is None:
-        return _message(request, "Room not found", RoomNotFound(code).message, 404)
-    if not is_host(state.meta, request.cookies.get(HOST_COOKIE.format(code=code))):
-        return _message(request, "Facilitators only", "Only the facilitator can do that.", 403)
+    state = _facilitator_only(
+        request, code, await _room(request, code), "Only the facilitator can do that."
+    )
+    if isinstance(state, Response):
+        return state
     await _runtime(request).rooms.delete(code)
     response = _message(request, "Room deleted", f"Room {code} and everything in it is gone.", 200)
     response.delete_cookie(HOST_COOKIE.format(code=code), path="/")
@@ -224,11 +236,11 @@ async def people_search(request: Request) -> Response:
     """The console's search of the room's people, answered as the fragment that replaces its
     results: in a big room the roster lists only the latest arrivals."""
     code = normalise_code(request.path_params["code"])
-    state = await _room(request, code)
-    if state is None:
-        return _message(request, "Room not found", RoomNotFound(code).message, 404)
-    if not is_host(state.meta, request.cookies.get(HOST_COOKIE.format(code=code))):
-        return _message(request, "Facilitators only", "Only the facilitator can search.", 403)
+    state = _facilitator_only(
+        request, code, await _room(request, code), "Only the facilitator can search."
+    )
+    if isinstance(state, Response):
+        return state
     # Names are at most 40 characters: a longer text matches nobody, and is not echoed whole.
     find = request.query_params.get("find", "").strip()[:200]
     people, more = find_people(state, find)
@@ -261,11 +273,11 @@ def _download(item: Export) -> Response:
 async def export_summary(request: Request) -> Response:
     code = normalise_code(request.path_params["code"])
     fmt = request.path_params["fmt"]
-    state = await _summary_state(request, code)
-    if state is None:
-        return _message(request, "Room not found", RoomNotFound(code).message, 404)
-    if not is_host(state.meta, request.cookies.get(HOST_COOKIE.format(code=code))):
-        return _message(request, "Facilitators only", "Only the facilitator can export.", 403)
+    state = _facilitator_only(
+        request, code, await _summary_state(request, code), "Only the facilitator can export."
+    )
+    if isinstance(state, Response):
+        return state
     if fmt not in FORMATS:
         return _message(request, "Unknown format", f"Choose one of: {', '.join(FORMATS)}.", 404)
     runtime = _runtime(request)

@@ -183,7 +183,7 @@ class Hub:
             await asyncio.wait(self._background, timeout=5)
         if self._pubsub is not None:
             with contextlib.suppress(RedisError, OSError):
-                await self._pubsub.aclose()  # type: ignore[no-untyped-call]
+                await self._pubsub.aclose()
 
     async def subscribe(self, code: str, subscriber: Subscriber) -> None:
         feed = self.feeds.get(code)
@@ -267,7 +267,7 @@ class Hub:
                 self.healthy = False
                 # Close this attempt's connection too, even if it never got as far as _pubsub.
                 with contextlib.suppress(RedisError, OSError):
-                    await pubsub.aclose()  # type: ignore[no-untyped-call]
+                    await pubsub.aclose()
                 self._pubsub = None
                 for feed in self.feeds.values():
                     for subscriber in list(feed.subscribers):

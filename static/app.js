@@ -183,11 +183,12 @@
     });
   });
 
-  // Co-facilitator link: the secret travels in the fragment, which no server or referrer sees.
+  // Co-facilitator and projector links: the key travels in the fragment, which no server or
+  // referrer sees; the page's form posts it.
   document.addEventListener("DOMContentLoaded", function () {
-    var secret = document.getElementById("claim-secret");
-    if (secret && location.hash.length > 1) {
-      secret.value = location.hash.slice(1);
+    var key = document.querySelector("input[data-from-fragment]");
+    if (key && location.hash.length > 1) {
+      key.value = location.hash.slice(1);
       history.replaceState(null, "", location.pathname);
     }
     tick();

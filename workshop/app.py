@@ -3,6 +3,7 @@
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -19,8 +20,14 @@ from workshop.collector import keep_collections_short
 from workshop.exercises import load_library
 from workshop.frames import FrameWritingProtocol
 from workshop.hub import Hub
-from workshop.identity import ParticipantCookies
-from workshop.live import CLOSE_RESTART, MAX_FRAME_BYTES, live_endpoint
+from workshop.identity import ParticipantCookies, RoomKeys
+from workshop.live import (
+    CLOSE_RESTART,
+    KEEPALIVE_PING_SECONDS,
+    KEEPALIVE_PONG_SECONDS,
+    MAX_FRAME_BYTES,
+    live_endpoint,
+)
 from workshop.render import Renderer
 from workshop.runtime import Runtime
 from workshop.service import Rooms
@@ -38,8 +45,51 @@ SERVER_OPTIONS: dict[str, Any] = {
     # Fragments are small and sent to many phones: compressing each costs CPU and keeps a
     # compressor's window per connection.
     "ws_per_message_deflate": False,
+    # A screen that stops answering is closed within 15 s (the default keepalive took 40 s).
+    "ws_ping_interval": KEEPALIVE_PING_SECONDS,
+    "ws_ping_timeout": KEEPALIVE_PONG_SECONDS,
 }
 """How the app is served, by `workshop serve` and by the tests alike."""
+
+BAD_FRAME_LOG_SECONDS = 10.0
+
+
+class QuietBadFrames(logging.Filter):
+    """The server logs a full traceback for every text frame that is not valid UTF-8 (it closes
+    the connection with 1007, rightly). Anyone with the address could fill the log that way, so such
+    a record becomes one line without its traceback, and at most one every 10 s, counting the
+    ones left out."""
+
+    MESSAGE = "Invalid UTF-8 sequence received from client."
+
+    def __init__(self, interval: float = BAD_FRAME_LOG_SECONDS) -> None:
+        super().__init__()
+        self.interval = interval
+        self._last = float("-inf")
+        self._left_out = 0
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.msg != self.MESSAGE:
+            return True
+        now = time.monotonic()
+        if now - self._last < self.interval:
+            self._left_out += 1
+            return False
+        self._last = now
+        record.levelno, record.levelname = logging.WARNING, "WARNING"
+        record.msg = "a websocket frame was not valid UTF-8; the connection was closed (1007)"
+        if self._left_out:
+            record.msg += f"; {self._left_out} more since the last such line"
+            self._left_out = 0
+        record.exc_info = record.exc_text = None
+        return True
+
+
+def quiet_bad_frames(logger: logging.Logger) -> None:
+    """Installs `QuietBadFrames` on the server's logger, once."""
+    if not any(isinstance(f, QuietBadFrames) for f in logger.filters):
+        logger.addFilter(QuietBadFrames())
+
 
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
 
@@ -76,6 +126,7 @@ class SecurityHeaders:
 def create_app(settings: Settings | None = None) -> Starlette:
     settings = settings or Settings()
     library = load_library(settings.exercises_dir)
+    quiet_bad_frames(logging.getLogger("uvicorn.error"))
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -91,6 +142,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             rooms=Rooms(store, library),
             renderer=Renderer(),
             cookies=ParticipantCookies(key),
+            keys=RoomKeys(key),
             library=library,
         )
         try:
@@ -111,6 +163,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         Route("/join", views.join, methods=["POST"]),
         Route("/r/{code}", views.phone),
         Route("/screen/{code}", views.screen),
+        Route("/screen/{code}/open", views.open_screen, methods=["GET", "POST"]),
         Route("/host/{code}", views.host),
         Route("/host/{code}/claim", views.claim, methods=["GET", "POST"]),
         Route("/host/{code}/delete", views.delete_room, methods=["POST"]),

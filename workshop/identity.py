@@ -1,8 +1,10 @@
 """Who is on the other end: the facilitator's secret and participants' signed cookies."""
 
+import base64
 import hashlib
 import hmac
 import secrets
+from collections.abc import Mapping
 
 from itsdangerous import BadSignature, URLSafeSerializer
 
@@ -10,6 +12,7 @@ from workshop.models import RoomMeta
 
 HOST_COOKIE = "workshop_host_{code}"
 PARTICIPANT_COOKIE = "workshop_p_{code}"
+SCREEN_COOKIE = "workshop_screen_{code}"
 
 
 def new_host_secret() -> str:
@@ -52,3 +55,34 @@ class ParticipantCookies:
         if room != code or not isinstance(participant_id, str):
             return None
         return participant_id
+
+
+class RoomKeys:
+    """Capabilities derived from the signing key and one room's own random facilitator hash, so
+    they end with the room (a later room with the same code gets others) and need no storage:
+    - the projector key, which lets a device show the room's projector view;
+    - the form token, which the console's forms carry against cross-site requests."""
+
+    def __init__(self, key: str) -> None:
+        self._key = key.encode()
+
+    def _derive(self, purpose: str, meta: RoomMeta) -> str:
+        message = f"{purpose}|{meta.code}|{meta.host_key_hash}".encode()
+        digest = hmac.new(self._key, message, hashlib.sha256).digest()[:16]
+        return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+
+    def screen_key(self, meta: RoomMeta) -> str:
+        return self._derive("screen", meta)
+
+    def form_token(self, meta: RoomMeta) -> str:
+        return self._derive("form", meta)
+
+    def may_watch(self, meta: RoomMeta, cookies: Mapping[str, str]) -> bool:
+        """The room's console, or a device the projector link was opened on."""
+        if is_host(meta, cookies.get(HOST_COOKIE.format(code=meta.code))):
+            return True
+        return matches(cookies.get(SCREEN_COOKIE.format(code=meta.code)), self.screen_key(meta))
+
+
+def matches(given: str | None, expected: str) -> bool:
+    return bool(given) and hmac.compare_digest((given or "").encode(), expected.encode())

@@ -28,6 +28,7 @@ from workshop.frames import frame_writer, text_frame
 from workshop.identity import HOST_COOKIE, PARTICIPANT_COOKIE, is_host
 from workshop.limits import TokenBucket
 from workshop.models import RoomState, is_room_code, normalise_code
+from workshop.origins import is_own
 from workshop.render import REGIONS, Audience
 from workshop.runtime import NOTHING_SHOWN, Runtime, Shown
 
@@ -37,7 +38,17 @@ MAX_FRAME_BYTES = 16 * 1024
 FRAME_RATE = 20.0
 FRAME_BURST = 40.0
 OUTBOX_SIZE = 64
+OUTBOX_BYTES = 256 * 1024
+"""What one screen may have waiting in its outbox: 64 fragments or 256 KiB, whichever comes first.
+With the socket's own write buffer (paused above 64 KiB, see `frames`), this bounds what a screen
+that stopped reading holds in the app's memory."""
+SEND_DEADLINE_SECONDS = 10.0
+"""A fragment that the socket cannot take within this long means the screen stopped reading."""
 STALLED_CLOSE_SECONDS = 1.0
+KEEPALIVE_PING_SECONDS = 5.0
+KEEPALIVE_PONG_SECONDS = 10.0
+"""A screen that answers no ping within 10 s (a phone that lost its network, or stopped reading
+altogether) is closed: within 15 s of going silent."""
 
 CLOSE_POLICY = 1008
 CLOSE_TOO_BIG = 1009
@@ -50,12 +61,7 @@ _notice_seq = itertools.count()
 def origin_allowed(websocket: WebSocket, extra: list[str]) -> bool:
     """Browsers always send Origin on websockets; it must be this host's own or configured."""
     origin = websocket.headers.get("origin", "").rstrip("/")
-    if not origin:
-        return False
-    if origin in extra:
-        return True
-    host = websocket.headers.get("host", "")
-    return origin.split("://", 1)[-1] == host
+    return bool(origin) and is_own(origin, websocket.headers.get("host", ""), extra)
 
 
 class LiveConnection:
@@ -65,6 +71,8 @@ class LiveConnection:
         self.code = code
         self.audience = audience
         self.outbox: asyncio.Queue[str | int] = asyncio.Queue(OUTBOX_SIZE)
+        self.queued_bytes = 0
+        """The size of the fragments waiting in the outbox (counted in characters)."""
         self._write = frame_writer(websocket.scope)
         self._sending = False
         """The sender task is handing a fragment to ASGI (it has left the outbox)."""
@@ -119,6 +127,7 @@ class LiveConnection:
         except asyncio.QueueFull:
             while not self.outbox.empty():
                 self.outbox.get_nowait()
+            self.queued_bytes = 0
             self.outbox.put_nowait(code)
 
     def _push(self, html: str, frame: bytes | None = None) -> None:
@@ -131,14 +140,29 @@ class LiveConnection:
             and self._write(frame if frame is not None else text_frame(html))
         ):
             return
+        if self.queued_bytes + len(html) > OUTBOX_BYTES:
+            self._stall("its outbox is full")
+            return
         try:
             self.outbox.put_nowait(html)
         except asyncio.QueueFull:
-            # Its sender is stuck on a socket that nobody reads; a close code queued behind it
-            # would never be sent, so the endpoint drops the connection itself.
-            if not self.stalled.is_set():
-                log.info("room %s: dropping a connection that stopped reading", self.code)
-                self.stalled.set()
+            self._stall("its outbox is full")
+            return
+        self.queued_bytes += len(html)
+
+    def _stall(self, why: str) -> None:
+        """Its sender is stuck on a socket that nobody reads; a close code queued behind it would
+        never be sent, so the endpoint drops the connection itself."""
+        if not self.stalled.is_set():
+            log.info(
+                "room %s: dropping a connection that stopped reading (%s; %d fragments, %d KiB "
+                "waiting)",
+                self.code,
+                why,
+                self.outbox.qsize(),
+                self.queued_bytes // 1024,
+            )
+            self.stalled.set()
 
     async def until_stalled(self) -> None:
         await self.stalled.wait()
@@ -151,7 +175,13 @@ class LiveConnection:
                 if isinstance(item, int):
                     await self.websocket.close(item)
                     return
-                await self.websocket.send_text(item)
+                self.queued_bytes -= len(item)
+                try:
+                    async with asyncio.timeout(SEND_DEADLINE_SECONDS):
+                        await self.websocket.send_text(item)
+                except TimeoutError:
+                    self._stall(f"nothing sent for {SEND_DEADLINE_SECONDS:g} s")
+                    return
             finally:
                 self._sending = False
 
@@ -227,7 +257,12 @@ async def live_endpoint(websocket: WebSocket) -> None:
         return
     actor: Actor | None = None
     audience = Audience("screen")
-    if kind == "host":
+    if kind == "screen":
+        # Refused exactly as a wrong code is: the projector tells a guesser nothing.
+        if not runtime.keys.may_watch(state.meta, websocket.cookies):
+            await websocket.close(CLOSE_POLICY)
+            return
+    elif kind == "host":
         if not is_host(state.meta, websocket.cookies.get(HOST_COOKIE.format(code=code))):
             await websocket.close(CLOSE_POLICY)
             return

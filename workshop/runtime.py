@@ -10,7 +10,7 @@ from starlette.requests import HTTPConnection
 from workshop import network
 from workshop.exercises import Library
 from workshop.hub import Hub
-from workshop.identity import ParticipantCookies
+from workshop.identity import ParticipantCookies, RoomKeys
 from workshop.models import RoomState
 from workshop.render import (
     PHONE_OWN_REGIONS,
@@ -41,6 +41,7 @@ class Runtime:
     rooms: Rooms
     renderer: Renderer
     cookies: ParticipantCookies
+    keys: RoomKeys
     library: Library
     connections: set[Any] = field(default_factory=set)
     rosters: dict[str, tuple[Hashable, str]] = field(default_factory=dict)

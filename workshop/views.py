@@ -11,8 +11,9 @@ from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Re
 
 from workshop.errors import Rejected
 from workshop.exports import FORMATS, Export, export
-from workshop.identity import HOST_COOKIE, PARTICIPANT_COOKIE, is_host
+from workshop.identity import HOST_COOKIE, PARTICIPANT_COOKIE, SCREEN_COOKIE, is_host, matches
 from workshop.models import RoomState, is_room_code, normalise_code
+from workshop.origins import is_own, request_origin
 from workshop.render import Audience, find_people
 from workshop.runtime import Runtime
 from workshop.service import RoomNotFound
@@ -78,16 +79,55 @@ async def _room(request: Request, code: str) -> RoomState | None:
     return await _runtime(request).hub.reads.read(code)
 
 
-def _facilitator_only(
-    request: Request, code: str, state: RoomState | None, refusal: str
+async def _not_open_here(request: Request, heading: str, refusal: str) -> Response:
+    """The one answer to a request for a room this device holds no key to, whether the room is
+    there or not: the same page and status for a wrong code as for a right one, so it tells a
+    guesser nothing, and counted as a wrong code (after too many, 429)."""
+    if await _too_many_wrong_codes(request):
+        return _message(request, "Please wait", TOO_MANY, 429)
+    await _wrong_code(request)
+    return _message(request, heading, refusal, 403)
+
+
+FACILITATORS_ONLY = (
+    "This opens on the device that started the workshop, or through the co-facilitator link its "
+    "console shows. A workshop that was deleted or has expired is gone."
+)
+PROJECTOR_ONLY = (
+    "The projector view opens from the workshop's console: press Open the projector view there, "
+    "or open the console's projector link on this device."
+)
+
+
+async def _facilitator_only(
+    request: Request, code: str, state: RoomState | None, refusal: str = ""
 ) -> RoomState | Response:
-    """The room, for a request only its facilitator may make; otherwise the page that says why
-    not: the room is not there (404), or this browser does not hold its console (403)."""
-    if state is None:
-        return _message(request, "Room not found", RoomNotFound(code).message, 404)
-    if not is_host(state.meta, request.cookies.get(HOST_COOKIE.format(code=code))):
-        return _message(request, "Facilitators only", refusal, 403)
+    """The room, for a request only its facilitator may make; otherwise the refusal that looks the
+    same whether the room exists or not."""
+    if state is None or not is_host(state.meta, request.cookies.get(HOST_COOKIE.format(code=code))):
+        message = f"{refusal} {FACILITATORS_ONLY}" if refusal else FACILITATORS_ONLY
+        return await _not_open_here(request, "Facilitators only", message)
     return state
+
+
+def _from_elsewhere(request: Request, token_ok: bool = True) -> Response | None:
+    """Refuses a state-changing request that another site made the browser send (cross-site
+    request forgery): its Origin (or Referer) must be this site's own. A browser that sends
+    neither must carry the form's token (`token_ok`) instead."""
+    origin = request_origin(request.headers)
+    allowed = _runtime(request).settings.allowed_origins
+    if origin is None and token_ok:
+        return None
+    if origin is not None and is_own(origin, request.headers.get("host", ""), allowed):
+        return None
+    log.warning("%s %s refused: sent from %s", request.method, request.url.path, origin or "?")
+    return _message(
+        request,
+        "Refused",
+        "This request came from another site, so nothing was changed. Use the workshop's own "
+        "pages.",
+        403,
+    )
 
 
 async def home(request: Request) -> HTMLResponse:
@@ -95,6 +135,8 @@ async def home(request: Request) -> HTMLResponse:
 
 
 async def create_room(request: Request) -> Response:
+    if refused := _from_elsewhere(request):
+        return refused
     code, secret = await _runtime(request).rooms.create()
     response = RedirectResponse(f"/host/{code}", status_code=303)
     _set_cookie(request, response, HOST_COOKIE.format(code=code), secret)
@@ -102,6 +144,8 @@ async def create_room(request: Request) -> Response:
 
 
 async def join(request: Request) -> Response:
+    if refused := _from_elsewhere(request):
+        return refused
     form = await request.form()
     raw_code, name = str(form.get("code", "")), str(form.get("name", ""))
     code = normalise_code(raw_code)
@@ -153,29 +197,50 @@ async def phone(request: Request) -> Response:
 async def screen(request: Request) -> Response:
     code = normalise_code(request.path_params["code"])
     state = await _room(request, code)
-    if state is None:
-        return _message(request, "Room not found", RoomNotFound(code).message, 404)
     runtime = _runtime(request)
+    if state is None or not runtime.keys.may_watch(state.meta, request.cookies):
+        return await _not_open_here(request, "Projector view", PROJECTOR_ONLY)
     return _html(request, "screen.html", **runtime.context(state, Audience("screen"), request))
+
+
+async def open_screen(request: Request) -> Response:
+    """The projector link for another device: `/screen/CODE/open#KEY`. The key travels in the
+    fragment, which no server log or referrer sees; the page posts it, and the device gets a
+    cookie that opens the projector view."""
+    code = normalise_code(request.path_params["code"])
+    if not is_room_code(code):
+        return await _not_open_here(request, "Projector view", PROJECTOR_ONLY)
+    if request.method == "GET":
+        return _html(request, "open_screen.html", code=code)
+    if refused := _from_elsewhere(request):
+        return refused
+    form = await request.form()
+    state = await _room(request, code)
+    runtime = _runtime(request)
+    if state is None or not matches(str(form.get("key", "")), runtime.keys.screen_key(state.meta)):
+        return await _not_open_here(
+            request, "That link did not work", "Copy the projector link from the console again."
+        )
+    response = RedirectResponse(f"/screen/{code}", status_code=303)
+    _set_cookie(
+        request, response, SCREEN_COOKIE.format(code=code), runtime.keys.screen_key(state.meta)
+    )
+    return response
 
 
 async def host(request: Request) -> Response:
     code = normalise_code(request.path_params["code"])
-    state = await _room(request, code)
-    if state is None:
-        return _message(request, "Room not found", RoomNotFound(code).message, 404)
+    state = await _facilitator_only(request, code, await _room(request, code))
+    if isinstance(state, Response):
+        return state
     secret = request.cookies.get(HOST_COOKIE.format(code=code))
-    if not is_host(state.meta, secret):
-        return _message(
-            request,
-            "Facilitators only",
-            "This console opens on the device that started the workshop, or through the "
-            "co-facilitator link it shows.",
-            403,
-        )
     runtime = _runtime(request)
     context = runtime.context(state, Audience("host"), request)
     context["cohost_url"] = f"{runtime.base_url(request)}/host/{code}/claim#{secret}"
+    context["projector_url"] = (
+        f"{runtime.base_url(request)}/screen/{code}/open#{runtime.keys.screen_key(state.meta)}"
+    )
+    context["form_token"] = runtime.keys.form_token(state.meta)
     seconds = await runtime.store.expires_in(code)
     context["ttl_days"] = f"{runtime.settings.room_ttl_days:g}"
     context["expires_on"] = (
@@ -190,16 +255,18 @@ async def host(request: Request) -> Response:
 
 async def claim(request: Request) -> Response:
     code = normalise_code(request.path_params["code"])
-    state = await _room(request, code)
-    if state is None:
-        return _message(request, "Room not found", RoomNotFound(code).message, 404)
+    if not is_room_code(code):
+        return await _not_open_here(request, "Facilitators only", FACILITATORS_ONLY)
     if request.method == "GET":
         return _html(request, "claim.html", code=code)
+    if refused := _from_elsewhere(request):
+        return refused
     form = await request.form()
     secret = str(form.get("secret", ""))
-    if not is_host(state.meta, secret):
-        return _message(
-            request, "That link did not work", "Ask the facilitator for the link again.", 403
+    state = await _room(request, code)
+    if state is None or not is_host(state.meta, secret):
+        return await _not_open_here(
+            request, "That link did not work", "Ask the facilitator for the link again."
         )
     response = RedirectResponse(f"/host/{code}", status_code=303)
     _set_cookie(request, response, HOST_COOKIE.format(code=code), secret)
@@ -208,11 +275,15 @@ async def claim(request: Request) -> Response:
 
 async def delete_room(request: Request) -> Response:
     code = normalise_code(request.path_params["code"])
-    state = _facilitator_only(
+    state = await _facilitator_only(
         request, code, await _room(request, code), "Only the facilitator can do that."
     )
     if isinstance(state, Response):
         return state
+    form = await request.form()
+    token_ok = matches(str(form.get("token", "")), _runtime(request).keys.form_token(state.meta))
+    if refused := _from_elsewhere(request, token_ok):
+        return refused
     await _runtime(request).rooms.delete(code)
     response = _message(request, "Room deleted", f"Room {code} and everything in it is gone.", 200)
     response.delete_cookie(HOST_COOKIE.format(code=code), path="/")
@@ -236,7 +307,7 @@ async def people_search(request: Request) -> Response:
     """The console's search of the room's people, answered as the fragment that replaces its
     results: in a big room the roster lists only the latest arrivals."""
     code = normalise_code(request.path_params["code"])
-    state = _facilitator_only(
+    state = await _facilitator_only(
         request, code, await _room(request, code), "Only the facilitator can search."
     )
     if isinstance(state, Response):
@@ -273,7 +344,7 @@ def _download(item: Export) -> Response:
 async def export_summary(request: Request) -> Response:
     code = normalise_code(request.path_params["code"])
     fmt = request.path_params["fmt"]
-    state = _facilitator_only(
+    state = await _facilitator_only(
         request, code, await _summary_state(request, code), "Only the facilitator can export."
     )
     if isinstance(state, Response):
@@ -299,15 +370,13 @@ async def export_summary(request: Request) -> Response:
 async def personal_card(request: Request) -> Response:
     code = normalise_code(request.path_params["code"])
     state = await _summary_state(request, code)
-    if state is None:
-        return _message(request, "Room not found", RoomNotFound(code).message, 404)
     runtime = _runtime(request)
     participant_id = runtime.cookies.load(
         code, request.cookies.get(PARTICIPANT_COOKIE.format(code=code))
     )
-    if participant_id is None or participant_id not in state.participants:
-        return _message(
-            request, "Join first", "Your feedback card is on the phone you joined with.", 403
+    if state is None or participant_id is None or participant_id not in state.participants:
+        return await _not_open_here(
+            request, "Join first", "Your feedback card is on the phone you joined with."
         )
     card = build_card(state, participant_id)
     body = runtime.renderer.page("card.html", card=card).encode()

@@ -1,6 +1,7 @@
 """Page steps shared by the end-to-end tests: start a workshop, open the projector, join a phone."""
 
 import re
+from urllib.parse import urlsplit
 
 from playwright.sync_api import Page, expect
 
@@ -22,8 +23,17 @@ def start_workshop(facilitator: Page) -> str:
     return code
 
 
-def open_projector(projector: Page, code: str) -> None:
+def open_projector(projector: Page, code: str, facilitator: Page) -> None:
+    """Opens the projector view on another device, as the console's projector link does: the
+    room code alone does not open it."""
     projector.goto(f"/screen/{code}")
+    expect(projector.get_by_role("heading", name="Projector view")).to_be_visible()
+    link = facilitator.get_by_label("Projector link").input_value()
+    assert link.startswith("http") and f"/screen/{code}/open#" in link, link
+    # Its path and key, on this test server (the link names the address phones would use).
+    parts = urlsplit(link)
+    projector.goto(f"{parts.path}#{parts.fragment}")
+    projector.get_by_role("button", name="Show the projector view").click()
     join_panel = projector.get_by_role("complementary", name="How to join")
     expect(join_panel.get_by_text(code, exact=True)).to_be_visible()
     expect(join_panel.locator("svg.qr")).to_be_visible()

@@ -236,7 +236,7 @@ def test_six_phones_debate_and_the_projector_shows_the_verdict_of_the_votes_cast
 
     # 1. The facilitator starts a workshop; the projector opens; six phones join.
     code = start_workshop(facilitator)
-    open_projector(projector, code)
+    open_projector(projector, code, facilitator)
     phones = {name: make_phone() for name in NAMES}
 
     def check(moment: str) -> None:

@@ -124,7 +124,7 @@ def test_best_question_round_with_moderation_and_ranked_reveal(
 
     # 1. The facilitator starts a workshop; the projector opens; four phones join.
     code = start_workshop(facilitator)
-    open_projector(projector, code)
+    open_projector(projector, code, facilitator)
     phones = {name: make_phone() for name in NAMES}
 
     def check(moment: str) -> None:

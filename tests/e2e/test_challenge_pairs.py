@@ -315,7 +315,7 @@ def test_challenge_pairs_round_with_ratings_and_debrief(
 ) -> None:
     # 1. The facilitator starts a workshop; the projector opens; five phones join.
     code = start_workshop(facilitator)
-    open_projector(projector, code)
+    open_projector(projector, code, facilitator)
     phones = {name: make_phone() for name in NAMES}
 
     def check(moment: str) -> None:

@@ -37,7 +37,7 @@ def test_warmup_poll_from_start_to_results(
     code = start_workshop(facilitator)
 
     # 2. The projector shows the code, a QR code and nobody joined yet.
-    open_projector(projector, code)
+    open_projector(projector, code, facilitator)
 
     audit("an empty room", console=facilitator, projector=projector)
     mark_document(facilitator)
@@ -139,7 +139,7 @@ def test_hostile_name_is_shown_as_text(
         page.on("dialog", record)
 
     code = start_workshop(facilitator)
-    open_projector(projector, code)
+    open_projector(projector, code, facilitator)
     join(phone, code, HOSTILE_NAME, code)
 
     roster = facilitator.get_by_role("region", name=re.compile(r"^People\b"))

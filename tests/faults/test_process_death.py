@@ -144,8 +144,12 @@ async def _scenario(apps: Apps, a: AppProcess, b: AppProcess, redis_url: str) ->
             phone.participant_id = people[phone.name]
 
         host = await screens.open(b, "host", "console@B", f"workshop_host_{code}={host_secret}")
-        projector_a = await screens.open(a, "screen", "projector@A")
-        projector_b = await screens.open(b, "screen", "projector@B")
+        projector_a = await screens.open(
+            a, "screen", "projector@A", f"workshop_host_{code}={host_secret}"
+        )
+        projector_b = await screens.open(
+            b, "screen", "projector@B", f"workshop_host_{code}={host_secret}"
+        )
         opened = await together(
             screens.open(p.home, "phone", f"{p.name}@{p.home.name}", p.cookie) for p in phones
         )
@@ -172,7 +176,9 @@ async def _scenario(apps: Apps, a: AppProcess, b: AppProcess, redis_url: str) ->
         assert burst.killed_at is not None, "the burst ended before A was killed"
         reconnected = await together(back_on_b(phone, burst) for phone in on_a)
         finished = time.monotonic()
-        projector_a, _ = await screens.reopen(b, "screen", "projector@A, back on B")
+        projector_a, _ = await screens.reopen(
+            b, "screen", "projector@A, back on B", f"workshop_host_{code}={host_secret}"
+        )
 
         # Every phone on A saw its connection end without a close frame, which is one of the
         # codes the browser reconnects on; they all came back through B.

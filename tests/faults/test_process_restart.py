@@ -100,7 +100,7 @@ async def _scenario(
     screens = Screens(code)
     try:
         host = await screens.open(a, "host", "console@A", host_cookie)
-        projector = await screens.open(b, "screen", "projector@B")
+        projector = await screens.open(b, "screen", "projector@B", host_cookie)
         phones = {
             name: await screens.open(homes[name], "phone", f"{name}@{homes[name].name}", cookie)
             for name, cookie in cookies.items()
@@ -117,7 +117,7 @@ async def _scenario(
         # Every screen follows the browser: when its connection ends, it reconnects by itself.
         everyone: dict[str, tuple[Screen, str]] = {
             "console": (host, host_cookie),
-            "projector": (projector, ""),
+            "projector": (projector, host_cookie),
             **{name: (phone, cookies[name]) for name, phone in phones.items()},
         }
         back: dict[str, tuple[Screen, float]] = {}

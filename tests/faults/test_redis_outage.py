@@ -89,7 +89,7 @@ async def open_all(
 ) -> tuple[Screen, Screen, dict[str, Screen]]:
     a, b = apps
     host = await screens.open(a, "host", "console@A", room.host_cookie)
-    projector = await screens.open(b, "screen", "projector@B")
+    projector = await screens.open(b, "screen", "projector@B", room.host_cookie)
     phones = {
         name: await screens.open(room.homes[name], "phone", f"{name}@{room.homes[name].name}", c)
         for name, c in room.phone_cookies.items()
@@ -285,7 +285,8 @@ async def page_burst(apps: tuple[AppProcess, AppProcess], room: Room) -> set[int
     """The statuses of PAGE_BURST projector page loads at once on each process."""
 
     async def load(client: httpx.AsyncClient) -> int:
-        return (await client.get(f"/screen/{room.code}")).status_code
+        response = await client.get(f"/screen/{room.code}", headers={"cookie": room.host_cookie})
+        return response.status_code
 
     statuses = set()
     for app in apps:
@@ -306,7 +307,7 @@ def pages(room: Room) -> list[tuple[str, str]]:
     """Every page of the room, with the cookie it needs."""
     phone_cookie = next(iter(room.phone_cookies.values()))
     return [
-        (f"/screen/{room.code}", ""),
+        (f"/screen/{room.code}", room.host_cookie),
         (f"/r/{room.code}", phone_cookie),
         (f"/host/{room.code}", room.host_cookie),
         (f"/host/{room.code}/export/md", room.host_cookie),

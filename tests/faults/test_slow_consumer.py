@@ -8,8 +8,8 @@ everything the app sends it piles up: its websocket client buffers one message, 
 4 KiB receive buffer, and it announces a 1200-byte segment size as a phone on a real network would
 (on loopback the kernel would otherwise buffer megabytes for it before the app noticed anything).
 
-The app must drop it once its 64-frame outbox is full: the console shows it as not connected well
-before the server's keepalive (a ping every 20 s, 20 s to answer) could have ended it. The other
+The app must drop it once its outbox is full (64 fragments or 256 KiB) or it has left a ping
+unanswered for 10 s (a ping every 5 s), whichever comes first: within 15 s of its going silent. The other
 screens' latency must stay about the same, and nobody else may be dropped.
 """
 
@@ -32,6 +32,7 @@ from websockets.typing import Origin
 from tests.faults.conftest import Apps, StartRedis
 from tests.faults.screens import RECONNECT_CODES, Screen, Screens, bounded
 from tests.integration.live_clients import AppProcess, create_room, join, text
+from workshop.live import KEEPALIVE_PING_SECONDS, KEEPALIVE_PONG_SECONDS
 
 pytestmark = pytest.mark.redis
 
@@ -41,7 +42,7 @@ FLIP_INTERVAL = 0.1
 """Ten frames a second: half the per-connection rate limit, so every flip is applied."""
 RATIO_LIMIT = 3.0
 DROP_SECONDS = 30.0
-"""Less than the 40 s after which the server's keepalive would end the connection anyway."""
+"""How long the console is watched for the drop; it must come within the keepalive's 15 s."""
 SCENARIO_SECONDS = 110.0
 
 
@@ -102,6 +103,9 @@ def test_a_phone_that_stops_reading_is_dropped_and_nobody_else_waits(
         f"{dropped_after:.1f} s after it stopped reading"
     )
     assert ratio < RATIO_LIMIT, (without, with_stalled)
+    # Whichever comes first, the full outbox or the unanswered ping, within the keepalive's bound
+    # (and the console's refresh).
+    assert dropped_after < KEEPALIVE_PING_SECONDS + KEEPALIVE_PONG_SECONDS + 2
 
 
 async def _scenario(
@@ -110,7 +114,9 @@ async def _scenario(
     screens = Screens(code)
     try:
         host = await screens.open(app, "host", "console", f"workshop_host_{code}={host_secret}")
-        projector = await screens.open(app, "screen", "projector")
+        projector = await screens.open(
+            app, "screen", "projector", f"workshop_host_{code}={host_secret}"
+        )
         voters = [
             await screens.open(app, "phone", name, cookie)
             for name, cookie in cookies.items()
@@ -198,6 +204,53 @@ async def open_stalled(app: AppProcess, code: str, cookie: str) -> ClientConnect
         open_timeout=10,
         close_timeout=2,
     )
+
+
+def test_a_phone_that_goes_silent_in_a_quiet_room_is_dropped_within_15_seconds(
+    start_redis: StartRedis, apps: Apps
+) -> None:
+    """A phone that loses its network sends nothing and reads nothing, and in a quiet room little
+    is sent to it: no outbox fills up. The keepalive notices: no answer to a ping within 10 s."""
+    server = start_redis()
+    (app,) = apps.start(server.url, "A")
+    with apps.logs_on_failure():
+        code, host_secret = create_room(app)
+        cookie = f"workshop_p_{code}={join(app, code, 'Silent')}"
+        dropped_after = asyncio.run(bounded(_silent(app, code, host_secret, cookie), 60))
+        assert not apps.problems(), apps.problems()
+    limit = KEEPALIVE_PING_SECONDS + KEEPALIVE_PONG_SECONDS
+    print(
+        f"the silent phone was dropped {dropped_after:.1f} s after it connected (limit {limit:g})"
+    )
+    # The console hears of it after the leave is stored and the room's screens refreshed.
+    assert dropped_after < limit + 2
+
+
+async def _silent(app: AppProcess, code: str, host_secret: str, cookie: str) -> float:
+    screens = Screens(code)
+    try:
+        host = await screens.open(app, "host", "console", f"workshop_host_{code}={host_secret}")
+        # The websocket handshake by hand, then nothing: no pong, no read, no close.
+        reader, writer = await asyncio.open_connection("127.0.0.1", app.port)
+        writer.write(
+            (
+                f"GET /ws/{code}/phone HTTP/1.1\r\nHost: 127.0.0.1:{app.port}\r\n"
+                f"Origin: {app.origin}\r\nCookie: {cookie}\r\nUpgrade: websocket\r\n"
+                "Connection: Upgrade\r\nSec-WebSocket-Key: c2lsZW50IHBob25lIGtleQ==\r\n"
+                "Sec-WebSocket-Version: 13\r\n\r\n"
+            ).encode()
+        )
+        head = await reader.readuntil(b"\r\n\r\n")
+        connected = time.monotonic()
+        assert head.startswith(b"HTTP/1.1 101"), head
+        try:
+            await host.region_matching("roster", r"Silent connected", visible=True)
+            await host.region_matching("roster", r"Silent not connected", 30, visible=True)
+            return time.monotonic() - connected
+        finally:
+            writer.close()
+    finally:
+        await screens.aclose()
 
 
 async def stored_vote(redis_url: str, code: str, name: str) -> str:

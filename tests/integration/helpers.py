@@ -29,6 +29,20 @@ def create_room(client: TestClient) -> tuple[str, str]:
     return code, f"workshop_host_{code}={cookie}"
 
 
+def projector_cookie(client: TestClient, code: str, host_cookie: str) -> str:
+    """Opens the console's projector link as another device would; returns that device's cookie
+    header for the projector view."""
+    console = client.get(f"/host/{code}", headers={"cookie": host_cookie})
+    (link,) = re.findall(r'value="[^"]*(/screen/[^"#]+/open)#([^"]+)"', console.text)
+    page, key = link
+    assert client.get(page).status_code == 200
+    response = client.post(page, data={"key": key}, headers=ORIGIN, follow_redirects=False)
+    assert response.status_code == 303, response.text
+    cookie = response.cookies[f"workshop_screen_{code}"]
+    client.cookies.clear()
+    return f"workshop_screen_{code}={cookie}"
+
+
 def join(client: TestClient, code: str, name: str) -> str:
     """Joins and returns the participant's cookie header."""
     response = client.post("/join", data={"code": code, "name": name}, follow_redirects=False)

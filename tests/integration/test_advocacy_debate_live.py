@@ -196,7 +196,7 @@ def test_bad_posts_and_upvotes_get_clear_messages_and_change_nothing(client: Tes
     code, host_cookie, cookies = open_room(client, FOUR)
     with (
         live(client, code, "host", host_cookie) as host,
-        live(client, code, "screen") as screen,
+        live(client, code, "screen", host_cookie) as screen,
         phones(client, code, cookies) as phone,
     ):
         start(host)
@@ -260,7 +260,10 @@ def test_a_participant_who_joins_after_the_teams_are_drawn_goes_to_the_smaller_s
     client: TestClient,
 ) -> None:
     code, host_cookie, _ = open_room(client, FIVE)
-    with live(client, code, "host", host_cookie) as host, live(client, code, "screen") as screen:
+    with (
+        live(client, code, "host", host_cookie) as host,
+        live(client, code, "screen", host_cookie) as screen,
+    ):
         start(host)
         drawn = form_teams(host, len(FIVE))
         assert sorted(map(len, drawn.values())) == [2, 3]
@@ -353,7 +356,7 @@ def test_a_changed_vote_counts_once_and_a_replayed_frame_is_already_saved(
     code, host_cookie, cookies = open_room(client, ("Ada", "Grace"))
     with (
         live(client, code, "host", host_cookie) as host,
-        live(client, code, "screen") as screen,
+        live(client, code, "screen", host_cookie) as screen,
         phones(client, code, cookies) as phone,
     ):
         start(host)
@@ -402,7 +405,7 @@ def test_participants_cannot_hide_posts_or_rebalance_teams(client: TestClient) -
     code, host_cookie, cookies = open_room(client, FOUR)
     with (
         live(client, code, "host", host_cookie) as host,
-        live(client, code, "screen") as screen,
+        live(client, code, "screen", host_cookie) as screen,
         phones(client, code, cookies) as phone,
     ):
         start(host)
@@ -456,7 +459,7 @@ def test_a_hidden_argument_never_reaches_the_projector_through_a_rebuttal(
     code, host_cookie, cookies = open_room(client, ("Ada", "Grace"))
     with (
         live(client, code, "host", host_cookie) as host,
-        live(client, code, "screen") as screen,
+        live(client, code, "screen", host_cookie) as screen,
         phones(client, code, cookies) as phone,
     ):
         start(host)

@@ -43,7 +43,7 @@ def test_questions_stay_private_while_writing(client: TestClient) -> None:
     ada, grace = join(client, code, "Ada"), join(client, code, "Grace")
     with (
         live(client, code, "host", host_cookie) as host,
-        live(client, code, "screen") as screen,
+        live(client, code, "screen", host_cookie) as screen,
         live(client, code, "phone", ada) as phone_a,
         live(client, code, "phone", grace) as phone_g,
     ):
@@ -80,7 +80,10 @@ def test_dots_are_budgeted_private_and_counted_once(client: TestClient) -> None:
     cookies = {
         name: join(client, code, name) for name in ("Ada", "Grace", "Linus", "Barbara", "Alan")
     }
-    with live(client, code, "host", host_cookie) as host, live(client, code, "screen") as screen:
+    with (
+        live(client, code, "host", host_cookie) as host,
+        live(client, code, "screen", host_cookie) as screen,
+    ):
         start(host)
         write_questions(
             client, code, [cookies[name] for name in ("Ada", "Grace", "Linus", "Barbara")]
@@ -145,7 +148,10 @@ def test_dots_are_budgeted_private_and_counted_once(client: TestClient) -> None:
 def test_hiding_returns_dots_and_merging_counts_each_voter_once(client: TestClient) -> None:
     code, host_cookie = create_room(client)
     cookies = {name: join(client, code, name) for name in ("Ada", "Grace", "Linus", "Alan")}
-    with live(client, code, "host", host_cookie) as host, live(client, code, "screen") as screen:
+    with (
+        live(client, code, "host", host_cookie) as host,
+        live(client, code, "screen", host_cookie) as screen,
+    ):
         start(host)
         write_questions(client, code, [cookies[name] for name in ("Ada", "Grace", "Linus")])
         host.act("Now: round 1, Vote", type="next_phase", seen_phase="r1.0:write")

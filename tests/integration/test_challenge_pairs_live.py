@@ -189,7 +189,7 @@ def test_each_phone_sees_only_its_own_card_and_the_projector_none(client: TestCl
     code, host_cookie, cookies = open_room(client, FIVE)
     with (
         live(client, code, "host", host_cookie) as host,
-        live(client, code, "screen") as screen,
+        live(client, code, "screen", host_cookie) as screen,
         ExitStack() as stack,
     ):
         start(host)
@@ -316,7 +316,7 @@ def test_feedback_is_private_and_the_projector_shows_only_aggregates(client: Tes
     code, host_cookie, cookies = open_room(client, names)
     with (
         live(client, code, "host", host_cookie) as host,
-        live(client, code, "screen") as screen,
+        live(client, code, "screen", host_cookie) as screen,
         ExitStack() as stack,
     ):
         start(host)

@@ -490,7 +490,7 @@ async def _scenario(
     host, projector, *phone_clients = await together(
         [
             clients.open("host", "console", f"workshop_host_{code}={host_secret}"),
-            clients.open("screen", "projector"),
+            clients.open("screen", "projector", f"workshop_host_{code}={host_secret}"),
             *(clients.open("phone", phone.name, phone.cookie) for phone in phones),
         ]
     )

@@ -5,7 +5,7 @@ import re
 import pytest
 from starlette.testclient import TestClient
 
-from tests.integration.helpers import create_room, join
+from tests.integration.helpers import ORIGIN, create_room, join
 from workshop.app import create_app
 from workshop.settings import Settings
 
@@ -55,7 +55,7 @@ def test_co_facilitator_link_opens_the_console_on_another_device(client: TestCli
 
 def test_projector_shows_code_and_qr_but_no_secret(client: TestClient) -> None:
     code, host_cookie = create_room(client)
-    screen = client.get(f"/screen/{code}")
+    screen = client.get(f"/screen/{code}", headers={"cookie": host_cookie})
     assert screen.status_code == 200
     assert code in screen.text
     assert 'class="qr"><path' in screen.text
@@ -119,7 +119,7 @@ def test_hostile_name_is_inert_text_on_every_page(client: TestClient) -> None:
     pages = [
         client.get(f"/host/{code}", headers={"cookie": host_cookie}).text,
         client.get(f"/r/{code}", headers={"cookie": phone_cookie}).text,
-        client.get(f"/screen/{code}").text,
+        client.get(f"/screen/{code}", headers={"cookie": host_cookie}).text,
     ]
     for html in pages:
         assert "<script>alert" not in html
@@ -131,10 +131,10 @@ def test_hostile_name_is_inert_text_on_every_page(client: TestClient) -> None:
 def test_facilitator_deletes_the_room(client: TestClient) -> None:
     code, host_cookie = create_room(client)
     join(client, code, "Ada")
-    assert client.post(f"/host/{code}/delete").status_code == 403
-    response = client.post(f"/host/{code}/delete", headers={"cookie": host_cookie})
+    assert client.post(f"/host/{code}/delete", headers=ORIGIN).status_code == 403
+    response = client.post(f"/host/{code}/delete", headers={"cookie": host_cookie, **ORIGIN})
     assert response.status_code == 200
-    assert client.get(f"/screen/{code}").status_code == 404
+    assert client.get(f"/screen/{code}", headers={"cookie": host_cookie}).status_code == 403
 
 
 def test_guessing_room_codes_is_throttled_and_right_codes_are_not_counted(
@@ -165,6 +165,6 @@ def test_a_console_opened_as_localhost_sends_phones_to_the_network_address(
     monkeypatch.setattr("workshop.network.lan_addresses", lambda: ["192.168.1.20"])
     settings = Settings(redis_url=None, secret_key="k", host=listening_on, coalesce_seconds=0.0)
     with TestClient(create_app(settings), base_url="http://localhost:8000") as local:
-        code, _ = create_room(local)
-        screen = local.get(f"/screen/{code}").text
+        code, host_cookie = create_room(local)
+        screen = local.get(f"/screen/{code}", headers={"cookie": host_cookie}).text
     assert f"Join at <strong>{shown}/r/{code}</strong>" in screen

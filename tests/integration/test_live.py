@@ -41,14 +41,17 @@ def test_every_connection_starts_with_a_full_snapshot(client: TestClient) -> Non
     with live(client, code, "host", host_cookie) as host:
         host.receive()
         assert set(host.regions) == {"room-header", "roster", "agenda", "stage", "timer"}
-    with live(client, code, "screen") as screen:
+    with live(client, code, "screen", host_cookie) as screen:
         screen.receive()
         assert set(screen.regions) == {"join-panel", "stage", "timer"}
 
 
 def test_roster_and_headcount_update_live(client: TestClient) -> None:
     code, host_cookie = create_room(client)
-    with live(client, code, "host", host_cookie) as host, live(client, code, "screen") as screen:
+    with (
+        live(client, code, "host", host_cookie) as host,
+        live(client, code, "screen", host_cookie) as screen,
+    ):
         screen.until("join-panel", "<strong>0</strong> joined")
         cookie = join(client, code, "Ada")
         screen.until("join-panel", "<strong>1</strong> joined")
@@ -61,7 +64,10 @@ def test_roster_and_headcount_update_live(client: TestClient) -> None:
 def test_warm_up_poll_hides_results_until_reveal(client: TestClient) -> None:
     code, host_cookie = create_room(client)
     cookies = [join(client, code, name) for name in ("Ada", "Grace", "Linus")]
-    with live(client, code, "host", host_cookie) as host, live(client, code, "screen") as screen:
+    with (
+        live(client, code, "host", host_cookie) as host,
+        live(client, code, "screen", host_cookie) as screen,
+    ):
         start_poll(host)
         screen.until("stage", "which habit is hardest for you?")
         choices = ["curious", "curious", "candid"]
@@ -159,9 +165,12 @@ def test_removed_participant_loses_the_room(client: TestClient) -> None:
 
 
 def test_participants_cannot_drive_the_room(client: TestClient) -> None:
-    code, _ = create_room(client)
+    code, host_cookie = create_room(client)
     cookie = join(client, code, "Ada")
-    with live(client, code, "phone", cookie) as phone, live(client, code, "screen") as screen:
+    with (
+        live(client, code, "phone", cookie) as phone,
+        live(client, code, "screen", host_cookie) as screen,
+    ):
         phone.act("Only the facilitator", type="set_locked", locked="true")
         screen.receive()
         screen.act("read-only", type="set_locked", locked="true")

@@ -202,7 +202,7 @@ def test_vote_on_a_shows_on_projector_of_b(apps: Apps) -> None:
     async def scenario() -> None:
         async with (
             open_screen(apps.a, code, "host", f"workshop_host_{code}={host_secret}") as host,
-            open_screen(apps.b, code, "screen") as projector,
+            open_screen(apps.b, code, "screen", f"workshop_host_{code}={host_secret}") as projector,
             open_screen(apps.a, code, "phone", f"workshop_p_{code}={phone_cookie}") as phone,
         ):
             await projector.expect("join-panel", r"\b1 joined\b")

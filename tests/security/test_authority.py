@@ -15,7 +15,14 @@ from starlette.testclient import TestClient
 from starlette.websockets import WebSocketDisconnect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
-from tests.integration.helpers import ORIGIN, action_id, create_room, join, live
+from tests.integration.helpers import (
+    ORIGIN,
+    action_id,
+    create_room,
+    join,
+    live,
+    projector_cookie,
+)
 from tests.integration.live_clients import create_room as create_room_on
 from tests.integration.live_clients import join as join_on
 from tests.integration.test_two_processes import Apps, action, open_screen
@@ -127,7 +134,7 @@ def test_every_facilitator_action_is_refused_to_participants_and_the_projector(
     with (
         live(client, code, "host", host_cookie) as host,
         live(client, code, "phone", ada) as phone,
-        live(client, code, "screen") as screen,
+        live(client, code, "screen", host_cookie) as screen,
     ):
         host.act("Added", type="add_exercise", exercise_id="warmup-hardest-habit")
         host.act("Added", type="add_exercise", exercise_id="best-question-turnarounds")
@@ -215,7 +222,9 @@ def test_the_facilitator_secret_stays_on_the_console(client: TestClient) -> None
     code, host_cookie = create_room(client)
     secret = host_cookie.split("=", 1)[1]
     ada = join(client, code, "Ada")
-    leaks = (secret, hash_secret(secret))
+    projector = projector_cookie(client, code, host_cookie)
+    # The projector's own key opens the projector view only: it too stays on the console.
+    leaks = (secret, hash_secret(secret), projector.split("=", 1)[1])
 
     console = client.get(f"/host/{code}", headers={"cookie": host_cookie})
     links = re.findall(r'value="([^"]*/claim[^"]*)"', console.text)
@@ -227,7 +236,7 @@ def test_the_facilitator_secret_stays_on_the_console(client: TestClient) -> None
 
     pages = {
         "home": client.get("/"),
-        "projector": client.get(f"/screen/{code}"),
+        "projector": client.get(f"/screen/{code}", headers={"cookie": projector}),
         "phone": client.get(f"/r/{code}", headers={"cookie": ada}),
         "join page": client.get(f"/r/{code}"),
         "claim page": client.get(link.path),
@@ -237,7 +246,7 @@ def test_the_facilitator_secret_stays_on_the_console(client: TestClient) -> None
     }
     with (
         recording(client, code, "host", "console", host_cookie) as host,
-        recording(client, code, "screen", "projector") as screen,
+        recording(client, code, "screen", "projector", projector) as screen,
         recording(client, code, "phone", "phone", ada) as phone,
     ):
         host.act("Added", type="add_exercise", exercise_id="warmup-hardest-habit")
@@ -293,7 +302,10 @@ def test_the_facilitator_secret_and_participant_cookies_never_reach_the_logs(app
             for fmt in ("md", "json", "csv", "html"):
                 assert http.get(f"/host/{code}/export/{fmt}", headers=host_cookie).is_success
             assert http.get(f"/r/{code}/card", headers={"cookie": phone_cookie}).is_success
-            assert http.post(f"/host/{code}/delete", headers=host_cookie).is_success
+            deleted = http.post(
+                f"/host/{code}/delete", headers={**host_cookie, "origin": apps.a.origin}
+            )
+            assert deleted.is_success
     for app in (apps.a, apps.b):
         log = app.output()
         assert f"/host/{code}/claim" in log or f"/host/{code}/delete" in log  # requests are logged

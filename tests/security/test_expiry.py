@@ -9,6 +9,7 @@ import redis
 from starlette.testclient import TestClient
 from starlette.websockets import WebSocketDisconnect
 
+from tests.integration.helpers import ORIGIN
 from tests.security.workshop_run import Writing, live_room, play_every_kind
 from workshop.app import create_app
 from workshop.settings import Settings
@@ -62,7 +63,9 @@ def test_every_key_expires_and_delete_now_leaves_nothing_of_the_room(
                         pytest.fail(f"a key the store does not document: {key} (TTL {ttl})")
                 assert SIGNING_KEY in keys and any("join-failures" in k for k in keys)
 
-                deleted = client.post(f"/host/{code}/delete", headers={"cookie": room.host_cookie})
+                deleted = client.post(
+                    f"/host/{code}/delete", headers={"cookie": room.host_cookie, **ORIGIN}
+                )
                 assert deleted.status_code == 200
                 for recorder in room.recorders():
                     with pytest.raises(WebSocketDisconnect):

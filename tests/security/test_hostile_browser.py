@@ -61,7 +61,7 @@ def test_hostile_text_runs_nothing_in_the_browser(
     facilitator.get_by_label("Workshop title").fill(TITLE)
     facilitator.get_by_role("button", name="Save title").click()
     expect(facilitator.get_by_role("heading", level=1)).to_contain_text(TITLE)
-    open_projector(projector, code)
+    open_projector(projector, code, facilitator)
     for phone, name in zip(phones, PEOPLE, strict=True):
         join(phone, code, name, code)
         expect(phone.get_by_text(name, exact=True)).to_be_visible()

@@ -65,7 +65,7 @@ def fetch_pages(
         return response.text
 
     pages.append((f"console after {step}", get(f"/host/{room.code}", room.host_cookie)))
-    pages.append((f"projector after {step}", get(f"/screen/{room.code}")))
+    pages.append((f"projector after {step}", get(f"/screen/{room.code}", room.projector_cookie)))
     for name, cookie in room.cookies.items():
         pages.append((f"phone of {name!r} after {step}", get(f"/r/{room.code}", cookie)))
     for recorder in (room.screen, *room.phones.values()):

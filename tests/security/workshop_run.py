@@ -13,7 +13,7 @@ from typing import Any
 
 from starlette.testclient import TestClient
 
-from tests.integration.helpers import ORIGIN, Screen, action_id, create_room, join
+from tests.integration.helpers import ORIGIN, Screen, action_id, create_room, join, projector_cookie
 from workshop.models import RoomState
 from workshop.runtime import Runtime
 
@@ -100,6 +100,7 @@ class LiveRoom:
     client: TestClient
     code: str
     host_cookie: str
+    projector_cookie: str
     names: Sequence[str]
     cookies: dict[str, str]
     host: Recorder
@@ -136,14 +137,17 @@ def live_room(
     cookies = {name: join(client, code, name) for name in names}
     with ExitStack() as stack:
         host = stack.enter_context(recording(client, code, "host", "console", host_cookie))
-        screen = stack.enter_context(recording(client, code, "screen", "projector"))
+        projector = projector_cookie(client, code, host_cookie)
+        screen = stack.enter_context(recording(client, code, "screen", "projector", projector))
         phones = {
             name: stack.enter_context(
                 recording(client, code, "phone", f"phone of {name!r}", cookies[name])
             )
             for name in names
         }
-        room = LiveRoom(client, code, host_cookie, names, cookies, host, screen, phones, on_step)
+        room = LiveRoom(
+            client, code, host_cookie, projector, names, cookies, host, screen, phones, on_step
+        )
         host.until("roster", f"({len(names)} connected)")
         yield room
 

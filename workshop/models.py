@@ -35,15 +35,26 @@ def is_room_code(code: str) -> bool:
 def normalise_name(raw: str) -> str:
     """Control characters removed, runs of white space folded to one space, trimmed.
 
-    Never makes a name longer and is idempotent; Unicode composition is left to `name_key`.
+    Never makes a name longer and is idempotent; Unicode normalisation is left to `name_key`, so a
+    name is shown as it was typed.
     """
     text = "".join(ch for ch in raw if unicodedata.category(ch)[0] != "C" or ch in " \t\n")
     return " ".join(text.split())
 
 
 def name_key(name: str) -> str:
-    """Two names that differ only in case or in how accents are encoded count as the same."""
-    return unicodedata.normalize("NFC", normalise_name(name).casefold())
+    """What two names are compared by. Names that differ only in case, in how accents are encoded
+    or in a compatibility form of a letter (a fullwidth "A", the "fi" ligature, a circled "A")
+    count as the same. The name a person typed is kept and shown; only uniqueness and the
+    console's people search use this.
+
+    NFKC, then case folding, then NFKC again, as in Unicode's compatibility caseless matching
+    (folding can undo a normalisation). NFKC can also make white space (a lone diaeresis becomes
+    a space and a combining diaeresis), so the white space is folded last: the key of a key is
+    the key itself.
+    """
+    text = unicodedata.normalize("NFKC", normalise_name(name))
+    return normalise_name(unicodedata.normalize("NFKC", text.casefold()))
 
 
 def run_hash(run_id: str, name: str) -> str:

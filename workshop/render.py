@@ -884,7 +884,8 @@ FOUND_LISTED = 20
 
 
 def _unaccented(name: str) -> str:
-    """A name as a search compares it: case folded and accents dropped ("Zoë" is found as "zoe")."""
+    """A name as a search compares it: the name's `name_key` (the comparison that keeps names
+    unique: "alice" finds it in fullwidth letters), with the accents dropped ("Zoë" is found as "zoe")."""
     spelled = unicodedata.normalize("NFKD", name_key(name))
     return "".join(ch for ch in spelled if not unicodedata.combining(ch))
 

@@ -104,6 +104,37 @@ def test_names_are_trimmed_unique_and_at_most_40_characters(client: TestClient) 
     assert client.post("/join", data={"code": code, "name": "   "}).status_code == 400
 
 
+def test_a_look_alike_name_is_refused_and_the_form_keeps_what_was_typed(
+    client: TestClient,
+) -> None:
+    code, host = create_room(client)
+    join(client, code, "Alice")
+    for typed, status in (
+        ("\uff21lice", 400),  # fullwidth A
+        ("\uff21\uff2c\uff29\uff23\uff25", 400),  # all fullwidth
+        ("\U0001d400lice", 400),  # mathematical bold A
+    ):
+        for form in ("", "?from=room"):
+            refused = client.post(f"/join{form}", data={"code": code, "name": typed})
+            assert refused.status_code == status
+            assert "That name is already taken in this room. Please add an initial." in (
+                refused.text
+            )
+            assert f'value="{typed}"' in refused.text  # kept as typed, not folded
+            assert client.cookies.get(f"workshop_p_{code}") is None
+    console = client.get(f"/host/{code}", headers={"cookie": host}).text
+    assert "\uff21" not in console and "\U0001d400" not in console
+    assert 'People <span class="count">1</span>' in console
+    assert console.count("Remove Alice") == 1
+
+    # The name shown is the one typed: a fullwidth name joins where nobody has it yet.
+    join(client, code, "\uff22ob")  # fullwidth B
+    console = client.get(f"/host/{code}", headers={"cookie": host}).text
+    assert 'People <span class="count">2</span>' in console
+    assert "Remove \uff22ob" in console
+    assert client.post("/join", data={"code": code, "name": "bob"}).status_code == 400
+
+
 def test_participant_cookie_brings_back_the_same_person(client: TestClient) -> None:
     code, _ = create_room(client)
     cookie = join(client, code, "Ada")

@@ -78,3 +78,22 @@ def test_only_the_facilitator_can_search_and_names_stay_text(client: TestClient)
     found = search(client, code, host, "<script>")
     assert HOSTILE_NAME in assert_inert_html(found, "search results")
     assert "Remove &lt;script&gt;alert(1)&lt;/script&gt;&lt;b hx-get=&#34;/x&#34;&gt;" in found
+
+
+def test_search_compares_names_as_uniqueness_does(client: TestClient) -> None:
+    code, host = create_room(client)
+    join(client, code, "\uff21lice Early")  # fullwidth A
+    join(client, code, "\U0001d401en")  # mathematical bold B: no lower case of its own
+    join(client, code, "\ufb01ona")  # the fi ligature
+    join(client, code, "Carol")
+    for typed, shown in (
+        ("alice", "\uff21lice Early"),
+        ("ALICE e", "\uff21lice Early"),
+        ("\uff41lice", "\uff21lice Early"),
+        ("ben", "\U0001d401en"),
+        ("FIO", "\ufb01ona"),
+        ("\uff23arol", "Carol"),
+    ):
+        found = search(client, code, host, typed)
+        assert [name for _, name in REMOVE.findall(found)] == [shown], typed
+        assert "1 found." in found

@@ -593,7 +593,9 @@ def test_an_upvote_on_ones_own_post_is_rejected() -> None:
 
 def test_someone_not_on_a_team_cannot_upvote() -> None:
     room, ours, _ = board()
-    assert rejection(room.upvote, "late", ours) == "You can upvote only your own side's posts."
+    assert rejection(room.upvote, "late", ours) == "You are not on a team yet."
+    assert rejection(room.upvote, "late", ours, on=False) == "You are not on a team yet."
+    assert NAMES.upvotes not in room.store
 
 
 def test_upvotes_work_across_teams_of_the_same_side() -> None:
@@ -613,13 +615,56 @@ def test_upvoting_is_closed_outside_arguments_and_rebuttals(phase: str) -> None:
     assert room.debate.upvotes == {ours: {"f2"}}
 
 
-def test_upvotes_stay_open_in_the_rebuttals_phase() -> None:
+def test_in_the_rebuttals_phase_rebuttals_take_upvotes_and_arguments_keep_theirs() -> None:
     room, ours, theirs = board()
+    room.upvote("f2", ours)
     room.phase = "rebuttals"
     rebuttal = room.post("f1", "No.", answers=theirs)
-    room.upvote("f2", ours)
     room.upvote("f3", rebuttal)
+    # The arguments' upvotes picked the top arguments the other side is answering: they stay.
+    closed = "Upvotes for arguments closed with the arguments step."
+    assert rejection(room.upvote, "f3", ours) == closed
+    assert rejection(room.upvote, "f2", ours, on=False) == closed
     assert (room.debate.score(ours), room.debate.score(rebuttal)) == (1, 1)
+
+
+def test_rebuttals_take_no_upvote_in_the_arguments_phase() -> None:
+    room, _, theirs = board()
+    room.phase = "rebuttals"
+    rebuttal = room.post("f1", "No.", answers=theirs)
+    room.phase = "arguments"  # the facilitator stepped back
+    message = rejection(room.upvote, "f2", rebuttal)
+    assert message == "Rebuttals are upvoted in the rebuttals step."
+    assert NAMES.upvotes not in room.store
+
+
+def test_a_rebuttal_of_a_hidden_argument_or_one_out_of_the_top_takes_no_upvote() -> None:
+    room, _, theirs = board()
+    room.phase = "rebuttals"
+    rebuttal = room.post("f1", "No.", answers=theirs)
+    room.hide(theirs)
+    assert rejection(room.upvote, "f2", rebuttal) == "That post is no longer there."
+    room.hide(theirs, hidden=False)
+    room.phase = "arguments"  # the facilitator stepped back: five new arguments, upvoted, pass it
+    for _ in range(ad.TOP_ARGUMENTS):
+        newer = room.post("a2")
+        room.upvote("a3", newer)
+    room.phase = "rebuttals"
+    assert theirs not in room.debate.top_arguments("against")
+    assert rejection(room.upvote, "f2", rebuttal) == "That post is no longer there."
+    assert room.debate.score(rebuttal) == 0
+
+
+def test_a_rebuttal_answers_one_of_the_other_sides_top_arguments() -> None:
+    room = Room()
+    arguments = [room.post("a1") for _ in range(ad.TOP_ARGUMENTS + 1)]
+    room.upvote("a2", arguments[-1])  # the newest goes first; the one before it drops out
+    room.phase = "rebuttals"
+    assert room.debate.top_arguments("against") == [arguments[-1], *arguments[:-2]]
+    message = rejection(room.post, "f1", "No.", answers=arguments[-2])
+    assert message == "Choose one of the other side's top arguments to answer."
+    assert set(room.debate.posts) == set(arguments)
+    room.post("f1", "No.", answers=arguments[0])
 
 
 def test_an_upvote_on_a_missing_or_hidden_post_is_rejected() -> None:

@@ -1,6 +1,7 @@
 """Room codes, names and the plain data the rules work on."""
 
 import string
+import unicodedata
 
 from hypothesis import example, given
 from hypothesis import strategies as st
@@ -113,6 +114,82 @@ def test_name_key_ignores_case_and_spacing() -> None:
     assert name_key("ADA  Lovelace") == name_key(" ada lovelace ")
     assert name_key("Straße") == name_key("STRASSE")
     assert name_key("Ada") != name_key("Ava")
+
+
+def test_name_key_treats_compatibility_forms_of_a_letter_alike() -> None:
+    assert name_key("\uff21lice") == name_key("Alice") == "alice"  # fullwidth A
+    assert name_key("\uff21\uff2c\uff29\uff23\uff25") == name_key("alice")  # all fullwidth
+    assert name_key("\U0001d400lice") == name_key("Alice")  # mathematical bold A
+    assert name_key("\u24b6lice") == name_key("Alice")  # circled A
+    assert name_key("\ufb01ona") == name_key("Fiona")  # the fi ligature
+    assert name_key("\u210celen") == name_key("Helen")  # black-letter H: no lower case
+    assert name_key("Ada\u3000Lovelace") == name_key("Ada Lovelace")  # ideographic space
+    assert name_key("\uff21lice") != name_key("Alicia")
+
+
+def test_name_key_keeps_white_space_folded_when_normalisation_makes_some() -> None:
+    # NFKC turns a lone diaeresis into a space and a combining diaeresis.
+    assert unicodedata.normalize("NFKC", "\u00a8") == " \u0308"
+    assert name_key("\u00a8") == "\u0308"
+    assert name_key("a \u00a8") == "a \u0308"
+
+
+_ALICE_FORMS = st.lists(
+    st.sampled_from(
+        [
+            ("A", "A"),
+            ("A", "a"),
+            ("A", "\uff21"),
+            ("A", "\uff41"),
+            ("A", "\U0001d400"),
+            ("A", "\u24b6"),
+            ("i", "i"),
+            ("i", "I"),
+            ("i", "\uff49"),
+            ("i", "\u2170"),  # small roman numeral one
+            ("fi", "\ufb01"),
+            ("fi", "FI"),
+            ("e\u0301", "\u00e9"),
+            ("e\u0301", "\u00c9"),
+            ("e\u0301", "\uff45\u0301"),
+            ("ss", "\u00df"),
+            ("ss", "\u1e9e"),
+            (" ", "\u3000"),
+            (" ", "\u00a0"),
+            ("1", "\uff11"),
+            ("1", "\u00b9"),
+            ("z", "\U0001d433"),
+        ]
+    ),
+    min_size=1,
+)
+
+
+@given(_ALICE_FORMS)
+def test_names_that_are_the_same_under_nfkc_and_case_folding_collide(
+    pairs: list[tuple[str, str]],
+) -> None:
+    plain = "".join(a for a, _ in pairs)
+    look_alike = "".join(b for _, b in pairs)
+    assert name_key(look_alike) == name_key(plain)
+
+
+@given(st.text())
+@example("\u00a8")  # NFKC makes a space: folded after normalising, as the first time
+@example("\u0345")  # case folding changes a character NFKC made
+@example("\u1e9e\u0301")
+def test_the_key_of_a_name_key_is_itself(raw: str) -> None:
+    key = name_key(raw)
+    assert name_key(key) == key
+    assert unicodedata.is_normalized("NFKC", key)
+    # Folded: folding it again changes nothing once normalised ("ǰ" folds to "j" and a caron).
+    assert unicodedata.normalize("NFKC", key.casefold()) == key
+    assert key == " ".join(key.split())
+
+
+@given(st.text())
+def test_a_name_and_its_shown_form_have_the_same_key(raw: str) -> None:
+    assert name_key(normalise_name(raw)) == name_key(raw)
 
 
 @given(st.text())

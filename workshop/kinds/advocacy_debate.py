@@ -272,6 +272,9 @@ def post(
             raise Rejected("Choose one of the other side's arguments to answer.")
         if target.side == side:
             raise Rejected("A rebuttal answers the other side's argument, not your own side's.")
+        if answers not in debate.top_arguments(target.side):
+            # Phones offer only these: a rebuttal of any other would be on nobody's phone.
+            raise Rejected("Choose one of the other side's top arguments to answer.")
         kind = "rebuttal"
     else:
         raise Rejected("Posting is closed right now.")
@@ -291,15 +294,31 @@ def post(
 
 
 def upvote(names: Names, debate: Debate, phase: str, voter: str, post_id: str, on: bool) -> Effects:
+    """An upvote (or taking one back) on a post of one's own side that one's phone shows in this
+    step: arguments while they are written, then rebuttals. The arguments' upvotes are settled when
+    the rebuttals start, since they pick the top arguments the other side answers; and a rebuttal
+    whose argument is hidden or out of the top arguments is on nobody's phone."""
     if phase not in ("arguments", "rebuttals"):
         raise Rejected("Upvoting is closed right now.")
     target = debate.posts.get(post_id)
     if target is None or post_id in debate.hidden:
         raise Rejected("That post is no longer there.")
-    if debate.side(voter) != target.side:
+    side = debate.side(voter)
+    if side is None:
+        raise Rejected("You are not on a team yet.")
+    if side != target.side:
         raise Rejected("You can upvote only your own side's posts.")
     if target.author == voter:
         raise Rejected("You can't upvote your own post.")
+    if phase == "rebuttals" and target.kind == "argument":
+        raise Rejected("Upvotes for arguments closed with the arguments step.")
+    if phase == "arguments" and target.kind == "rebuttal":
+        raise Rejected("Rebuttals are upvoted in the rebuttals step.")
+    answered = debate.posts.get(target.answers)
+    if target.kind == "rebuttal" and (
+        answered is None or target.answers not in debate.top_arguments(answered.side)
+    ):
+        raise Rejected("That post is no longer there.")
     key = f"{voter}|{post_id}"
     if on:
         return Effects(writes=(Write("hset", names.upvotes, key, "1"),), notice="Upvoted ✓")

@@ -306,7 +306,9 @@ class Conductor:
             ("join-panel", "stage", "timer"),
             keep_history=True,
         )
-        await self.projector.open(f"{first.ws}/ws/{self.code}/screen", first.origin)
+        await self.projector.open(
+            f"{first.ws}/ws/{self.code}/screen", first.origin, self.host_cookie
+        )
         await self.projector_until("its snapshot", "join-panel", lambda html: True)
         if self.mode == "baseline" and self.options.sizes:
             await self.host_act({"type": "configure", "sizes": self.options.sizes})

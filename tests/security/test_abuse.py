@@ -107,7 +107,7 @@ def test_a_crafted_rating_rates_only_ones_own_challenger_and_counts_once_a_half(
     code, host_cookie, cookies = pairs_live.open_room(client, names)
     with (
         live(client, code, "host", host_cookie) as host,
-        live(client, code, "screen") as screen,
+        live(client, code, "screen", host_cookie) as screen,
         ExitStack() as stack,
     ):
         pairs_live.start(host)
@@ -536,7 +536,10 @@ def test_no_dot_lands_on_a_hidden_question_or_twice_through_a_merged_one(
     names = ("Ada", "Grace", "Linus", "Barbara", "Alan")
     code, host_cookie = create_room(client)
     cookies = {name: join(client, code, name) for name in names}
-    with live(client, code, "host", host_cookie) as host, live(client, code, "screen") as screen:
+    with (
+        live(client, code, "host", host_cookie) as host,
+        live(client, code, "screen", host_cookie) as screen,
+    ):
         question_live.start(host)
         writers = ("Ada", "Grace", "Linus", "Barbara")
         question_live.write_questions(client, code, [cookies[n] for n in writers])

@@ -21,6 +21,7 @@ from workshop.frames import FrameWritingProtocol
 from workshop.hub import Hub
 from workshop.identity import ParticipantCookies
 from workshop.live import CLOSE_RESTART, MAX_FRAME_BYTES, live_endpoint
+from workshop.network import InterfaceSource, LanAddresses, system_interfaces
 from workshop.render import Renderer
 from workshop.runtime import Runtime
 from workshop.service import Rooms
@@ -73,7 +74,11 @@ class SecurityHeaders:
         await self.app(scope, receive, send_with_headers)
 
 
-def create_app(settings: Settings | None = None) -> Starlette:
+def create_app(
+    settings: Settings | None = None, *, interfaces: InterfaceSource = system_interfaces
+) -> Starlette:
+    """The app; `interfaces` lists the machine's network interfaces, where phones are sent to
+    join when the console is opened as localhost (tests give a fixed list)."""
     settings = settings or Settings()
     library = load_library(settings.exercises_dir)
 
@@ -92,6 +97,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             renderer=Renderer(),
             cookies=ParticipantCookies(key),
             library=library,
+            lan_addresses=LanAddresses(interfaces),
         )
         try:
             yield

@@ -28,6 +28,7 @@ from workshop.live import (
     MAX_FRAME_BYTES,
     live_endpoint,
 )
+from workshop.network import InterfaceSource, LanAddresses, system_interfaces
 from workshop.render import Renderer
 from workshop.runtime import Runtime
 from workshop.service import Rooms
@@ -123,7 +124,11 @@ class SecurityHeaders:
         await self.app(scope, receive, send_with_headers)
 
 
-def create_app(settings: Settings | None = None) -> Starlette:
+def create_app(
+    settings: Settings | None = None, *, interfaces: InterfaceSource = system_interfaces
+) -> Starlette:
+    """The app; `interfaces` lists the machine's network interfaces, where phones are sent to
+    join when the console is opened as localhost (tests give a fixed list)."""
     settings = settings or Settings()
     library = load_library(settings.exercises_dir)
     quiet_bad_frames(logging.getLogger("uvicorn.error"))
@@ -144,6 +149,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             cookies=ParticipantCookies(key),
             keys=RoomKeys(key),
             library=library,
+            lan_addresses=LanAddresses(interfaces),
         )
         try:
             yield

@@ -6,8 +6,44 @@ import sys
 from pathlib import Path
 
 from workshop.exercises import check_all
-from workshop.network import lan_addresses
+from workshop.network import LanAddresses, is_loopback, is_wildcard, url_host
 from workshop.settings import Settings
+
+
+def startup_lines(settings: Settings, addresses: list[str]) -> list[str]:
+    """What `workshop serve` prints before it starts: where to open the console on this computer,
+    and the address phones should use, or why no phone can reach this one yet and what to do.
+    `addresses` are the machine's network addresses, the likeliest first."""
+    port = settings.port
+    local = (
+        "127.0.0.1" if is_wildcard(settings.host) or is_loopback(settings.host) else settings.host
+    )
+    lines = [f"workshop: open http://{url_host(local)}:{port}/ on this computer"]
+    if settings.public_url:
+        lines.append(f"workshop: phones join at {settings.public_url.rstrip('/')}/")
+    elif is_loopback(settings.host):
+        lines.append(
+            f"workshop: phones cannot reach this laptop: the app listens on {settings.host} only,"
+            " which only this computer can open. To let phones join, start it with"
+            " `workshop serve --host 0.0.0.0`."
+        )
+    elif not is_wildcard(settings.host):
+        lines.append(f"workshop: phones join at http://{url_host(settings.host)}:{port}/")
+    elif addresses:
+        first, *others = addresses
+        lines.append(f"workshop: phones join at http://{first}:{port}/")
+        lines.extend(
+            f"workshop: phones on another of this laptop's networks join at http://{other}:{port}/"
+            for other in others
+        )
+    else:
+        lines.append(
+            "workshop: phones cannot reach this laptop yet: it is on no network (its only address"
+            " is 127.0.0.1). Join the venue's Wi-Fi, or turn on a phone's hotspot and join that;"
+            " the console then shows the address phones should use. Or set WORKSHOP_PUBLIC_URL"
+            " to an address phones can reach."
+        )
+    return lines
 
 
 def serve(args: argparse.Namespace) -> int:
@@ -27,10 +63,8 @@ def serve(args: argparse.Namespace) -> int:
     settings = Settings(**overrides)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     app = create_app(settings)
-    print(f"workshop: open http://127.0.0.1:{settings.port}/ on this computer", flush=True)
-    if settings.host in ("0.0.0.0", "::"):  # noqa: S104
-        for address in lan_addresses():
-            print(f"workshop: phones on this network join at http://{address}:{settings.port}/")
+    for line in startup_lines(settings, LanAddresses()()):
+        print(line, flush=True)
     uvicorn.run(
         app,
         host=settings.host,

@@ -1,7 +1,7 @@
 """What one app process holds while it runs: settings, store, hub, rules service and renderer."""
 
 import time
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -47,28 +47,28 @@ class Runtime:
     rosters: dict[str, tuple[Hashable, str]] = field(default_factory=dict)
     """Each room's console roster as last rendered, with what it was rendered from: in a big room
     it is the largest render, and it changes only when someone joins, leaves or (dis)connects."""
+    lan_addresses: Callable[[], list[str]] = field(default_factory=network.LanAddresses)
+    """This machine's addresses on the local network, the likeliest for phones first."""
 
     def base_url(self, conn: HTTPConnection) -> str:
-        if self.settings.public_url:
-            return self.settings.public_url.rstrip("/")
-        url = conn.base_url
-        scheme = {"ws": "http", "wss": "https"}.get(url.scheme, url.scheme)
-        netloc = url.netloc
-        # A console opened as localhost would print a join link no phone can reach: when the app
-        # listens on every interface, phones are sent to this machine's network address instead.
-        if url.hostname and network.is_loopback(url.hostname):
-            addresses = network.lan_addresses()
-            if addresses and not network.is_loopback(self.settings.host):
-                netloc = f"{addresses[0]}:{url.port}" if url.port else addresses[0]
-        return f"{scheme}://{netloc}"
+        return network.phones_base_url(
+            str(conn.base_url),
+            public_url=self.settings.public_url,
+            listening_on=self.settings.host,
+            addresses=self.lan_addresses,
+        )
 
     def join_url(self, conn: HTTPConnection, code: str) -> str:
         return f"{self.base_url(conn)}/r/{code}"
 
     def context(self, state: RoomState, audience: Audience, conn: HTTPConnection) -> dict[str, Any]:
-        return room_context(
-            state, audience, time.time(), self.join_url(conn, state.meta.code), self.library
-        )
+        join_url = self.join_url(conn, state.meta.code)
+        context = room_context(state, audience, time.time(), join_url, self.library)
+        if audience.kind == "host":
+            context["unreachable"] = network.unreachable(
+                join_url, public_url=self.settings.public_url, listening_on=self.settings.host
+            )
+        return context
 
     def render_regions(
         self, state: RoomState, audience: Audience, conn: HTTPConnection

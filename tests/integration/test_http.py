@@ -7,6 +7,7 @@ from starlette.testclient import TestClient
 
 from tests.integration.helpers import ORIGIN, create_room, join
 from workshop.app import create_app
+from workshop.network import Interface
 from workshop.settings import Settings
 
 HOSTILE = '<script>alert(1)</script><b hx-get="/x">'
@@ -186,16 +187,49 @@ def test_guessing_room_codes_is_throttled_and_right_codes_are_not_counted(
     assert client.get(f"/r/{code}").status_code == 429
 
 
+ON_WIFI = [
+    Interface("lo", up=True, addresses=("127.0.0.1",)),
+    Interface("docker0", up=True, addresses=("172.17.0.1",)),
+    Interface("wlp2s0", up=True, addresses=("192.168.1.20",)),
+]
+OFFLINE = [Interface("lo", up=True, addresses=("127.0.0.1",))]
+
+
 @pytest.mark.parametrize(
     ("listening_on", "shown"),
     [("0.0.0.0", "http://192.168.1.20:8000"), ("127.0.0.1", "http://localhost:8000")],
 )
-def test_a_console_opened_as_localhost_sends_phones_to_the_network_address(
-    monkeypatch: pytest.MonkeyPatch, listening_on: str, shown: str
+def test_a_projector_opened_as_localhost_sends_phones_to_the_network_address(
+    listening_on: str, shown: str
 ) -> None:
-    monkeypatch.setattr("workshop.network.lan_addresses", lambda: ["192.168.1.20"])
     settings = Settings(redis_url=None, secret_key="k", host=listening_on, coalesce_seconds=0.0)
-    with TestClient(create_app(settings), base_url="http://localhost:8000") as local:
+    app = create_app(settings, interfaces=lambda: ON_WIFI)
+    with TestClient(app, base_url="http://localhost:8000") as local:
         code, host_cookie = create_room(local)
         screen = local.get(f"/screen/{code}", headers={"cookie": host_cookie}).text
     assert f"Join at <strong>{shown}/r/{code}</strong>" in screen
+    assert f'aria-label="QR code for {shown}/r/{code}"' in screen
+
+
+@pytest.mark.parametrize(
+    ("interfaces", "listening_on", "warning"),
+    [
+        (OFFLINE, "0.0.0.0", "It is not connected to a network"),
+        (ON_WIFI, "127.0.0.1", "The app was started for this computer only"),
+        (ON_WIFI, "0.0.0.0", None),
+    ],
+)
+def test_the_console_warns_when_phones_cannot_reach_the_laptop(
+    interfaces: list[Interface], listening_on: str, warning: str | None
+) -> None:
+    settings = Settings(redis_url=None, secret_key="k", host=listening_on, coalesce_seconds=0.0)
+    app = create_app(settings, interfaces=lambda: interfaces)
+    with TestClient(app, base_url="http://localhost:8000") as local:
+        code, host_cookie = create_room(local)
+        console = local.get(f"/host/{code}", headers={"cookie": host_cookie}).text
+    if warning is None:
+        assert "reach-warning" not in console
+        assert f"Phones join at <strong>http://192.168.1.20:8000/r/{code}</strong>" in console
+    else:
+        assert '<p class="reach-warning"><strong>Phones cannot reach this laptop' in console
+        assert warning in console

@@ -279,8 +279,10 @@ def test_the_data_folder_defaults_to_the_xdg_data_folder_and_can_be_turned_off(
 
 @pytest.mark.parametrize("people", [200, 2000])
 def test_what_a_snapshot_of_a_room_with_votes_costs(tmp_path: Path, people: int) -> None:
-    """Measured, not asserted beyond the promise: a snapshot must take well under the half second
-    between two, or a change would wait longer than a second to reach the file."""
+    """Measured and printed. Only the read is asserted, which holds up the app (nothing else runs on
+    its event loop meanwhile): it must stay far below the half second between two snapshots. The
+    rest, encoding and writing the file, runs in a thread, and the flush to disk takes what the
+    disk takes (a few ms, but 200 ms was seen on a disk shared with other busy processes)."""
 
     async def body() -> None:
         store = Store.connect(None, 7 * 86400, tmp_path)
@@ -327,7 +329,7 @@ def test_what_a_snapshot_of_a_room_with_votes_costs(tmp_path: Path, people: int)
         finally:
             await again.close()
         median = sorted(costs)[2]
-        assert median.seconds < embedded.SAVE_EVERY / 2, costs
+        assert sorted(cost.read_seconds for cost in costs)[2] < embedded.SAVE_EVERY / 5, costs
         print(
             f"{people} people with votes: a snapshot takes {1000 * median.seconds:.1f} ms (median "
             f"of 5), of which the read {1000 * median.read_seconds:.1f} ms; "

@@ -111,6 +111,10 @@ class Servers:
     def start(self) -> None:
         env = {k: v for k, v in os.environ.items() if not k.startswith("WORKSHOP_")}
         env["PYTHONUNBUFFERED"] = "1"
+        # The embedded store starts empty, and writes its file here, not in the user's data folder.
+        env["WORKSHOP_DATA_DIR"] = str(
+            Path(tempfile.mkdtemp(prefix="store-", dir=self.workdir)).resolve()
+        )
         redis_url = ""
         if self.target in ("app-redis", "app-2x"):
             redis_url = self.redis_url or self._start_redis(env)

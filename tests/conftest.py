@@ -1,4 +1,5 @@
-"""Shared fixtures: a real redis-server per test session, and a rule for missing dependencies.
+"""Shared fixtures: a real redis-server per test session, a data folder of its own for each test's
+embedded store, and a rule for missing dependencies.
 
 Under CI=true a test that needs Redis or a browser fails when the dependency is missing; elsewhere
 it is skipped with a message that says what to install.
@@ -23,6 +24,28 @@ def missing(what: str, how: str) -> None:
     if IN_CI:
         pytest.fail(message, pytrace=False)
     pytest.skip(message)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def no_embedded_store_file() -> Iterator[None]:
+    """Outside a test's own folder (below), the embedded store keeps nothing on disk: an app made
+    by a fixture wider than one test never writes into the user's data folder, nor restores the
+    rooms of another module's app."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("WORKSHOP_DATA_DIR", "")
+        yield
+
+
+@pytest.fixture(autouse=True)
+def embedded_store_folder(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> Path:
+    """The apps a test makes keep the embedded store's file in a folder of the test's own, so
+    apps of different tests never share a file or each other's rooms. (App processes get no
+    WORKSHOP_* variable from the tests' environment: they are given a folder explicitly.)"""
+    folder = tmp_path_factory.mktemp("embedded-store")
+    monkeypatch.setenv("WORKSHOP_DATA_DIR", str(folder))
+    return folder
 
 
 def free_port() -> int:

@@ -135,7 +135,7 @@ def create_app(
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        store = Store.connect(settings.redis_url, settings.room_ttl_seconds)
+        store = Store.connect(settings.redis_url, settings.room_ttl_seconds, settings.data_dir)
         key = settings.secret_key or await store.signing_key()
         hub = Hub(store, settings.coalesce_seconds)
         await hub.start()

@@ -1,4 +1,4 @@
-"""`workshop serve` and `workshop exercises check`."""
+"""`workshop serve`, `workshop exercises check`, `workshop export` and `workshop wipe`."""
 
 import argparse
 import logging
@@ -138,6 +138,42 @@ def export_room(args: argparse.Namespace) -> int:
     return 0
 
 
+def wipe(args: argparse.Namespace) -> int:
+    from workshop.store import wipe_embedded
+
+    folder = Settings().data_dir
+    if folder is None:
+        print("WORKSHOP_DATA_DIR is empty: the embedded store keeps nothing on disk.")
+        return 0
+
+    def confirm(files: list[Path], rooms: list[str] | None) -> bool:
+        print("This deletes the rooms the embedded store keeps on disk (Redis is not touched):")
+        for path in files:
+            what = ""
+            if path.name == "embedded-store.json":
+                what = "; unreadable" if rooms is None else f"; rooms: {', '.join(rooms) or 'none'}"
+            print(f"  {path} ({path.stat().st_size:,} bytes{what})")
+        if args.yes:
+            return True
+        if not sys.stdin.isatty():
+            print("Nothing deleted: run `workshop wipe --yes` to delete them.", file=sys.stderr)
+            return False
+        return input("Delete them? [y/N] ").strip().lower() in ("y", "yes")
+
+    try:
+        deleted = wipe_embedded(folder, confirm)
+    except RuntimeError as error:  # an app is using the folder
+        print(f"Nothing deleted: {error}", file=sys.stderr)
+        return 1
+    if deleted is None:
+        return 1
+    if not deleted:
+        print(f"Nothing to delete: there is no embedded store in {folder}.")
+        return 0
+    print(f"Deleted {len(deleted)} file(s).")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="workshop", description="Live facilitation tool.")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -158,6 +194,11 @@ def main(argv: list[str] | None = None) -> int:
     export_parser.add_argument("-o", "--output", help="file to write (default: standard output)")
     export_parser.add_argument("--redis-url", help="the store (default: WORKSHOP_REDIS_URL)")
     export_parser.set_defaults(handler=export_room)
+    wipe_parser = commands.add_parser(
+        "wipe", help="delete the rooms the embedded store keeps on disk (stop the app first)"
+    )
+    wipe_parser.add_argument("--yes", action="store_true", help="do not ask before deleting")
+    wipe_parser.set_defaults(handler=wipe)
     args = parser.parse_args(argv)
     code: int = args.handler(args)
     return code

@@ -32,6 +32,11 @@ scripts publish it themselves, in the same round trip);
 `workshop:hub` carries a beat from every app process every few seconds, by which each process's
 pub/sub connection knows the store still answers.
 
+Without WORKSHOP_REDIS_URL the store is a fakeredis server in this process, kept in a file in the
+data folder by `workshop.embedded` (unless the data folder is set empty): every method below that
+writes something worth keeping tells it so (`_changed`), and it writes a snapshot within about
+half a second. Presence is not kept: no connection outlives the process.
+
 Writes go through one Lua script (`lua/commit.lua`), which takes one change or a batch of changes
 to a room: for each, it refuses a replayed action id, refuses a decision made on an outdated meta
 revision or on field values that have since changed (compare-and-set; the caller re-reads and
@@ -44,15 +49,17 @@ of a read). Presence goes through
 outlives "Delete now".
 """
 
+import contextlib
 import functools
 import json
 import logging
 import secrets
 import time
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, replace
 from importlib import resources
-from typing import Any, Literal
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
 
 import redis.asyncio as aioredis
 from redis.asyncio.client import PubSub
@@ -63,6 +70,9 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from workshop.effects import Effects, Read
 from workshop.kinds import data_of
 from workshop.models import Participant, RoomMeta, RoomState
+
+if TYPE_CHECKING:
+    from workshop.embedded import Persistence
 
 log = logging.getLogger(__name__)
 
@@ -83,6 +93,46 @@ def room_key(code: str, name: str) -> str:
 
 def room_channel(code: str) -> str:
     return room_key(code, "events")
+
+
+def _transient(key: str) -> bool:
+    """Keys the embedded store's file leaves out: who is connected now."""
+    return key.endswith(":presence")
+
+
+def _room_codes(keys: Iterable[str]) -> list[str]:
+    return sorted(key[6:-6] for key in keys if key.startswith("room:{") and key.endswith("}:meta"))
+
+
+def wipe_embedded(
+    data_dir: Path, confirm: Callable[[list[Path], list[str] | None], bool]
+) -> list[Path] | None:
+    """Deletes every file the embedded store keeps in `data_dir` (the snapshot, copies moved aside
+    as unreadable, temporary files) once `confirm(files, room codes in the snapshot or None if it
+    cannot be read)` agrees; returns them, or None if it did not. Raises `StoreInUse` (a
+    RuntimeError) while an app uses the folder."""
+    from workshop import embedded
+
+    if not data_dir.is_dir():
+        return []
+    with embedded.take_lock(data_dir):
+        files = embedded.store_files(data_dir)
+        if not files:
+            return []
+        try:
+            snapshot = embedded.read_file(embedded.store_file(data_dir))
+        except (OSError, ValueError):
+            rooms = None
+        else:
+            rooms = _room_codes(entry.key for entry in snapshot.keys)
+        if not confirm(files, rooms):
+            return None
+        for path in files:
+            path.unlink()
+        (data_dir / embedded.LOCK_NAME).unlink(missing_ok=True)
+    with contextlib.suppress(OSError):
+        data_dir.rmdir()  # only if nothing else is in it
+    return files
 
 
 def _script(name: str) -> str:
@@ -134,8 +184,11 @@ class Store:
         backend: Literal["embedded", "redis"],
         room_ttl: int,
         listener: "aioredis.Redis | None" = None,
+        persistence: "Persistence | None" = None,
     ) -> None:
         self.client = client
+        self.persistence = persistence
+        """The embedded store's file, if it has one."""
         self.listener = listener or client
         """Where the hub's pub/sub connection comes from."""
         self.backend = backend
@@ -152,7 +205,9 @@ class Store:
         self._people = client.register_script(_script("people.lua"))
 
     @classmethod
-    def connect(cls, url: str | None, room_ttl: int) -> "Store":
+    def connect(cls, url: str | None, room_ttl: int, data_dir: Path | None = None) -> "Store":
+        """Real Redis at `url`; without it, the embedded store, kept in a file in `data_dir` if
+        given (which needs a running event loop: the file is written by a task of it)."""
         if url:
             # After Redis restarts, every idle pooled connection is dead and fails its next
             # command: such a command is tried again on a fresh connection. A repeated commit is
@@ -188,13 +243,46 @@ class Store:
             )
         import fakeredis
 
+        from workshop.embedded import Persistence
+
         # One FakeServer per process; every connection made from it sees the same data.
         server = fakeredis.FakeServer()
+        persistence = Persistence.open(server, data_dir, _transient) if data_dir else None
         client = fakeredis.FakeAsyncRedis(server=server, decode_responses=True)
-        log.warning("No WORKSHOP_REDIS_URL: room state is kept in this process's memory only.")
-        return cls(client, "embedded", room_ttl)
+        if persistence is None:
+            if data_dir is None:  # otherwise Persistence.open said why the folder is not used
+                log.warning(
+                    "No WORKSHOP_REDIS_URL, and WORKSHOP_DATA_DIR is empty: room state is kept in "
+                    "this process's memory only, and lost when it stops."
+                )
+            return cls(client, "embedded", room_ttl)
+        log.info(
+            "No WORKSHOP_REDIS_URL: rooms are kept in this process and saved to %s, from which "
+            "the next start restores them. To wipe them, stop the app and run `workshop wipe` "
+            "(or delete %s).",
+            persistence.path,
+            persistence.folder,
+        )
+        if persistence.restored_from is not None:
+            log.info(
+                "Restored %d room(s) (%d keys) from %s, written %.0f s ago.",
+                len(_room_codes(persistence.restored)),
+                len(persistence.restored),
+                persistence.path.name,
+                time.time() - persistence.restored_from,
+            )
+        persistence.start()
+        return cls(client, "embedded", room_ttl, persistence=persistence)
+
+    def _changed(self) -> None:
+        """Tells the embedded store's file that something worth keeping was written (after the
+        write: a snapshot taken in between then reads it, and the next is also due)."""
+        if self.persistence is not None:
+            self.persistence.changed()
 
     async def close(self) -> None:
+        if self.persistence is not None:
+            await self.persistence.close()
         await self.client.aclose()
         if self.listener is not self.client:
             await self.listener.aclose()
@@ -207,6 +295,7 @@ class Store:
         await self.client.expire(SIGNING_KEY, self.room_ttl + 30 * 86400)
         key = await self.client.get(SIGNING_KEY)
         assert isinstance(key, str)
+        self._changed()
         return key
 
     async def create_room(self, meta: RoomMeta) -> bool:
@@ -214,6 +303,7 @@ class Store:
         created = await self._create(keys=keys, args=[meta.model_dump_json(), self.room_ttl])
         if created:
             await self.client.expire(SIGNING_KEY, self.room_ttl + 30 * 86400)
+            self._changed()
         return bool(created)
 
     async def exists(self, code: str) -> bool:
@@ -382,13 +472,16 @@ class Store:
         for position, (state, _, _) in enumerate(commits):
             rooms.setdefault(state.meta.code, []).append(position)
         calls = [self._commit_call([commits[p] for p in positions]) for positions in rooms.values()]
-        if len(calls) == 1:
-            replies = [await self._commit(keys=calls[0][0], args=calls[0][1])]
-        else:
-            async with self.client.pipeline(transaction=False) as pipe:
-                for keys, args in calls:
-                    await self._commit(keys=keys, args=args, client=pipe)
-                replies = await pipe.execute()
+        try:
+            if len(calls) == 1:
+                replies = [await self._commit(keys=calls[0][0], args=calls[0][1])]
+            else:
+                async with self.client.pipeline(transaction=False) as pipe:
+                    for keys, args in calls:
+                        await self._commit(keys=keys, args=args, client=pipe)
+                    replies = await pipe.execute()
+        finally:
+            self._changed()  # a script that failed half-way may have written something
         results: dict[int, CommitResult] = {}
         for positions, reply in zip(rooms.values(), replies, strict=True):
             for position, raw in zip(positions, reply, strict=True):
@@ -465,6 +558,7 @@ class Store:
             pipe.set(key, 0, ex=window, nx=True)
             pipe.incr(key)
             _, count = await pipe.execute()
+        self._changed()
         return int(count)
 
     async def expires_in(self, code: str) -> int | None:
@@ -476,6 +570,7 @@ class Store:
         state = await self.load(code, people=(), run_data=False)
         keys = self._all_keys(code, state.meta) if state else [room_key(code, n) for n in _FIXED]
         await self.client.delete(*keys)
+        self._changed()
         await self.publish(code, 0)
 
     def pubsub(self) -> PubSub:

@@ -60,10 +60,12 @@ class LiveServer:
 
 
 @pytest.fixture(scope="module")
-def live_server() -> Iterator[LiveServer]:
-    """The workshop app, served by uvicorn from a background thread until the module ends."""
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """The workshop app, served by uvicorn from a background thread until the module ends, its
+    embedded store kept in a folder of its own."""
+    data_dir = tmp_path_factory.mktemp("embedded-store")
     config = uvicorn.Config(
-        create_app(Settings(exercises_dir=EXERCISES, host="127.0.0.1")),
+        create_app(Settings(exercises_dir=EXERCISES, host="127.0.0.1", data_dir=data_dir)),
         lifespan="on",
         log_level="warning",
         **SERVER_OPTIONS,
@@ -87,7 +89,7 @@ def live_server() -> Iterator[LiveServer]:
             if time.monotonic() > deadline:
                 pytest.fail(f"the app server did not start within {STARTUP_SECONDS} s")
             time.sleep(0.02)
-        # Watch from here on: startup's expected "No WORKSHOP_REDIS_URL" warning is not a problem.
+        # Watch from here on: what startup logs about the store is expected.
         for logger in watched:
             logger.addHandler(live.problems)
         yield live

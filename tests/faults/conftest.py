@@ -73,11 +73,12 @@ class Apps:
         self.log_files.append((name, path))
         return path
 
-    def start(self, redis_url: str, *names: str) -> list[AppProcess]:
-        """Starts one process per name on `redis_url`; returns them once all are healthy."""
+    def start(self, redis_url: str, *names: str, data_dir: Path | None = None) -> list[AppProcess]:
+        """Starts one process per name on `redis_url` (empty: on the embedded store, kept in
+        `data_dir`); returns them once all are healthy."""
         apps = []
         for name in names:
-            app = AppProcess(name, redis_url, self._log_path(name))
+            app = AppProcess(name, redis_url, self._log_path(name), data_dir)
             while app.port in self._ports:
                 app.port = free_port()
             self._ports.add(app.port)

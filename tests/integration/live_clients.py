@@ -1,7 +1,7 @@
 """Live app processes and the HTML helpers that integration tests share.
 
-`AppProcess` runs `python -m workshop serve` on a free port against a real Redis, its output kept in
-a file; `create_room` and `join` hand out the cookies the screens need; `region` and `text` read the
+`AppProcess` runs `python -m workshop serve` on a free port against a real Redis (or on its embedded
+store, kept in a given folder), its output kept in a file; `create_room` and `join` hand out the cookies the screens need; `region` and `text` read the
 HTML fragments the server pushes over the websockets.
 """
 
@@ -25,11 +25,16 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 class AppProcess:
-    """One `python -m workshop serve` on its own port, its output kept in a file."""
+    """One `python -m workshop serve` on its own port, its output kept in a file. With no
+    `redis_url`, it runs on its embedded store, whose file is kept in `data_dir`."""
 
-    def __init__(self, name: str, redis_url: str, log_path: Path) -> None:
+    def __init__(
+        self, name: str, redis_url: str, log_path: Path, data_dir: Path | None = None
+    ) -> None:
+        assert redis_url or data_dir, "an embedded store needs a data folder of its own"
         self.name = name
         self.redis_url = redis_url
+        self.data_dir = data_dir
         self.port = free_port()
         self.log_path = log_path
         self._log: IO[bytes] | None = None
@@ -49,6 +54,9 @@ class AppProcess:
     def start(self) -> None:
         env = {key: value for key, value in os.environ.items() if not key.startswith("WORKSHOP_")}
         env["PYTHONUNBUFFERED"] = "1"
+        if self.data_dir is not None:
+            env["WORKSHOP_DATA_DIR"] = str(self.data_dir)
+        store = ["--redis-url", self.redis_url] if self.redis_url else []
         self._log = self.log_path.open("wb")
         self.process = subprocess.Popen(
             [
@@ -60,8 +68,7 @@ class AppProcess:
                 "127.0.0.1",
                 "--port",
                 str(self.port),
-                "--redis-url",
-                self.redis_url,
+                *store,
             ],
             cwd=ROOT,
             env=env,
@@ -71,7 +78,7 @@ class AppProcess:
         )
 
     def wait_ready(self, deadline: float) -> None:
-        """Polls /healthz until it reports a healthy real-Redis store."""
+        """Polls /healthz until it reports a healthy store of the kind asked for."""
         assert self.process is not None
         last = "no answer yet"
         with httpx.Client(base_url=self.url, trust_env=False, timeout=1.0) as client:
@@ -90,7 +97,7 @@ class AppProcess:
                     last = f"{response.status_code} {response.text}"
                     if response.status_code == 200 and response.json() == {
                         "status": "ok",
-                        "store": "redis",
+                        "store": "redis" if self.redis_url else "embedded",
                     }:
                         return
                 if time.monotonic() > deadline:

@@ -57,10 +57,11 @@ def namespace_command() -> list[str]:
     return command
 
 
-def test_a_set_up_tree_serves_the_console_with_no_network() -> None:
+def test_a_set_up_tree_serves_the_console_with_no_network(tmp_path: Path) -> None:
     assert (ROOT / ".venv" / ".workshop-installed").exists(), "run scripts/setup first"
     command = namespace_command()
     env = {key: value for key, value in os.environ.items() if not key.startswith("WORKSHOP_")}
+    env["WORKSHOP_DATA_DIR"] = str(tmp_path / "data")
     finished = subprocess.run(
         [*command, sys.executable, "-c", DRIVER, str(ROOT), "8000"],
         capture_output=True,

@@ -8,7 +8,6 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
-from redis.exceptions import RedisError
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.routing import Mount, Route, WebSocketRoute
@@ -17,6 +16,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from workshop import views
 from workshop.collector import keep_collections_short
+from workshop.errors import StoreUnavailable
 from workshop.exercises import load_library
 from workshop.frames import FrameWritingProtocol
 from workshop.hub import Hub
@@ -183,6 +183,6 @@ def create_app(
     return Starlette(
         routes=routes,
         middleware=[Middleware(SecurityHeaders)],
-        exception_handlers={RedisError: views.store_unavailable},
+        exception_handlers={StoreUnavailable: views.store_unavailable},
         lifespan=lifespan,
     )

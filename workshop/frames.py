@@ -7,8 +7,15 @@ straight to the connection's socket. It refuses (returns False) whenever the fra
 written at once: the socket's buffer is full, or the connection is closing. The caller then sends
 the fragment through ASGI as before, so nothing is lost and the order holds. Under any other server
 the extension is absent and every fragment goes through ASGI.
+
+This leans on the internals of uvicorn's sans-I/O websocket protocol (the names in `NEEDED`). They
+are checked on the first connection: a uvicorn release that no longer has them gets plain ASGI
+sends and uvicorn's own read pausing, and the log says so once, so an upgrade can cost speed but
+never lose back-pressure quietly.
 """
 
+import asyncio
+import logging
 from collections.abc import Callable
 from typing import Any, cast
 
@@ -16,6 +23,8 @@ from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIO
 from websockets.frames import Frame, Opcode
 from websockets.http11 import Request
 from websockets.protocol import State
+
+log = logging.getLogger(__name__)
 
 FRAME_WRITER = "workshop.frame_writer"
 """The scope's extension: {"write": Callable[[bytes], bool]}."""
@@ -40,6 +49,31 @@ BACKLOG = 8
 """Messages received and not yet taken by the app before the socket stops being read."""
 
 
+NEEDED: dict[str, type | tuple[type, ...]] = {
+    "conn": object,
+    "transport": asyncio.Transport,
+    "writable": asyncio.Event,
+    "queue": asyncio.Queue,
+    "handshake_complete": bool,
+    "close_sent": bool,
+}
+"""The protocol's attributes this module reads, and their types."""
+
+
+def missing_parts(protocol: object) -> list[str]:
+    """What this module needs of a connected protocol and does not find (empty: all there)."""
+    missing = [
+        name
+        for name, kind in NEEDED.items()
+        if not hasattr(protocol, name) or not isinstance(getattr(protocol, name), kind)
+    ]
+    conn = getattr(protocol, "conn", None)
+    missing += [f"conn.{name}" for name in ("state", "extensions") if not hasattr(conn, name)]
+    if not hasattr(protocol, "initial_response"):
+        missing.append("initial_response")
+    return missing
+
+
 class FrameWritingProtocol(WebSocketsSansIOProtocol):
     """uvicorn's sans-I/O websocket protocol, offering `FRAME_WRITER` to the app, and reading on
     while the app has fewer than `BACKLOG` messages waiting.
@@ -51,21 +85,34 @@ class FrameWritingProtocol(WebSocketsSansIOProtocol):
     (and resuming a socket that is not paused costs nothing)."""
 
     _really_paused = False
+    compatible: bool | None = None
+    """Whether this uvicorn has what the module needs: None until the first connection."""
 
     @property
     def read_paused(self) -> bool:
-        return self._really_paused or self.queue.qsize() < BACKLOG
+        if self._really_paused or not FrameWritingProtocol.compatible:
+            return self._really_paused
+        return self.queue.qsize() < BACKLOG
 
     @read_paused.setter
     def read_paused(self, paused: bool) -> None:
         self._really_paused = paused
 
     def handle_connect(self, event: Request) -> None:
+        if FrameWritingProtocol.compatible is None:
+            missing = missing_parts(self)
+            FrameWritingProtocol.compatible = not missing
+            if missing:
+                log.warning(
+                    "this uvicorn's websocket protocol lacks %s: fragments go out through plain "
+                    "ASGI sends, one per screen (slower in a big room)",
+                    ", ".join(missing),
+                )
         super().handle_connect(event)
         # The app's task is created but has not run yet, so it will see the extension. Frames
         # encoded once are only valid without a negotiated extension (permessage-deflate).
         scope = getattr(self, "scope", None)
-        if scope is not None and not self.conn.extensions:
+        if scope is not None and FrameWritingProtocol.compatible and not self.conn.extensions:
             scope["extensions"][FRAME_WRITER] = {"write": self.write_frame}
 
     def write_frame(self, frame: bytes) -> bool:

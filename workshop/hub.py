@@ -11,19 +11,12 @@ import logging
 from collections.abc import Awaitable, Callable, Coroutine, Hashable
 from typing import Any, Protocol
 
-from redis.asyncio.client import PubSub
-from redis.exceptions import RedisError
-from redis.exceptions import TimeoutError as RedisTimeoutError
-
-from workshop.errors import mark_seen
+from workshop.errors import StoreUnavailable, mark_seen
 from workshop.models import RoomState
-from workshop.store import HUB_CHANNEL, Store, room_channel
+from workshop.store import RoomEvents, Store
 
 log = logging.getLogger(__name__)
 
-CONTROL_CHANNEL = HUB_CHANNEL
-"""Keeps the pub/sub connection open while no room is subscribed (redis-py will not read from a
-pub/sub connection that has no subscription), and carries the beats below."""
 HEARTBEAT_SECONDS = 20.0
 """How often each process tells the store that its phones are still connected (every 20 s, well
 inside the minute after which a silent phone shows as gone)."""
@@ -115,7 +108,7 @@ class RoomFeed:
             self._last = loop.time()
             try:
                 state = await self.hub.reads.read(self.code)
-            except (RedisError, OSError) as error:
+            except StoreUnavailable as error:
                 # Once per outage, not once per retry.
                 log.log(
                     logging.DEBUG if self._failing else logging.WARNING,
@@ -146,7 +139,7 @@ class RoomFeed:
             members = [s.presence for s in self.subscribers if s.presence is not None]
             if members:
                 # A failed beat is retried by the next one; the listener reports the outage.
-                with contextlib.suppress(RedisError, OSError):
+                with contextlib.suppress(StoreUnavailable):
                     await self.hub.store.heartbeat(self.code, members)
 
     def cancel(self) -> None:
@@ -162,7 +155,7 @@ class Hub:
         self.feeds: dict[str, RoomFeed] = {}
         self.reads = SharedReads(store.load)
         self.healthy = False
-        self._pubsub: PubSub | None = None
+        self._events: RoomEvents | None = None
         self._listener: asyncio.Task[None] | None = None
         self._beat: asyncio.Task[None] | None = None
         self._background: set[asyncio.Task[None]] = set()
@@ -181,17 +174,17 @@ class Hub:
             feed.cancel()
         if self._background:
             await asyncio.wait(self._background, timeout=5)
-        if self._pubsub is not None:
-            with contextlib.suppress(RedisError, OSError):
-                await self._pubsub.aclose()
+        if self._events is not None:
+            with contextlib.suppress(StoreUnavailable):
+                await self._events.close()
 
     async def subscribe(self, code: str, subscriber: Subscriber) -> None:
         feed = self.feeds.get(code)
         if feed is None:
             feed = self.feeds[code] = RoomFeed(self, code)
-            if self._pubsub is not None:
-                with contextlib.suppress(RedisError, OSError):
-                    await self._pubsub.subscribe(room_channel(code))
+            if self._events is not None:
+                with contextlib.suppress(StoreUnavailable):
+                    await self._events.follow(code)
         feed.subscribers.add(subscriber)
 
     def unsubscribe(self, code: str, subscriber: Subscriber) -> None:
@@ -206,9 +199,9 @@ class Hub:
             self.spawn(self._drop_channel(code))
 
     async def _drop_channel(self, code: str) -> None:
-        if code not in self.feeds and self._pubsub is not None:
-            with contextlib.suppress(RedisError, OSError):
-                await self._pubsub.unsubscribe(room_channel(code))
+        if code not in self.feeds and self._events is not None:
+            with contextlib.suppress(StoreUnavailable):
+                await self._events.unfollow(code)
 
     def spawn(self, work: Coroutine[Any, Any, None]) -> None:
         """Runs clean-up work to completion on its own, outside any connection's lifetime."""
@@ -225,22 +218,22 @@ class Hub:
         while True:
             await asyncio.sleep(BEAT_SECONDS)
             # A failed beat is the listener's business: it will hear nothing.
-            with contextlib.suppress(RedisError, OSError):
+            with contextlib.suppress(StoreUnavailable):
                 await self.store.beat()
 
     async def _listen(self) -> None:
         loop = asyncio.get_running_loop()
         delay = 0.2
         while True:
-            pubsub = self.store.pubsub()
+            events = self.store.room_events()
             try:
                 subscribed = set(self.feeds)
-                await pubsub.subscribe(CONTROL_CHANNEL, *(room_channel(c) for c in subscribed))
+                await events.follow(*subscribed)
                 # Rooms that gained their first screen during that round trip.
                 late = set(self.feeds) - subscribed
                 if late:
-                    await pubsub.subscribe(*(room_channel(c) for c in late))
-                self._pubsub = pubsub
+                    await events.follow(*late)
+                self._events = events
                 self.healthy = True
                 delay = 0.2
                 # Anything published while we were away is lost: every room re-reads.
@@ -248,27 +241,24 @@ class Hub:
                     feed.poke()
                 heard = loop.time()
                 while True:
-                    message = await pubsub.get_message(timeout=1.0)
-                    if message is None:
+                    changed = await events.next(within=1.0)
+                    if changed is None:
                         if loop.time() - heard > SILENCE_SECONDS:
-                            raise RedisTimeoutError("nothing heard on the pub/sub connection")
+                            raise StoreUnavailable("nothing heard on the pub/sub connection")
                         continue
                     heard = loop.time()
-                    if message.get("type") != "message":
-                        continue
-                    channel = str(message["channel"])
-                    if channel != CONTROL_CHANNEL:
-                        self.poke(channel.split("{", 1)[-1].split("}", 1)[0])
+                    if changed:
+                        self.poke(changed)
             except asyncio.CancelledError:
                 raise
-            except (RedisError, OSError) as error:
+            except StoreUnavailable as error:
                 if self.healthy:
                     log.warning("lost the store's pub/sub connection: %s", error)
                 self.healthy = False
-                # Close this attempt's connection too, even if it never got as far as _pubsub.
-                with contextlib.suppress(RedisError, OSError):
-                    await pubsub.aclose()
-                self._pubsub = None
+                # Close this attempt's connection too, even if it never got as far as _events.
+                with contextlib.suppress(StoreUnavailable):
+                    await events.close()
+                self._events = None
                 for feed in self.feeds.values():
                     for subscriber in list(feed.subscribers):
                         subscriber.store_down()

@@ -18,12 +18,11 @@ from collections.abc import Hashable
 from typing import Any
 
 from pydantic import ValidationError
-from redis.exceptions import RedisError
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from workshop.actions import action_adapter
 from workshop.engine import HOST, Actor
-from workshop.errors import Rejected
+from workshop.errors import Rejected, StoreUnavailable
 from workshop.frames import frame_writer, text_frame
 from workshop.identity import HOST_COOKIE, PARTICIPANT_COOKIE, is_host
 from workshop.limits import TokenBucket
@@ -225,7 +224,7 @@ class LiveConnection:
             outcome = await self.runtime.rooms.act(self.code, actor, action)
         except Rejected as rejected:
             self.notify(rejected.message, "error")
-        except (RedisError, OSError):
+        except StoreUnavailable:
             log.warning("room %s: store unreachable while applying an action", self.code)
             self.notify(
                 "Not saved: the room's store cannot be reached. Try again shortly.", "error"
@@ -249,7 +248,7 @@ async def live_endpoint(websocket: WebSocket) -> None:
         # websocket that asks meanwhile (see `SharedReads`), so a join storm reads the room once
         # per read-time rather than once per phone.
         state = await runtime.hub.reads.read(code) if is_room_code(code) else None
-    except (RedisError, OSError):
+    except StoreUnavailable:
         await websocket.close(CLOSE_TRY_LATER)
         return
     if state is None or kind not in REGIONS:
@@ -301,7 +300,7 @@ async def live_endpoint(websocket: WebSocket) -> None:
                 exc = task.exception()
                 if not isinstance(exc, WebSocketDisconnect):
                     log.warning("room %s: connection ended by an error: %r", code, exc)
-    except (WebSocketDisconnect, RedisError, OSError) as error:
+    except (WebSocketDisconnect, StoreUnavailable, OSError) as error:
         log.info("room %s: connection ended: %r", code, error)
     finally:
         for task in tasks:
@@ -330,5 +329,5 @@ def _still_in(state: RoomState, participant_id: str) -> bool:
 
 
 async def _leave(runtime: Runtime, code: str, member: str) -> None:
-    with contextlib.suppress(RedisError, OSError):
+    with contextlib.suppress(StoreUnavailable):
         await runtime.store.set_presence(code, member, online=False)

@@ -51,23 +51,26 @@ outlives "Delete now".
 
 import contextlib
 import functools
+import inspect
 import json
 import logging
 import secrets
 import time
-from collections.abc import Callable, Collection, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Collection, Coroutine, Iterable, Sequence
 from dataclasses import dataclass, replace
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, ParamSpec, TypeVar
 
 import redis.asyncio as aioredis
 from redis.asyncio.client import PubSub
 from redis.asyncio.retry import Retry
 from redis.backoff import ExponentialWithJitterBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import RedisError
 
 from workshop.effects import Effects, Read
+from workshop.errors import StoreUnavailable
 from workshop.kinds import data_of
 from workshop.models import Participant, RoomMeta, RoomState
 
@@ -177,6 +180,69 @@ def _commit_result(raw: Sequence[Any]) -> CommitResult:
     return CommitResult(status, version=int(detail))
 
 
+_P = ParamSpec("_P")
+_T = TypeVar("_T")
+
+FAILURES = (RedisError, OSError)
+"""What a Redis client raises when the store is down, unreachable or too slow to answer."""
+
+
+def _translated(method: Callable[_P, Awaitable[_T]]) -> Callable[_P, Coroutine[Any, Any, _T]]:
+    """The method, raising `StoreUnavailable` for any failure of the store's."""
+
+    @functools.wraps(method)
+    async def call(*args: _P.args, **kwargs: _P.kwargs) -> _T:
+        try:
+            return await method(*args, **kwargs)
+        except FAILURES as error:
+            raise StoreUnavailable(str(error) or type(error).__name__) from error
+
+    return call
+
+
+def _translating(cls: type[_T]) -> type[_T]:
+    """Every public coroutine method of the class raises `StoreUnavailable`, not Redis's errors:
+    the boundary past which nothing knows the store is Redis."""
+    for name, member in list(vars(cls).items()):
+        if not name.startswith("_") and inspect.iscoroutinefunction(member):
+            setattr(cls, name, _translated(member))
+    return cls
+
+
+@_translating
+class RoomEvents:
+    """One pub/sub connection, told which rooms to follow: it says which of them changed, and
+    hears every process's beat (see `Store.beat`), by which a silent connection is known dead."""
+
+    def __init__(self, pubsub: PubSub) -> None:
+        self._pubsub = pubsub
+
+    async def follow(self, *codes: str) -> None:
+        """Starts hearing of changes to these rooms (and of the beats: a first call with no room
+        keeps the connection open, since a pub/sub connection with no subscription is not read)."""
+        await self._pubsub.subscribe(HUB_CHANNEL, *(room_channel(c) for c in codes))
+
+    async def unfollow(self, code: str) -> None:
+        await self._pubsub.unsubscribe(room_channel(code))
+
+    async def next(self, within: float) -> str | None:
+        """The code of a room that changed; "" for a beat (or any other sign of life); None when
+        nothing came within `within` seconds."""
+        message = await self._pubsub.get_message(timeout=within)
+        if message is None:
+            return None
+        if message.get("type") != "message":
+            return ""
+        channel = str(message["channel"])
+        if channel == HUB_CHANNEL:
+            return ""
+        return channel.split("{", 1)[-1].split("}", 1)[0]
+
+    async def close(self) -> None:
+        await self._pubsub.aclose()
+
+
+@_translating
 class Store:
     def __init__(
         self,
@@ -573,5 +639,6 @@ class Store:
         self._changed()
         await self.publish(code, 0)
 
-    def pubsub(self) -> PubSub:
-        return self.listener.pubsub(ignore_subscribe_messages=True)
+    def room_events(self) -> RoomEvents:
+        """A pub/sub connection of its own (see `RoomEvents`)."""
+        return RoomEvents(self.listener.pubsub(ignore_subscribe_messages=True))

@@ -5,11 +5,10 @@ import logging
 import time
 from typing import Any
 
-from redis.exceptions import RedisError
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
-from workshop.errors import Rejected
+from workshop.errors import Rejected, StoreUnavailable
 from workshop.exports import FORMATS, Export, export
 from workshop.identity import HOST_COOKIE, PARTICIPANT_COOKIE, SCREEN_COOKIE, is_host, matches
 from workshop.models import RoomState, is_room_code, normalise_code
@@ -322,7 +321,7 @@ async def healthz(request: Request) -> JSONResponse:
     runtime = _runtime(request)
     try:
         await runtime.store.ping()
-    except (RedisError, OSError):
+    except StoreUnavailable:
         return JSONResponse({"status": "unavailable", "store": runtime.store.backend}, 503)
     return JSONResponse({"status": "ok", "store": runtime.store.backend})
 

@@ -7,11 +7,10 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from redis.exceptions import ConnectionError as RedisConnectionError
 
 from tests.integration.test_store import _loaded, act, make_store, run, start_poll
 from workshop import engine
-from workshop.errors import Rejected
+from workshop.errors import Rejected, StoreUnavailable
 from workshop.service import Outcome, RoomNotFound, Rooms
 from workshop.store import Store
 
@@ -135,14 +134,14 @@ def test_a_store_failure_reaches_every_caller_of_the_batch(
         await start_poll(rooms, code)
 
         async def failing(requests: Any) -> Any:
-            raise RedisConnectionError("store unreachable")
+            raise StoreUnavailable("store unreachable")
 
         store.load_many = failing  # type: ignore[method-assign]
         results = await asyncio.gather(
             *(rooms.act(code, *vote(pid, i, "candid")) for i, pid in enumerate(people)),
             return_exceptions=True,
         )
-        assert all(isinstance(r, RedisConnectionError) for r in results), results
+        assert all(isinstance(r, StoreUnavailable) for r in results), results
         # Nothing was saved, and the next batch works once the store answers.
         del store.load_many
         assert (await rooms.act(code, *vote(people[0], 9, "candid"))).notice

@@ -2,6 +2,7 @@
 order with ASGI sends, and the writer refuses whenever a frame could not go out at once."""
 
 import asyncio
+import logging
 import socket
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -14,7 +15,14 @@ from websockets.frames import Frame, Opcode
 from websockets.streams import StreamReader
 
 from workshop.app import SERVER_OPTIONS
-from workshop.frames import BACKLOG, FrameWritingProtocol, frame_writer, text_frame
+from workshop.frames import (
+    BACKLOG,
+    NEEDED,
+    FrameWritingProtocol,
+    frame_writer,
+    missing_parts,
+    text_frame,
+)
 
 App = Callable[[Any, Any, Any], Awaitable[None]]
 
@@ -179,3 +187,51 @@ def test_the_socket_is_read_on_until_the_app_falls_behind_then_paused_until_it_c
         "reading once caught up": True,
         "texts": [f"m{n}" for n in range(23)],
     }
+
+
+def test_this_uvicorn_has_every_part_the_writer_needs() -> None:
+    found: list[list[str]] = []
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        await receive()
+        await send({"type": "websocket.accept"})
+        write = frame_writer(scope)
+        assert write is not None
+        found.append(missing_parts(getattr(write, "__self__")))  # noqa: B009
+        await send({"type": "websocket.close", "code": 1000})
+
+    async def main() -> list[str | bytes]:
+        async with serving(app) as url, connect(url) as client:
+            return [message async for message in client]
+
+    asyncio.run(main())
+    assert found == [[]]
+    assert FrameWritingProtocol.compatible is True
+
+
+def test_a_uvicorn_without_those_parts_gets_plain_sends_and_says_so(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """As if a uvicorn release had renamed what the writer reads: no writer is offered, every
+    message still arrives through ASGI, and uvicorn's own read pausing is left alone."""
+    monkeypatch.setitem(NEEDED, "a_part_uvicorn_no_longer_has", object)
+    monkeypatch.setattr(FrameWritingProtocol, "compatible", None)
+    offered: list[bool] = []
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        await receive()
+        offered.append(frame_writer(scope) is not None)
+        await send({"type": "websocket.accept"})
+        for n in range(3):
+            await send({"type": "websocket.send", "text": f"plain {n}"})
+        await send({"type": "websocket.close", "code": 1000})
+
+    async def main() -> list[str | bytes]:
+        async with serving(app) as url, connect(url) as client:
+            return [message async for message in client]
+
+    with caplog.at_level(logging.WARNING, logger="workshop.frames"):
+        assert asyncio.run(main()) == ["plain 0", "plain 1", "plain 2"]
+    assert offered == [False] and FrameWritingProtocol.compatible is False
+    assert "a_part_uvicorn_no_longer_has" in caplog.text
+    assert "plain ASGI sends" in caplog.text

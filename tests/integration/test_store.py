@@ -5,6 +5,7 @@ from collections.abc import Callable, Coroutine
 from typing import Any
 
 import pytest
+from redis.asyncio.client import PubSub
 
 from workshop import engine
 from workshop.actions import action_adapter
@@ -232,11 +233,18 @@ def test_one_heartbeat_call_keeps_many_connections_present(
     run(make_store, body)
 
 
+def raw_pubsub(store: Store) -> PubSub:
+    """The store's own pub/sub, to read exactly what a commit publishes."""
+    return store.listener.pubsub(ignore_subscribe_messages=True)
+
+
 def test_commits_publish_the_new_version(make_store: Callable[[], Store]) -> None:
     async def body(store: Store, rooms: Rooms) -> None:
         code, _ = await rooms.create()
-        pubsub = store.pubsub()
+        pubsub = raw_pubsub(store)
         await pubsub.subscribe(f"room:{{{code}}}:events")
+        events = store.room_events()
+        await events.follow(code)
         outcome = await rooms.act(
             code,
             engine.HOST,
@@ -248,6 +256,13 @@ def test_commits_publish_the_new_version(make_store: Callable[[], Store]) -> Non
                 message = await pubsub.get_message(timeout=1.0)
         assert message["data"] == str(outcome.version)
         await pubsub.aclose()
+        # What the hub hears of it: which room changed (a beat, "", is a sign of life only).
+        heard = []
+        async with asyncio.timeout(5):
+            while code not in heard:
+                heard.append(await events.next(within=1.0))
+        assert set(heard) <= {code, "", None}
+        await events.close()
 
     run(make_store, body)
 
@@ -296,7 +311,7 @@ def test_a_batch_of_changes_to_a_room_is_judged_change_by_change_and_published_o
     async def body(store: Store, rooms: Rooms) -> None:
         code, _ = await rooms.create()
         state = await _loaded(store, code)
-        pubsub = store.pubsub()
+        pubsub = raw_pubsub(store)
         await pubsub.subscribe(f"room:{{{code}}}:events")
 
         def named(title: str) -> Effects:

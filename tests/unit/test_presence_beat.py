@@ -5,9 +5,9 @@ import asyncio
 from typing import Any
 
 import pytest
-from redis.exceptions import ConnectionError as RedisConnectionError
 
 from workshop import hub as hub_module
+from workshop.errors import StoreUnavailable
 from workshop.hub import RoomFeed
 
 
@@ -30,7 +30,7 @@ class Store:
     async def heartbeat(self, code: str, members: list[str]) -> None:
         if self.fail_first:
             self.fail_first = False
-            raise RedisConnectionError("store unreachable")
+            raise StoreUnavailable("store unreachable")
         self.beats.append((code, sorted(members)))
 
 

@@ -2,21 +2,19 @@
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, TypeAdapter
+from pydantic import Field, TypeAdapter
 
-ActionId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{8,64}$")]
+from workshop.action_base import ActionId as ActionId
+from workshop.action_base import BaseAction
+from workshop.action_base import KindHostAction as KindHostAction
+from workshop.action_base import Staged as Staged
+from workshop.action_base import Vote as Vote
+from workshop.kinds import KIND_HOST_ACTIONS as KIND_HOST_ACTIONS
+from workshop.kinds import KIND_PARTICIPANT_ACTIONS as KIND_PARTICIPANT_ACTIONS
+from workshop.kinds import KindHostActions, KindParticipantActions
 
-
-class _Action(BaseModel):
-    model_config = ConfigDict(extra="ignore", frozen=True, str_max_length=2000)
-
-    action_id: ActionId
-    """Chosen by the client; a replay of the same id changes nothing."""
-
-
-class _Staged(_Action):
-    seen_phase: str = ""
-    """The phase key the sender was looking at; an action for an earlier phase is refused."""
+_Action = BaseAction
+_Staged = Staged
 
 
 class AddExercise(_Action):
@@ -82,11 +80,6 @@ class RemoveParticipant(_Action):
 class SetTitle(_Action):
     type: Literal["set_title"]
     title: str
-
-
-class Vote(_Staged):
-    type: Literal["vote"]
-    option: str
 
 
 class SubmitQuestion(_Staged):
@@ -155,34 +148,6 @@ class Rate(_Staged):
     try_next: str = Field(default="", max_length=2000)
 
 
-class Post(_Staged):
-    type: Literal["post"]
-    text: str = Field(max_length=2000)
-    answers: str = Field(default="", max_length=100)
-    """For a rebuttal: the id of the argument it answers."""
-
-
-class Upvote(_Staged):
-    type: Literal["upvote"]
-    post: str = Field(max_length=100)
-    on: bool = True
-
-
-class ChooseSide(_Staged):
-    type: Literal["choose_side"]
-    side: Literal["for", "against"]
-
-
-class HidePost(_Staged):
-    type: Literal["hide_post"]
-    post: str = Field(max_length=100)
-    hidden: bool = True
-
-
-class BalanceTeams(_Staged):
-    type: Literal["balance_teams"]
-
-
 HostAction = (
     AddExercise
     | StartAgenda
@@ -204,19 +169,10 @@ HostAction = (
     | RepairPairs
     | MoveParticipant
     | Reseat
-    | HidePost
-    | BalanceTeams
+    | KindHostActions
 )
 ParticipantAction = (
-    Vote
-    | SubmitQuestion
-    | WithdrawQuestion
-    | PlaceDot
-    | RemoveDot
-    | Rate
-    | Post
-    | Upvote
-    | ChooseSide
+    Vote | SubmitQuestion | WithdrawQuestion | PlaceDot | RemoveDot | Rate | KindParticipantActions
 )
 PARTICIPANT_ACTIONS = (
     Vote,
@@ -225,9 +181,7 @@ PARTICIPANT_ACTIONS = (
     PlaceDot,
     RemoveDot,
     Rate,
-    Post,
-    Upvote,
-    ChooseSide,
+    *KIND_PARTICIPANT_ACTIONS,
 )
 ROOM_ACTIONS = (TimerStart, TimerPause, TimerResume, TimerAdd, TimerClear, SetLocked, SetTitle)
 """Facilitator actions whose rules read nobody's record: only the room's own settings."""

@@ -14,12 +14,13 @@ from workshop.agendas import AGENDA_MAX, Agenda
 from workshop.effects import Effects, Read, Write
 from workshop.errors import Rejected
 from workshop.kinds import (
+    KIND_HOST_ACTIONS,
     Exercise,
-    advocacy_debate,
     best_question,
     challenge_pairs,
     data_of,
     first_rounds,
+    kind_of,
     warmup_poll,
 )
 from workshop.models import (
@@ -127,18 +128,12 @@ def reads(meta: RoomMeta, actor: Actor, action: a.Action) -> tuple[Read, ...]:
         if isinstance(action, pair_actions):
             return tuple(Read(run.hash(name)) for name in data_of(run.exercise))
         return ()
-    if isinstance(run.exercise, advocacy_debate.AdvocacyDebate):
-        debate_actions = (
-            a.NextPhase,
-            a.Reseat,
-            a.Post,
-            a.Upvote,
-            a.ChooseSide,
-            a.HidePost,
-            a.BalanceTeams,
-        )
-        if isinstance(action, debate_actions):
-            return tuple(Read(run.hash(name)) for name in data_of(run.exercise))
+    kind = kind_of(run.exercise)
+    if kind is not None:
+        if isinstance(action, (a.NextPhase, a.Reseat)):
+            return kind.step_reads(run)
+        if isinstance(action, a.Staged):
+            return kind.reads(run, actor.participant_id, action)
         return ()
     if not isinstance(run.exercise, best_question.BestQuestion):
         return ()
@@ -211,6 +206,9 @@ def _participant_action(
     if person is None or person.removed:
         raise Rejected("You are no longer in this workshop.")
     run = _current_run_for(state.meta, action.seen_phase)
+    kind = kind_of(run.exercise)
+    if kind is not None:
+        return kind.decide(state, run, person.id, action, now)
     phase = run.current_phase.name
     match run.exercise, action:
         case warmup_poll.WarmupPoll() as poll, a.Vote(option=option):
@@ -244,67 +242,7 @@ def _participant_action(
             return challenge_pairs.rate(
                 pair_names, pairs, phase, person.id, scores, rating.landed, rating.try_next
             )
-        case advocacy_debate.AdvocacyDebate() as exercise, _:
-            return _debate_participant(state, run, exercise, person.id, phase, action, now)
     raise Rejected("That does not fit the current exercise; your screen is now up to date.")
-
-
-def _debate_names(run: Run) -> advocacy_debate.Names:
-    return advocacy_debate.Names.of(run.hash(f"{run.round}:"))
-
-
-def _debate_participant(
-    state: RoomState,
-    run: Run,
-    exercise: advocacy_debate.AdvocacyDebate,
-    person: str,
-    phase: str,
-    action: a.ParticipantAction,
-    now: float,
-) -> Effects:
-    names = _debate_names(run)
-    debate = advocacy_debate.Debate.decode(state.run_data, names)
-    match action:
-        case a.Vote(option=option):
-            return advocacy_debate.vote(names, phase, person, option)
-        case a.Post(text=text, answers=answers, action_id=action_id):
-            post_id = f"{person}.{action_id}"
-            return advocacy_debate.post(names, debate, phase, person, post_id, text, answers, now)
-        case a.Upvote(post=post, on=on):
-            return advocacy_debate.upvote(names, debate, phase, person, post, on)
-        case a.ChooseSide(side=side):
-            if phase != "teams" or not exercise.choose_sides:
-                raise Rejected("Sides are not chosen by hand in this debate.")
-            current = debate.teams.get(person)
-            if current is not None and advocacy_debate.side_of_team(current) == side:
-                return Effects(notice="You are already on that side.")
-            return Effects(
-                writes=(Write("hset", names.teams, person, f"{side}-1"),),
-                notice=f"You are on the {side} side ✓",
-            )
-    raise Rejected("That does not fit the current exercise; your screen is now up to date.")
-
-
-def _form_teams(state: RoomState, run: Run, exercise: advocacy_debate.AdvocacyDebate) -> Effects:
-    """Balanced teams: whoever already has a side keeps it unless the sides must be evened out;
-    everyone else is drawn at random."""
-    names = _debate_names(run)
-    debate = advocacy_debate.Debate.decode(state.run_data, names)
-    chosen = {p: advocacy_debate.side_of_team(t) for p, t in debate.teams.items()}
-    present = [p.id for p in state.present]
-    teams = advocacy_debate.split_teams(
-        present, exercise.team_size, f"{state.meta.code}|{run.id}|{run.round}|{state.rev}", chosen
-    )
-    writes = [
-        Write("hset", names.teams, p, t) for p, t in teams.items() if debate.teams.get(p) != t
-    ]
-    sides = {
-        side: sum(1 for t in teams.values() if t.startswith(side)) for side in ("for", "against")
-    }
-    return Effects(
-        writes=tuple(writes),
-        notice=f"Teams formed: {sides['for']} for, {sides['against']} against.",
-    )
 
 
 def _current_run_for(meta: RoomMeta, seen_phase: str) -> Run:
@@ -337,6 +275,10 @@ def _host_action(
     agendas: Mapping[str, Agenda],
     now: float,
 ) -> Effects:
+    if isinstance(action, KIND_HOST_ACTIONS):
+        return _kind_host_action(meta, state, action)
+    if isinstance(action, a.KIND_PARTICIPANT_ACTIONS):
+        raise Rejected("That is for participants.")
     match action:
         case a.StartAgenda(agenda_id=agenda_id):
             return _start_agenda(meta, agenda_id, library, agendas)
@@ -384,38 +326,18 @@ def _host_action(
                 and isinstance(action, a.NextPhase)
                 and not _pairs(state, moved)
             )
-            debating = (
-                moved.exercise
-                if isinstance(moved.exercise, advocacy_debate.AdvocacyDebate)
+            kind = kind_of(moved.exercise)
+            hooked = (
+                kind.on_step(state, moved, isinstance(action, a.NextPhase))
+                if kind is not None
                 else None
             )
-            step = moved.current_phase.name
-            # Teams are drawn on reaching "teams"; when people choose their side, whoever has not
-            # chosen is placed (and the sides evened out) on leaving it.
-            entering_teams = (
-                debating is not None
-                and isinstance(action, a.NextPhase)
-                and (
-                    (step == "teams" and not debating.choose_sides)
-                    or (step == "arguments" and debating.choose_sides)
-                )
-                and (debating.choose_sides or not state.data(_debate_names(moved).teams))
-            )
-            returning_to_teams = (
-                debating is not None
-                and isinstance(action, a.NextPhase)
-                and step == "teams"
-                and not debating.choose_sides
-                and bool(state.data(_debate_names(moved).teams))
-            )
-            if returning_to_teams:
-                # Teams stand; whoever joined while the facilitator had stepped back gets a seat.
-                seated = _seat_late_debaters(state, moved)
-                effects = replace(effects, writes=seated.writes)
-            if entering_teams and debating is not None:
-                formed = _form_teams(state, moved, debating)
+            if hooked is not None:
                 effects = replace(
-                    effects, writes=formed.writes, notice=f"{effects.notice} {formed.notice}"
+                    effects,
+                    writes=hooked.writes,
+                    expect=hooked.expect,
+                    notice=f"{effects.notice} {hooked.notice}" if hooked.notice else effects.notice,
                 )
             if entering_pairs:
                 seated = _seat_everyone(state, moved, fresh=True)
@@ -477,22 +399,13 @@ def _host_action(
             return _meta(meta.model_copy(update={"title": title}), "Title saved.")
         case a.HideQuestion() | a.MergeQuestions() | a.Spotlight():
             return _moderate(meta, state, action)
-        case a.Reseat() if _debating(meta):
-            return _seat_late_debaters(state)
+        case a.Reseat() if _kind_seats_people(meta):
+            current = meta.current_run
+            kind = kind_of(current.exercise) if current is not None else None
+            assert current is not None and kind is not None
+            return kind.reseat(state, current)
         case a.RepairPairs() | a.MoveParticipant() | a.Reseat():
             return _arrange_pairs(state, action)
-        case a.HidePost(seen_phase=seen, post=post, hidden=hidden):
-            run = _current_run_for(meta, seen)
-            if not isinstance(run.exercise, advocacy_debate.AdvocacyDebate):
-                raise Rejected("The current exercise has no posts.")
-            names = _debate_names(run)
-            debate = advocacy_debate.Debate.decode(state.run_data, names)
-            return advocacy_debate.hide(names, debate, post, hidden)
-        case a.BalanceTeams(seen_phase=seen):
-            run = _current_run_for(meta, seen)
-            if not isinstance(run.exercise, advocacy_debate.AdvocacyDebate):
-                raise Rejected("The current exercise has no teams.")
-            return _form_teams(state, run, run.exercise)
         case (
             a.Vote()
             | a.SubmitQuestion()
@@ -500,9 +413,6 @@ def _host_action(
             | a.PlaceDot()
             | a.RemoveDot()
             | a.Rate()
-            | a.Post()
-            | a.Upvote()
-            | a.ChooseSide()
         ):
             raise Rejected("That is for participants.")
         case _:
@@ -532,28 +442,19 @@ def _moderate(
             )
 
 
-def _debating(meta: RoomMeta) -> bool:
-    """Teams exist: the current run is a debate past its "teams" step."""
+def _kind_host_action(meta: RoomMeta, state: RoomState, action: a.KindHostAction) -> Effects:
+    run = _current_run_for(meta, action.seen_phase)
+    kind = kind_of(run.exercise)
+    if kind is None or not isinstance(action, kind.host_actions):
+        raise Rejected(action.elsewhere)
+    return kind.host(state, run, action)
+
+
+def _kind_seats_people(meta: RoomMeta) -> bool:
+    """The current run is of a registered kind whose current step has people seated."""
     run = meta.current_run
-    if run is None or not isinstance(run.exercise, advocacy_debate.AdvocacyDebate):
-        return False
-    # While people choose their side ("teams" with choose_sides), nobody is placed for them.
-    return run.phase >= (3 if run.exercise.choose_sides else 2)
-
-
-def _seat_late_debaters(state: RoomState, run: Run | None = None) -> Effects:
-    run = run or state.meta.current_run
-    assert run is not None and isinstance(run.exercise, advocacy_debate.AdvocacyDebate)
-    names = _debate_names(run)
-    present = state.present_ids
-    # Sizes count only people still here; the record of who was on which team is left alone.
-    teams = {p: t for p, t in state.data(names.teams).items() if p in present}
-    writes = []
-    for person in state.present:
-        if person.id not in teams:
-            teams[person.id] = advocacy_debate.seat_late(teams, person.id, run.exercise.team_size)
-            writes.append(Write("hset", names.teams, person.id, teams[person.id]))
-    return Effects(writes=tuple(writes), notice="Seated the newcomers." if writes else "Done.")
+    kind = kind_of(run.exercise) if run is not None else None
+    return run is not None and kind is not None and kind.seats_people(run)
 
 
 def seats_people(meta: RoomMeta) -> bool:
@@ -565,7 +466,7 @@ def seats_people(meta: RoomMeta) -> bool:
         and isinstance(run.exercise, challenge_pairs.ChallengePairs)
         and run.phase >= 1
     )
-    return paired or _debating(meta)
+    return paired or _kind_seats_people(meta)
 
 
 def _arrange_pairs(

@@ -7,14 +7,15 @@ it lands in: Markdown table cells and inline text, CSV quoting, HTML autoescapin
 import csv
 import io
 import json
-import re
 import zipfile
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
+from workshop.kinds import KINDS, Kind, kind_named
+from workshop.markdown import md_table, md_text
 from workshop.summary import (
     BestQuestionSummary,
-    DebateSummary,
     PairsSummary,
     PollSummary,
     Summary,
@@ -66,24 +67,6 @@ def json_schema() -> str:
 
 # Markdown --------------------------------------------------------------------------------------
 
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+\-!|~])")
-
-
-def md_text(text: str) -> str:
-    """Participants' text as inert Markdown: no headings, links, emphasis, HTML or table breaks."""
-    flat = " ".join(text.split())
-    return _MD_SPECIAL.sub(r"\\\1", flat)
-
-
-def md_table(headers: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
-    lines = [
-        "| " + " | ".join(headers) + " |",
-        "|" + "|".join("---" for _ in headers) + "|",
-    ]
-    for row in rows:
-        lines.append("| " + " | ".join(md_text(str(cell)) for cell in row) + " |")
-    return "\n".join(lines)
-
 
 def _fmt(value: float | None, signed: bool = False) -> str:
     if value is None:
@@ -116,8 +99,8 @@ def to_markdown(summary: Summary) -> str:
                 out.extend(_md_best_question(exercise))
             case PairsSummary():
                 out.extend(_md_pairs(exercise))
-            case DebateSummary():
-                out.extend(_md_debate(exercise))
+            case _:
+                out.extend(_kind(exercise.kind).markdown(exercise))
     return "\n".join(out) + "\n"
 
 
@@ -180,51 +163,6 @@ def _md_pairs(exercise: PairsSummary) -> list[str]:
     return out
 
 
-def _md_debate(exercise: DebateSummary) -> list[str]:
-    out = [f"## {md_text(exercise.title)}"]
-    for r in exercise.rounds:
-        winner = {"for": "For", "against": "Against"}.get(r.winner or "", "no side")
-        out += [
-            "",
-            f"### Debate {r.round}: {md_text(r.case)}",
-            "",
-            f"Motion: {md_text(r.motion)}",
-            "",
-            md_table(
-                ["Vote", "First", "Final", "Shift (points)"],
-                (
-                    (
-                        c.capitalize(),
-                        r.first.get(c, 0),
-                        r.final.get(c, 0),
-                        f"{r.shift.get(c, 0.0):+.0f}",
-                    )
-                    for c in ("for", "against", "undecided")
-                ),
-            ),
-            "",
-            f"Winner by shift: {winner} (counted over {r.voted_both} people who voted both times).",
-            "",
-            "Teams: "
-            + "; ".join(f"{t.team}: {', '.join(md_text(m) for m in t.members)}" for t in r.teams),
-        ]
-        arguments = [p for p in r.posts if p.kind == "argument"]
-        for side in ("for", "against"):
-            mine = sorted((p for p in arguments if p.side == side), key=lambda p: -p.upvotes)
-            out += ["", f"#### Arguments {side}", ""]
-            for post in mine or []:
-                out.append(
-                    f"- {md_text(post.text)} ({post.upvotes} upvotes, {md_text(post.author)})"
-                )
-                for reply in (p for p in r.posts if p.kind == "rebuttal" and p.answers == post.id):
-                    out.append(f"  - Rebuttal: {md_text(reply.text)} ({reply.upvotes} upvotes)")
-            if not mine:
-                out.append("- none")
-        if r.hidden:
-            out += ["", f"{r.hidden} hidden post(s) left out."]
-    return out
-
-
 # CSV -------------------------------------------------------------------------------------------
 
 
@@ -252,7 +190,9 @@ def csv_records(summary: Summary) -> dict[str, tuple[list[str], list[list[object
     submissions: list[list[object]] = []
     votes: list[list[object]] = []
     ratings: list[list[object]] = []
-    posts: list[list[object]] = []
+    added: dict[str, list[list[object]]] = {
+        name: [] for kind in KINDS.values() for name in kind.csv_files
+    }
     for ex in summary.exercises:
         match ex:
             case PollSummary():
@@ -300,44 +240,11 @@ def csv_records(summary: Summary) -> dict[str, tuple[list[str], list[list[object
                         ]
                         for g in pr.ratings
                     ]
-            case DebateSummary():
-                for dr in ex.rounds:
-                    for v in dr.votes:
-                        votes.append(
-                            [
-                                ex.run,
-                                ex.title,
-                                dr.round,
-                                "debate first",
-                                v.participant,
-                                v.first,
-                                "",
-                            ]
-                        )
-                        votes.append(
-                            [ex.run, ex.title, dr.round, "debate final", v.participant, v.final, ""]
-                        )
-                    posts += [
-                        [
-                            ex.run,
-                            ex.title,
-                            dr.round,
-                            p.id,
-                            p.side,
-                            p.team,
-                            p.kind,
-                            p.author,
-                            p.text,
-                            p.upvotes,
-                            p.answers,
-                        ]
-                        for p in dr.posts
-                    ]
-    submissions, votes, ratings, posts = (
-        [[_spreadsheet_safe(cell) for cell in row] for row in rows]
-        for rows in (submissions, votes, ratings, posts)
-    )
-    return {
+            case _:
+                for name, rows in _kind(ex.kind).csv_rows(ex).items():
+                    (votes if name == "votes.csv" else added[name]).extend(rows)
+    submissions, votes, ratings = (_safe_rows(rows) for rows in (submissions, votes, ratings))
+    records: dict[str, tuple[list[str], list[list[object]]]] = {
         "submissions.csv": (
             ["run", "exercise", "round", "question_id", "rank", "tied", "text", "dots", "authors"],
             submissions,
@@ -362,23 +269,22 @@ def csv_records(summary: Summary) -> dict[str, tuple[list[str], list[list[object
             ],
             ratings,
         ),
-        "debate_posts.csv": (
-            [
-                "run",
-                "exercise",
-                "round",
-                "post_id",
-                "side",
-                "team",
-                "kind",
-                "author",
-                "text",
-                "upvotes",
-                "answers",
-            ],
-            posts,
-        ),
     }
+    for kind in KINDS.values():
+        for name, headers in kind.csv_files.items():
+            records[name] = (headers, _safe_rows(added[name]))
+    return records
+
+
+def _safe_rows(rows: list[list[object]]) -> list[list[object]]:
+    return [[_spreadsheet_safe(cell) for cell in row] for row in rows]
+
+
+def _kind(name: str) -> Kind[Any, Any]:
+    kind = kind_named(name)
+    if kind is None:
+        raise ValueError(f"no registered kind {name!r}")
+    return kind
 
 
 def to_csv_zip(summary: Summary) -> bytes:

@@ -19,11 +19,7 @@ the meta hash has less than `room_ttl - ttl_slack` left, so a vote does not refr
 | room:{CODE}:run:{RUN}:{R}:dots    | hash   | best question: voter id -> JSON {question id: dots}      |
 | room:{CODE}:run:{RUN}:{R}:pairs   | hash   | challenge pairs, round R: pair id ("p3") -> Pair JSON (members in role order) |
 | room:{CODE}:run:{RUN}:{R}:ratings | hash   | challenge pairs: "<half>|<rater id>" -> Rating JSON (one per rater and half) |
-| room:{CODE}:run:{RUN}:{R}:first / :final | hash | debate, round R: participant id -> "for" / "against" / "undecided" |
-| room:{CODE}:run:{RUN}:{R}:teams   | hash   | debate: participant id -> team id ("for-1", "against-2") |
-| room:{CODE}:run:{RUN}:{R}:posts   | hash   | debate: "<author id>.<action id>" -> Post JSON (kept when the author leaves) |
-| room:{CODE}:run:{RUN}:{R}:upvotes | hash   | debate: "<voter id>|<post id>" -> "1"                      |
-| room:{CODE}:run:{RUN}:{R}:hidden  | hash   | debate: post id -> "1" (hidden by the facilitator)        |
+| room:{CODE}:run:{RUN}:{R}:<name> | hash  | a registered kind's round data: each kind's package lists its names (`Kind.data_names`) and what they hold |
 | workshop:join-failures:{CLIENT}   | string | wrong room codes tried by one client address in the current window; TTL = the window (10 min) |
 | workshop:signing-key              | string | cookie signing key when WORKSHOP_SECRET_KEY is unset; TTL 30 days past the room TTL, refreshed on start and on each new room |
 

@@ -5,12 +5,20 @@ replaced by a stable pseudonym ("Participant 3", by order of arrival).
 """
 
 import datetime
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field
 
-from workshop.kinds import advocacy_debate, best_question, challenge_pairs, warmup_poll
+from workshop.kinds import (
+    KindSummary,
+    best_question,
+    challenge_pairs,
+    kind_named,
+    kind_of,
+    warmup_poll,
+)
+from workshop.kinds.base import CardPost, Namer
 from workshop.models import RoomState, Run
 
 SCHEMA_VERSION = 1
@@ -121,53 +129,8 @@ class PairsSummary(BaseModel):
     rounds: list[PairsRound]
 
 
-class Team(BaseModel):
-    team: str
-    side: str
-    members: list[str]
-
-
-class DebatePost(BaseModel):
-    id: str
-    side: str
-    team: str
-    kind: str
-    author: str
-    text: str
-    upvotes: int
-    answers: str = ""
-
-
-class DebateVote(BaseModel):
-    participant: str
-    first: str
-    final: str
-
-
-class DebateRound(BaseModel):
-    round: int
-    case: str
-    motion: str
-    teams: list[Team]
-    first: dict[str, int]
-    final: dict[str, int]
-    shift: dict[str, float]
-    voted_both: int
-    winner: str | None
-    posts: list[DebatePost]
-    votes: list[DebateVote]
-    hidden: int
-
-
-class DebateSummary(BaseModel):
-    kind: Literal["advocacy_debate"] = "advocacy_debate"
-    run: str
-    title: str
-    rounds: list[DebateRound]
-
-
 ExerciseSummary = Annotated[
-    PollSummary | BestQuestionSummary | PairsSummary | DebateSummary, Field(discriminator="kind")
+    PollSummary | BestQuestionSummary | PairsSummary | KindSummary, Field(discriminator="kind")
 ]
 
 
@@ -196,7 +159,7 @@ def build_summary(state: RoomState, now: float, anonymise: bool = False) -> Summ
             return "unknown"
         return f"Participant {refs[pid][1:]}" if anonymise else person.name
 
-    exercises: list[PollSummary | BestQuestionSummary | PairsSummary | DebateSummary] = []
+    exercises: list[PollSummary | BestQuestionSummary | PairsSummary | KindSummary] = []
     hidden = 0
     for run in state.meta.agenda:
         if not run.started:
@@ -210,10 +173,12 @@ def build_summary(state: RoomState, now: float, anonymise: bool = False) -> Summ
                 exercises.append(summary)
             case challenge_pairs.ChallengePairs() as exercise:
                 exercises.append(_pairs(state, run, exercise, name))
-            case advocacy_debate.AdvocacyDebate() as exercise:
-                debate = _debate(state, run, exercise, name)
-                hidden += sum(r.hidden for r in debate.rounds)
-                exercises.append(debate)
+            case _:
+                kind = kind_of(run.exercise)
+                assert kind is not None
+                entry, left_out = kind.summary(state, run, name)
+                hidden += left_out
+                exercises.append(entry)
     return Summary(
         room=state.meta.code,
         title=state.meta.title,
@@ -232,9 +197,6 @@ def build_summary(state: RoomState, now: float, anonymise: bool = False) -> Summ
 
 def _day(timestamp: float) -> str:
     return datetime.datetime.fromtimestamp(timestamp, datetime.UTC).date().isoformat()
-
-
-Namer = Callable[[str], str]
 
 
 def _played_rounds(run: Run) -> range:
@@ -371,65 +333,6 @@ def _habit_rows(entries: list[RatingEntry]) -> list[HabitRow]:
     )
 
 
-def _debate(
-    state: RoomState, run: Run, exercise: advocacy_debate.AdvocacyDebate, name: Namer
-) -> DebateSummary:
-    present = state.present_ids
-    rounds = []
-    for number in _played_rounds(run):
-        names = advocacy_debate.Names.of(run.hash(f"{number}:"))
-        debate = advocacy_debate.Debate.decode(state.run_data, names)
-        verdict = advocacy_debate.verdict(debate, present)
-        teams: dict[str, list[str]] = {}
-        for pid, team in sorted(debate.teams.items()):
-            teams.setdefault(team, []).append(name(pid))
-        shown = [p for p in debate.posts if p not in debate.hidden]
-        rounds.append(
-            DebateRound(
-                round=number + 1,
-                case=exercise.cases[number].title,
-                motion=exercise.cases[number].motion,
-                teams=[
-                    Team(team=t, side=advocacy_debate.side_of_team(t), members=m)
-                    for t, m in sorted(
-                        teams.items(), key=lambda kv: (not kv[0].startswith("for"), kv[0])
-                    )
-                ],
-                first=verdict.first,
-                final=verdict.final,
-                shift=verdict.shift,
-                voted_both=verdict.both,
-                winner=verdict.winner,
-                posts=[
-                    DebatePost(
-                        id=p,
-                        side=debate.posts[p].side,
-                        team=debate.posts[p].team,
-                        kind=debate.posts[p].kind,
-                        author=name(debate.posts[p].author),
-                        text=debate.posts[p].text,
-                        upvotes=debate.score(p),
-                        answers=debate.posts[p].answers
-                        if debate.posts[p].answers not in debate.hidden
-                        else "",
-                    )
-                    for p in sorted(shown, key=lambda p: debate.posts[p].at)
-                ],
-                votes=[
-                    DebateVote(
-                        participant=name(pid),
-                        first=debate.first.get(pid, ""),
-                        final=debate.final.get(pid, ""),
-                    )
-                    for pid in sorted(debate.first.keys() | debate.final.keys())
-                    if pid in present
-                ],
-                hidden=len(debate.hidden & debate.posts.keys()),
-            )
-        )
-    return DebateSummary(run=run.id, title=exercise.title, rounds=rounds)
-
-
 class CardQuestion(BaseModel):
     exercise: str
     round: int
@@ -462,15 +365,6 @@ class CardRound(BaseModel):
     case: str
     habits: list[CardHabit]
     comments: list[CardComment]
-
-
-class CardPost(BaseModel):
-    exercise: str
-    round: int
-    kind: str
-    side: str
-    text: str
-    upvotes: int
 
 
 class PersonalCard(BaseModel):
@@ -553,25 +447,12 @@ def build_card(state: RoomState, participant_id: str) -> PersonalCard:
                             ],
                         )
                     )
-            case advocacy_debate.AdvocacyDebate() as exercise:
-                for number in _played_rounds(run):
-                    debate = advocacy_debate.Debate.decode(
-                        state.run_data, advocacy_debate.Names.of(run.hash(f"{number}:"))
-                    )
-                    posts += [
-                        CardPost(
-                            exercise=exercise.title,
-                            round=number + 1,
-                            kind=post.kind,
-                            side=post.side,
-                            text=post.text,
-                            upvotes=debate.score(pid),
-                        )
-                        for pid, post in sorted(debate.posts.items(), key=lambda kv: kv[1].at)
-                        if post.author == participant_id and pid not in debate.hidden
-                    ]
             case warmup_poll.WarmupPoll():
                 pass
+            case _:
+                kind = kind_of(run.exercise)
+                assert kind is not None
+                posts += kind.card_posts(state, run, participant_id)
     return PersonalCard(
         room=state.meta.code,
         title=state.meta.title,
@@ -585,29 +466,13 @@ def build_card(state: RoomState, participant_id: str) -> PersonalCard:
 
 def filter_summary(summary: Summary, team: str = "", pair: str = "") -> Summary:
     """The part of a summary that concerns one debate team or one pair (others are dropped)."""
-    exercises: list[PollSummary | BestQuestionSummary | PairsSummary | DebateSummary] = []
+    exercises: list[PollSummary | BestQuestionSummary | PairsSummary | KindSummary] = []
     for exercise in summary.exercises:
-        if team and isinstance(exercise, DebateSummary):
-            rounds = []
-            for r in exercise.rounds:
-                teams = [t for t in r.teams if t.team == team]
-                if not teams:
-                    continue
-                members = set(teams[0].members)
-                kept = [p for p in r.posts if p.team == team]
-                kept_ids = {p.id for p in kept}
-                threads = [p for p in r.posts if p.answers in kept_ids and p.id not in kept_ids]
-                rounds.append(
-                    r.model_copy(
-                        update={
-                            "teams": teams,
-                            "posts": kept + threads,
-                            "votes": [v for v in r.votes if v.participant in members],
-                        }
-                    )
-                )
-            if rounds:
-                exercises.append(exercise.model_copy(update={"rounds": rounds}))
+        kind = kind_named(exercise.kind)
+        if team and kind is not None:
+            part = kind.only_team(exercise, team)
+            if part is not None:
+                exercises.append(part)
         elif pair and isinstance(exercise, PairsSummary):
             pair_rounds = []
             for pr in exercise.rounds:

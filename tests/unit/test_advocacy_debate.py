@@ -40,6 +40,7 @@ from workshop.kinds.advocacy_debate import (
     split_teams,
     verdict,
 )
+from workshop.kinds.advocacy_debate.views import DebateView
 from workshop.models import Participant, RoomMeta, RoomState, Run
 from workshop.render import Audience, stage_view
 
@@ -1405,6 +1406,6 @@ def test_the_projector_says_how_many_voted_both_times() -> None:
     view = stage_view(
         state_of(meta_at(EXERCISE, "verdict"), people, room.store), Audience("screen")
     )
-    assert view is not None and view.debate is not None
-    assert view.debate.both == 2
-    assert view.debate.winner == "Against"
+    assert view is not None and isinstance(view.view, DebateView)
+    assert view.view.both == 2
+    assert view.view.winner == "Against"

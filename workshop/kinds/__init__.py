@@ -1,25 +1,60 @@
-"""Exercise kinds: each module holds one kind's content model, phases and pure rules."""
+"""Exercise kinds, and the registry of those that own themselves.
 
-from typing import Annotated
+A kind that owns itself is a package (`workshop/kinds/<name>/`) exposing a `Kind` (see
+`workshop.kinds.base`); the registry below has one line per such kind, and every other module asks
+the registry, never the kind's package. The kinds still written as single modules (the warm-up
+poll, best question, challenge pairs) are handled by the old per-kind branches here and in the
+engine, the views, the summary and the exports.
+"""
+
+from typing import Annotated, Any
 
 from pydantic import Field
 
-from workshop.kinds import advocacy_debate, best_question, challenge_pairs, warmup_poll
-from workshop.kinds.base import PhaseSpec
+from workshop.kinds import advocacy_debate as _debate  # registry: the advocacy debate
+from workshop.kinds import best_question, challenge_pairs, warmup_poll
+from workshop.kinds.base import ExerciseContent, Kind, PhaseSpec
+
+KINDS: dict[str, Kind[Any, Any]] = {kind.name: kind for kind in (_debate.KIND,)}
+"""Every kind that owns itself, by its content's `kind` field."""
+
+# What the registered kinds add to the shared unions (the content, the summary, the actions).
+KindContent = _debate.Content
+KindSummary = _debate.Summary
+KindParticipantActions = _debate.ParticipantActions
+KindHostActions = _debate.HostActions
+KIND_PARTICIPANT_ACTIONS = _debate.PARTICIPANT_ACTIONS
+KIND_HOST_ACTIONS = _debate.HOST_ACTIONS
 
 AnyExercise = (
     warmup_poll.WarmupPoll
     | best_question.BestQuestion
     | challenge_pairs.ChallengePairs
-    | advocacy_debate.AdvocacyDebate
+    | KindContent
 )
 Exercise = Annotated[AnyExercise, Field(discriminator="kind")]
 ExerciseTypes = (
     warmup_poll.WarmupPoll,
     best_question.BestQuestion,
     challenge_pairs.ChallengePairs,
-    advocacy_debate.AdvocacyDebate,
+    KindContent,
 )
+
+
+def kind_of(exercise: ExerciseContent) -> Kind[Any, Any] | None:
+    """The registered kind of an exercise; None for a kind still handled by the old branches."""
+    return KINDS.get(getattr(exercise, "kind", ""))
+
+
+def kind_named(name: str) -> Kind[Any, Any] | None:
+    return KINDS.get(name)
+
+
+def _registered(exercise: ExerciseContent) -> Kind[Any, Any]:
+    kind = kind_of(exercise)
+    if kind is None:
+        raise TypeError(f"{type(exercise).__name__} is not a registered kind")
+    return kind
 
 
 def phases_of(exercise: AnyExercise) -> tuple[PhaseSpec, ...]:
@@ -30,8 +65,8 @@ def phases_of(exercise: AnyExercise) -> tuple[PhaseSpec, ...]:
             return best_question.PHASES
         case challenge_pairs.ChallengePairs():
             return challenge_pairs.PHASES
-        case advocacy_debate.AdvocacyDebate():
-            return advocacy_debate.PHASES
+        case _:
+            return _registered(exercise).phases(exercise)
 
 
 def rounds_of(exercise: AnyExercise) -> int:
@@ -42,8 +77,8 @@ def rounds_of(exercise: AnyExercise) -> int:
             return best_question.rounds(exercise)
         case challenge_pairs.ChallengePairs():
             return challenge_pairs.rounds(exercise)
-        case advocacy_debate.AdvocacyDebate():
-            return advocacy_debate.rounds(exercise)
+        case _:
+            return _registered(exercise).rounds(exercise)
 
 
 def first_rounds(exercise: AnyExercise, count: int) -> AnyExercise:
@@ -53,8 +88,11 @@ def first_rounds(exercise: AnyExercise, count: int) -> AnyExercise:
             return exercise
         case best_question.BestQuestion():
             return exercise.model_copy(update={"scenarios": exercise.scenarios[:count]})
-        case challenge_pairs.ChallengePairs() | advocacy_debate.AdvocacyDebate():
+        case challenge_pairs.ChallengePairs():
             return exercise.model_copy(update={"cases": exercise.cases[:count]})
+        case _:
+            cut: AnyExercise = _registered(exercise).first_rounds(exercise, count)
+            return cut
 
 
 def data_of(exercise: AnyExercise) -> tuple[str, ...]:
@@ -66,17 +104,27 @@ def data_of(exercise: AnyExercise) -> tuple[str, ...]:
             return best_question.data_names(exercise)
         case challenge_pairs.ChallengePairs():
             return challenge_pairs.data_names(exercise)
-        case advocacy_debate.AdvocacyDebate():
-            return advocacy_debate.data_names(exercise)
+        case _:
+            return _registered(exercise).data_names(exercise)
 
 
 __all__ = [
+    "KINDS",
+    "KIND_HOST_ACTIONS",
+    "KIND_PARTICIPANT_ACTIONS",
     "AnyExercise",
     "Exercise",
     "ExerciseTypes",
+    "Kind",
+    "KindContent",
+    "KindHostActions",
+    "KindParticipantActions",
+    "KindSummary",
     "PhaseSpec",
     "data_of",
     "first_rounds",
+    "kind_named",
+    "kind_of",
     "phases_of",
     "rounds_of",
 ]

@@ -1,10 +1,19 @@
-"""What every exercise kind shares: phase descriptions and the common content fields."""
+"""What every exercise kind shares: phase descriptions, the common content fields, and the `Kind`
+protocol through which the engine, the views, the summary and the exports ask a kind what is its own.
+"""
 
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Annotated, Protocol, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, Protocol, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from workshop.action_base import KindHostAction, Staged
+from workshop.effects import Effects, Read
+
+if TYPE_CHECKING:
+    from workshop.models import RoomState, Run
+    from workshop.render import Audience
 
 Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,39}$")]
 Line = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
@@ -52,3 +61,121 @@ def distinct_ids(items: Sequence[_Item], what: str) -> Sequence[_Item]:
     if len(set(ids)) != len(ids):
         raise ValueError(f"every {what} needs its own id")
     return items
+
+
+class CardPost(BaseModel):
+    """A post a participant wrote, as their personal card shows it."""
+
+    exercise: str
+    round: int
+    kind: str
+    side: str
+    text: str
+    upvotes: int
+
+
+Namer = Callable[[str], str]
+"""A participant id to the name a summary shows (or its pseudonym)."""
+
+ContentT = TypeVar("ContentT", bound=ExerciseContent)
+SummaryT = TypeVar("SummaryT", bound=BaseModel)
+
+
+class Kind(Protocol[ContentT, SummaryT]):
+    """One kind of exercise, whole: what the shared layers ask of it. Every function is pure: it
+    reads a consistent `RoomState` and returns values (`Effects` for a decision); only the store
+    touches Redis.
+
+    The engine keeps what every exercise shares (agenda, phases and rounds, timer, lock, roster);
+    the rest is the kind's.
+    """
+
+    # Identity and content -------------------------------------------------------------------------
+    @property
+    def name(self) -> str:
+        """The content's `kind` field, the registry's key and the template folder's prefix."""
+
+    @property
+    def label(self) -> str:
+        """What people call it ("Advocacy debate")."""
+
+    @property
+    def package(self) -> str:
+        """The Python package that holds its `templates/` folder."""
+
+    def phases(self, exercise: ContentT) -> tuple[PhaseSpec, ...]: ...
+
+    def rounds(self, exercise: ContentT) -> int: ...
+
+    def first_rounds(self, exercise: ContentT, count: int) -> ContentT:
+        """The exercise cut to its first `count` rounds (all of them when it has no more)."""
+
+    def data_names(self, exercise: ContentT) -> tuple[str, ...]:
+        """Every run-relative hash a run of this exercise may keep."""
+
+    # Actions and rules ----------------------------------------------------------------------------
+    @property
+    def participant_actions(self) -> tuple[type[Staged], ...]:
+        """The participant actions only this kind defines (it may accept shared ones too)."""
+
+    @property
+    def host_actions(self) -> tuple[type[KindHostAction], ...]:
+        """The facilitator actions only this kind accepts."""
+
+    def reads(self, run: "Run", participant_id: str, action: Staged) -> tuple[Read, ...]:
+        """The run data a decision on `action` needs, beyond the meta and the actor."""
+
+    def step_reads(self, run: "Run") -> tuple[Read, ...]:
+        """The run data `on_step` and `reseat` need."""
+
+    def decide(
+        self, state: "RoomState", run: "Run", participant_id: str, action: Staged, now: float
+    ) -> Effects:
+        """A participant's action on the current run (raises `Rejected`)."""
+
+    def host(self, state: "RoomState", run: "Run", action: KindHostAction) -> Effects:
+        """One of `host_actions` on the current run (raises `Rejected`)."""
+
+    def on_step(self, state: "RoomState", run: "Run", forward: bool) -> Effects | None:
+        """The facilitator has moved `run` to its current step (forward or back): what the kind
+        changes on arriving there (forming teams, seating latecomers), or None. Its notice, if
+        any, is added to the step's own."""
+
+    def seats_people(self, run: "Run") -> bool:
+        """The current step has people seated (in teams), to be re-seated as people come and go."""
+
+    def reseat(self, state: "RoomState", run: "Run") -> Effects:
+        """Seat whoever is present and has no seat (called while `seats_people`)."""
+
+    # Views ----------------------------------------------------------------------------------------
+    @property
+    def templates(self) -> Mapping[str, str]:
+        """Audience ("host", "screen", "phone") -> its stage template, in the kind's folder."""
+
+    def view(self, state: "RoomState", run: "Run", viewer: "Audience") -> object:
+        """The view model its stage templates get as `stage.view`, limited to what `viewer` may
+        see."""
+
+    # Summary and exports --------------------------------------------------------------------------
+    def summary(self, state: "RoomState", run: "Run", name: Namer) -> tuple[SummaryT, int]:
+        """What a run adds to the session summary, and how many hidden items it leaves out."""
+
+    def only_team(self, entry: SummaryT, team: str) -> SummaryT | None:
+        """The part of `entry` that concerns one team (None: nothing of it)."""
+
+    def card_posts(self, state: "RoomState", run: "Run", participant_id: str) -> list[CardPost]:
+        """The posts a participant's personal card shows from this run."""
+
+    def markdown(self, entry: SummaryT) -> list[str]:
+        """The entry's section of the Markdown export, line by line."""
+
+    @property
+    def csv_files(self) -> Mapping[str, list[str]]:
+        """CSV files the kind adds to the zipped export, with their headers."""
+
+    def csv_rows(self, entry: SummaryT) -> Mapping[str, list[list[Any]]]:
+        """Rows the entry adds, by CSV file (its own files, or the shared "votes.csv")."""
+
+    @property
+    def export_template(self) -> str:
+        """The template of the entry's section of the printable report, in the kind's folder."""

@@ -1,11 +1,4 @@
-"""Advocacy case debates, Oxford style: vote, argue in teams, rebut, vote again; the side that moved
-more of the room wins.
-
-Per round the run keeps `first` and `final` (participant id -> "for" | "against" | "undecided"),
-`teams` (participant id -> team id such as "for-1"), `posts` (post id -> Post JSON), `upvotes`
-("<voter id>|<post id>" -> "1") and `hidden` (post id -> "1", set by the facilitator). Posts stay in
-the record when their author leaves.
-"""
+"""The debate's rules: teams, votes, posts, upvotes, moderation and the verdict. Pure, no I/O."""
 
 import math
 import random
@@ -13,168 +6,19 @@ from collections.abc import Mapping, Sequence, Set
 from dataclasses import dataclass
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
-
 from workshop.effects import Effects, Write
 from workshop.errors import Rejected
-from workshop.kinds.base import ExerciseContent, Line, PhaseSpec, Slug, distinct_ids
-
-Side = Literal["for", "against"]
-Choice = Literal["for", "against", "undecided"]
-SIDES: tuple[Side, Side] = ("for", "against")
-CHOICES: tuple[Choice, ...] = ("for", "against", "undecided")
-CHOICE_LABELS = {"for": "For", "against": "Against", "undecided": "Undecided"}
-POST_MAX = 280
-TOP_ARGUMENTS = 5
-"""How many of the other side's arguments each side sees to rebut."""
-
-
-class Case(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    id: Slug
-    title: Line
-    case: str = Field(min_length=1, max_length=1500)
-    """The case in a paragraph, for the projector and every phone."""
-    motion: Line
-    for_facts: list[Line] = Field(min_length=1, max_length=8)
-    against_facts: list[Line] = Field(min_length=1, max_length=8)
-    notes: str = ""
-    debrief: list[Line] = Field(min_length=1, max_length=8)
-
-
-class AdvocacyDebate(ExerciseContent):
-    kind: Literal["advocacy_debate"]
-    choose_sides: bool = False
-    """Let people pick their side (the facilitator can still even the sides out)."""
-    team_size: int = Field(default=8, ge=2, le=50)
-    """A side larger than this is split into several teams."""
-    cases: list[Case] = Field(min_length=1, max_length=8)
-
-    @field_validator("cases")
-    @classmethod
-    def _cases_are_distinct(cls, cases: list[Case]) -> list[Case]:
-        return list(distinct_ids(cases, "case"))
-
-
-PHASES = (
-    PhaseSpec("case", "Case", "Read the case and the motion aloud."),
-    PhaseSpec(
-        "first_vote", "First vote", "Everyone votes for, against or undecided. Results stay hidden."
-    ),
-    PhaseSpec("teams", "Teams", "People find their team. Even the sides out if needed."),
-    PhaseSpec(
-        "arguments", "Arguments", "Teams post and upvote arguments for their side. Start a timer."
-    ),
-    PhaseSpec("rebuttals", "Rebuttals", "Each side answers the other side's top arguments."),
-    PhaseSpec("final_vote", "Final vote", "Everyone votes again."),
-    PhaseSpec(
-        "verdict",
-        "Verdict",
-        "The side that moved more of the room wins. Debrief.",
-        reveals=True,
-    ),
+from workshop.kinds.advocacy_debate.content import (
+    CHOICES,
+    PHASES,
+    POST_MAX,
+    SIDES,
+    Debate,
+    Names,
+    Post,
+    Side,
+    side_of_team,
 )
-
-
-def rounds(exercise: AdvocacyDebate) -> int:
-    return len(exercise.cases)
-
-
-DATA = ("first", "final", "teams", "posts", "upvotes", "hidden")
-
-
-def data_names(exercise: AdvocacyDebate) -> tuple[str, ...]:
-    return tuple(f"{n}:{name}" for n in range(len(exercise.cases)) for name in DATA)
-
-
-@dataclass(frozen=True)
-class Names:
-    first: str
-    final: str
-    teams: str
-    posts: str
-    upvotes: str
-    hidden: str
-
-    @classmethod
-    def of(cls, prefix: str) -> "Names":
-        return cls(*(f"{prefix}{name}" for name in DATA))
-
-
-class Post(BaseModel):
-    model_config = ConfigDict(frozen=True)
-
-    author: str
-    side: Side
-    team: str
-    kind: Literal["argument", "rebuttal"]
-    text: str
-    answers: str = ""
-    """For a rebuttal: the argument it answers."""
-    at: float
-
-
-def side_of_team(team: str) -> Side:
-    return "for" if team.startswith("for") else "against"
-
-
-@dataclass
-class Debate:
-    """One round's votes, teams, posts, upvotes and moderation, decoded."""
-
-    first: dict[str, str]
-    final: dict[str, str]
-    teams: dict[str, str]
-    posts: dict[str, Post]
-    upvotes: dict[str, set[str]]
-    """post id -> voters."""
-    hidden: set[str]
-
-    @classmethod
-    def decode(cls, data: Mapping[str, Mapping[str, str]], names: Names) -> "Debate":
-        upvotes: dict[str, set[str]] = {}
-        for key in data.get(names.upvotes, {}):
-            voter, post = key.split("|", 1)
-            upvotes.setdefault(post, set()).add(voter)
-        return cls(
-            first=dict(data.get(names.first, {})),
-            final=dict(data.get(names.final, {})),
-            teams=dict(data.get(names.teams, {})),
-            posts={
-                pid: Post.model_validate_json(raw) for pid, raw in data.get(names.posts, {}).items()
-            },
-            upvotes=upvotes,
-            hidden=set(data.get(names.hidden, {})),
-        )
-
-    def side(self, participant: str) -> Side | None:
-        team = self.teams.get(participant)
-        return side_of_team(team) if team else None
-
-    def score(self, post: str) -> int:
-        return len(self.upvotes.get(post, set()))
-
-    def shown(self, kind: str, side: Side) -> list[str]:
-        """Visible posts of one kind and side, most upvoted first, then oldest."""
-        found = [
-            p
-            for p, post in self.posts.items()
-            if post.kind == kind and post.side == side and p not in self.hidden
-        ]
-        return sorted(found, key=lambda p: (-self.score(p), self.posts[p].at, p))
-
-    def top_arguments(self, side: Side) -> list[str]:
-        return self.shown("argument", side)[:TOP_ARGUMENTS]
-
-    def rebuttals_of(self, argument: str) -> list[str]:
-        found = [
-            p
-            for p, post in self.posts.items()
-            if post.kind == "rebuttal" and post.answers == argument and p not in self.hidden
-        ]
-        return sorted(found, key=lambda p: (-self.score(p), self.posts[p].at, p))
-
 
 # Teams --------------------------------------------------------------------------------------------
 
@@ -365,3 +209,27 @@ def verdict(debate: Debate, present: Set[str]) -> Verdict:
     if both and shift["for"] != shift["against"]:
         winner = "for" if shift["for"] > shift["against"] else "against"
     return Verdict(first, final, len(both), shift, winner)
+
+
+# Sides chosen by hand, and when teams stand --------------------------------------------------------
+
+
+def choose_side(
+    names: Names, debate: Debate, choose_sides: bool, phase: str, person: str, side: Side
+) -> Effects:
+    if phase != "teams" or not choose_sides:
+        raise Rejected("Sides are not chosen by hand in this debate.")
+    current = debate.teams.get(person)
+    if current is not None and side_of_team(current) == side:
+        return Effects(notice="You are already on that side.")
+    return Effects(
+        writes=(Write("hset", names.teams, person, f"{side}-1"),),
+        notice=f"You are on the {side} side ✓",
+    )
+
+
+def teams_stand(choose_sides: bool, phase: str) -> bool:
+    """Teams exist from this step on: from "teams" when they are drawn, from "arguments" when
+    people choose their side (while they choose, nobody is placed for them)."""
+    steps = [spec.name for spec in PHASES]
+    return steps.index(phase) >= steps.index("arguments" if choose_sides else "teams")

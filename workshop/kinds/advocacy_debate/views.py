@@ -1,0 +1,217 @@
+"""What each audience sees of a debate: the view models its stage templates lay out."""
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from workshop.kinds.advocacy_debate import content as advocacy_debate
+from workshop.kinds.advocacy_debate import rules
+from workshop.kinds.advocacy_debate.content import AdvocacyDebate, Debate, Names, side_of_team
+
+if TYPE_CHECKING:
+    from workshop.models import RoomState, Run
+    from workshop.render import Audience
+
+
+@dataclass(frozen=True)
+class PostView:
+    id: str
+    text: str
+    side: str
+    score: int
+    mine: bool
+    upvoted: bool
+    hidden: bool
+    author: str
+    """The author's name, for the facilitator only."""
+    kind: str
+    answers_text: str
+    replies: list["PostView"]
+
+
+@dataclass(frozen=True)
+class TeamView:
+    id: str
+    label: str
+    side: str
+    names: list[str]
+
+
+@dataclass(frozen=True)
+class VerdictRow:
+    choice: str
+    label: str
+    first: int
+    final: int
+    shift: str
+    first_width: int
+    final_width: int
+
+
+@dataclass(frozen=True)
+class SideHighlight:
+    side: str
+    label: str
+    argument: PostView | None
+    rebuttal: PostView | None
+
+
+@dataclass(frozen=True)
+class DebateView:
+    case: advocacy_debate.Case
+    phase: str
+    choose_sides: bool
+    my_vote: str | None
+    my_side: str | None
+    my_team: str
+    teammates: list[str]
+    teams: list[TeamView]
+    own_posts: list[PostView]
+    """Arguments phase: the viewer's side's arguments. Rebuttals phase: the viewer's side's rebuttals."""
+    targets: list[PostView]
+    """Rebuttals phase: the other side's top arguments, each with the viewer's side's rebuttals."""
+    my_facts: list[str]
+    """The facts the case gives the viewer's side."""
+    argument_counts: dict[str, int]
+    rebuttal_counts: dict[str, int]
+    voted: int
+    eligible: int
+    rows: list[VerdictRow]
+    both: int
+    winner: str | None
+    highlights: list[SideHighlight]
+    moderation: list[PostView]
+
+
+SIDE_LABELS = {"for": "For", "against": "Against"}
+
+
+def _team_label(team: str) -> str:
+    side, number = team.split("-", 1)
+    return f"{SIDE_LABELS[side]} · team {number}"
+
+
+def debate_view(
+    state: "RoomState", run: "Run", exercise: AdvocacyDebate, viewer: "Audience"
+) -> DebateView:
+    names = Names.of(run.hash(f"{run.round}:"))
+    debate = Debate.decode(state.run_data, names)
+    phase = run.current_phase.name
+    me = viewer.participant_id if viewer.kind == "phone" else ""
+    present = state.present_ids
+    host = viewer.kind == "host"
+
+    def name(pid: str) -> str:
+        person = state.participants.get(pid)
+        return person.name if person else "someone who left"
+
+    def view(post_id: str, replies: list[str] | None = None) -> PostView:
+        post = debate.posts[post_id]
+        answered = debate.posts.get(post.answers)
+        return PostView(
+            id=post_id,
+            text=post.text,
+            side=post.side,
+            score=debate.score(post_id),
+            mine=post.author == me,
+            upvoted=me in debate.upvotes.get(post_id, set()),
+            hidden=post_id in debate.hidden,
+            author=name(post.author) if host else "",
+            kind=post.kind,
+            answers_text=(
+                "(a post the facilitator hid)"
+                if post.answers in debate.hidden
+                else answered.text
+                if answered
+                else ""
+            ),
+            replies=[view(r) for r in (replies or [])],
+        )
+
+    my_team = debate.teams.get(me, "") if me in present else ""
+    my_side = side_of_team(my_team) if my_team else None
+    teams: dict[str, list[str]] = {}
+    for pid, team in debate.teams.items():
+        if pid in present:
+            teams.setdefault(team, []).append(name(pid))
+    team_views = [
+        TeamView(t, _team_label(t), side_of_team(t), sorted(n))
+        for t, n in sorted(
+            teams.items(),
+            key=lambda item: (item[0].split("-")[0] != "for", int(item[0].split("-")[1])),
+        )
+    ]
+    own_posts: list[PostView] = []
+    targets: list[PostView] = []
+    if my_side is not None:
+        other: advocacy_debate.Side = "against" if my_side == "for" else "for"
+        if phase == "arguments":
+            own_posts = [view(p) for p in debate.shown("argument", my_side)]
+        elif phase == "rebuttals":
+            targets = [
+                view(p, [r for r in debate.rebuttals_of(p) if debate.posts[r].side == my_side])
+                for p in debate.top_arguments(other)
+            ]
+    ballot = debate.first if phase == "first_vote" else debate.final
+    verdict = rules.verdict(debate, present)
+    top = max([*verdict.first.values(), *verdict.final.values(), 1])
+    rows = [
+        VerdictRow(
+            choice=c,
+            label=advocacy_debate.CHOICE_LABELS[c],
+            first=verdict.first[c],
+            final=verdict.final[c],
+            shift=f"{verdict.shift[c]:+.0f} pts",
+            first_width=round(100 * verdict.first[c] / top),
+            final_width=round(100 * verdict.final[c] / top),
+        )
+        for c in advocacy_debate.CHOICES
+    ]
+    highlights = []
+    if phase == "verdict":
+        for side in advocacy_debate.SIDES:
+            arguments = debate.shown("argument", side)
+            rebuttals = debate.shown("rebuttal", side)
+            highlights.append(
+                SideHighlight(
+                    side=side,
+                    label=SIDE_LABELS[side],
+                    argument=view(arguments[0], debate.rebuttals_of(arguments[0]))
+                    if arguments
+                    else None,
+                    rebuttal=view(rebuttals[0]) if rebuttals else None,
+                )
+            )
+    return DebateView(
+        case=exercise.cases[run.round],
+        phase=phase,
+        choose_sides=exercise.choose_sides,
+        my_vote=ballot.get(me) if me else None,
+        my_side=my_side,
+        my_team=_team_label(my_team) if my_team else "",
+        teammates=sorted(
+            name(p) for p, t in debate.teams.items() if t == my_team and p != me and p in present
+        )
+        if my_team
+        else [],
+        teams=team_views,
+        own_posts=own_posts,
+        targets=targets,
+        my_facts=list(
+            exercise.cases[run.round].for_facts
+            if my_side == "for"
+            else exercise.cases[run.round].against_facts
+            if my_side == "against"
+            else []
+        ),
+        argument_counts={s: len(debate.shown("argument", s)) for s in advocacy_debate.SIDES},
+        rebuttal_counts={s: len(debate.shown("rebuttal", s)) for s in advocacy_debate.SIDES},
+        voted=sum(1 for p in ballot if p in present),
+        eligible=len(present),
+        rows=rows if phase == "verdict" or host else [],
+        both=verdict.both,
+        winner=SIDE_LABELS[verdict.winner] if verdict.winner else None,
+        highlights=highlights,
+        moderation=[view(p) for p in sorted(debate.posts, key=lambda p: debate.posts[p].at)]
+        if host
+        else [],
+    )

@@ -21,7 +21,6 @@ from workshop.kinds import (
     data_of,
     first_rounds,
     kind_of,
-    warmup_poll,
 )
 from workshop.models import (
     NAME_MAX,
@@ -33,7 +32,6 @@ from workshop.models import (
     Timer,
     name_key,
     normalise_name,
-    run_hash,
 )
 
 __all__ = ["HOST", "Actor", "Effects", "Read", "Rejected", "Write", "apply", "join", "reads"]
@@ -211,12 +209,6 @@ def _participant_action(
         return kind.decide(state, run, person.id, action, now)
     phase = run.current_phase.name
     match run.exercise, action:
-        case warmup_poll.WarmupPoll() as poll, a.Vote(option=option):
-            warmup_poll.check_vote(poll, phase, option)
-            return Effects(
-                writes=(Write("hset", run_hash(run.id, "votes"), person.id, option),),
-                notice="Vote saved ✓",
-            )
         case best_question.BestQuestion() as exercise, _:
             names = _round_names(run)
             board = best_question.Board.decode(state.run_data, names)

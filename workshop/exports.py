@@ -17,7 +17,6 @@ from workshop.markdown import md_table, md_text
 from workshop.summary import (
     BestQuestionSummary,
     PairsSummary,
-    PollSummary,
     Summary,
 )
 
@@ -93,8 +92,6 @@ def to_markdown(summary: Summary) -> str:
     for exercise in summary.exercises:
         out.append("")
         match exercise:
-            case PollSummary():
-                out.extend(_md_poll(exercise))
             case BestQuestionSummary():
                 out.extend(_md_best_question(exercise))
             case PairsSummary():
@@ -102,16 +99,6 @@ def to_markdown(summary: Summary) -> str:
             case _:
                 out.extend(_kind(exercise.kind).markdown(exercise))
     return "\n".join(out) + "\n"
-
-
-def _md_poll(poll: PollSummary) -> list[str]:
-    return [
-        f"## {md_text(poll.title)}",
-        "",
-        md_text(poll.question),
-        "",
-        md_table(["Option", "Votes"], ((r.option, r.votes) for r in poll.results)),
-    ]
 
 
 def _md_best_question(exercise: BestQuestionSummary) -> list[str]:
@@ -195,10 +182,6 @@ def csv_records(summary: Summary) -> dict[str, tuple[list[str], list[list[object
     }
     for ex in summary.exercises:
         match ex:
-            case PollSummary():
-                votes += [
-                    [ex.run, ex.title, 1, "poll", v.participant, v.option, ""] for v in ex.votes
-                ]
             case BestQuestionSummary():
                 for r in ex.rounds:
                     submissions += [

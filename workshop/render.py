@@ -25,7 +25,7 @@ from markupsafe import Markup
 
 from workshop.agendas import Agenda
 from workshop.exercises import Library
-from workshop.kinds import KINDS, PhaseSpec, best_question, challenge_pairs, kind_of, warmup_poll
+from workshop.kinds import KINDS, PhaseSpec, best_question, challenge_pairs, kind_of
 from workshop.models import Participant, RoomState, Run, Timer, name_key
 
 REGIONS: dict[str, tuple[str, ...]] = {
@@ -58,25 +58,6 @@ class TimerView:
 
 
 @dataclass(frozen=True)
-class BarView:
-    label: str
-    count: int
-    percent: int
-
-
-@dataclass(frozen=True)
-class PollView:
-    question: str
-    options: list[warmup_poll.PollOption]
-    open: bool
-    voted: int
-    eligible: int
-    bars: list[BarView] | None
-    """None while results are hidden from this audience."""
-    my_choice: str | None
-
-
-@dataclass(frozen=True)
 class StageView:
     run: Run
     phase: PhaseSpec
@@ -90,7 +71,6 @@ class StageView:
     """The next step shows the room its results."""
     round_number: int
     round_count: int
-    poll: PollView | None
     best: "BestQuestionView | None"
     pairs: "PairsView | None"
     view: object | None
@@ -112,52 +92,14 @@ def timer_view(timer: Timer | None, now: float) -> TimerView | None:
     return TimerView(timer.running, round(timer.seconds_left(now)), round(timer.total))
 
 
-def _poll_view(
-    state: RoomState, run: Run, poll: warmup_poll.WarmupPoll, viewer: Audience
-) -> PollView:
-    votes = state.data(run.hash("votes"))
-    voting_open = run.current_phase.name == "vote"
-    show_results = viewer.kind == "host" or not voting_open
-    voted, bars = _poll_counts(state, run, poll)
-    return PollView(
-        question=poll.question,
-        options=list(poll.options),
-        open=voting_open,
-        voted=voted,
-        eligible=len(state.present_ids),
-        bars=bars if show_results else None,
-        my_choice=votes.get(viewer.participant_id) if viewer.kind == "phone" else None,
-    )
-
-
-def _poll_counts(
-    state: RoomState, run: Run, poll: warmup_poll.WarmupPoll
-) -> tuple[int, list[BarView]]:
-    """Who has voted, and the bars: counted once per read of the room, however many screens
-    (the console, the projector, one per answer a phone may have chosen) are drawn from it."""
-    key = ("poll", run.id)
-    counted: tuple[int, list[BarView]] | None = state.derived.get(key)
-    if counted is None:
-        eligible = state.present_ids
-        votes = state.data(run.hash("votes"))
-        bars = [
-            BarView(bar.option.label, bar.count, round(bar.share * 100))
-            for bar in warmup_poll.tally(poll, votes, eligible)
-        ]
-        counted = state.derived[key] = (sum(1 for pid in votes if pid in eligible), bars)
-    return counted
-
-
 def stage_view(state: RoomState, viewer: Audience) -> StageView | None:
     run = state.current_run
     if run is None:
         return None
-    poll = best = pairs = None
+    best = pairs = None
     view: object | None = None
     template = ""
     match run.exercise:
-        case warmup_poll.WarmupPoll() as content:
-            poll = _poll_view(state, run, content, viewer)
         case best_question.BestQuestion() as content:
             best = _best_question_view(state, run, content, viewer)
         case challenge_pairs.ChallengePairs() as content:
@@ -186,7 +128,6 @@ def stage_view(state: RoomState, viewer: Audience) -> StageView | None:
         next_reveals=not last and following.reveals,
         round_number=run.round + 1,
         round_count=run.rounds,
-        poll=poll,
         best=best,
         pairs=pairs,
         view=view,
@@ -572,11 +513,9 @@ def phone_keys(state: RoomState) -> Callable[[str], PhoneKeys]:
 def _phone_keys(state: RoomState) -> Callable[[str], PhoneKeys]:
     people = state.participants
     run = state.current_run
-    votes = (
-        state.data(run.hash("votes"))
-        if run is not None and isinstance(run.exercise, warmup_poll.WarmupPoll)
-        else None
-    )
+    kind = kind_of(run.exercise) if run is not None else None
+    stage_key = kind.phone_key(state, run) if kind is not None and run is not None else None
+    shared_by = kind.name if kind is not None else ""
 
     def keys(participant_id: str) -> PhoneKeys:
         me = people.get(participant_id)
@@ -585,8 +524,8 @@ def _phone_keys(state: RoomState) -> Callable[[str], PhoneKeys]:
         stage: Hashable
         if run is None:
             stage = ("idle", True)
-        elif votes is not None:
-            stage = ("poll", votes.get(participant_id))
+        elif stage_key is not None:
+            stage = (shared_by, stage_key(participant_id))
         else:
             stage = ("person", participant_id)
         return (("me", participant_id, me.name),), (stage, (), ())

@@ -16,7 +16,6 @@ from workshop.kinds import (
     challenge_pairs,
     kind_named,
     kind_of,
-    warmup_poll,
 )
 from workshop.kinds.base import CardPost, Namer
 from workshop.models import RoomState, Run
@@ -29,25 +28,6 @@ class Person(BaseModel):
     """Stable within one summary: "P1", "P2", … in order of arrival."""
     name: str
     present: bool
-
-
-class PollResult(BaseModel):
-    option: str
-    votes: int
-
-
-class PollVote(BaseModel):
-    participant: str
-    option: str
-
-
-class PollSummary(BaseModel):
-    kind: Literal["warmup_poll"] = "warmup_poll"
-    run: str
-    title: str
-    question: str
-    results: list[PollResult]
-    votes: list[PollVote]
 
 
 class QuestionEntry(BaseModel):
@@ -130,7 +110,7 @@ class PairsSummary(BaseModel):
 
 
 ExerciseSummary = Annotated[
-    PollSummary | BestQuestionSummary | PairsSummary | KindSummary, Field(discriminator="kind")
+    BestQuestionSummary | PairsSummary | KindSummary, Field(discriminator="kind")
 ]
 
 
@@ -159,14 +139,12 @@ def build_summary(state: RoomState, now: float, anonymise: bool = False) -> Summ
             return "unknown"
         return f"Participant {refs[pid][1:]}" if anonymise else person.name
 
-    exercises: list[PollSummary | BestQuestionSummary | PairsSummary | KindSummary] = []
+    exercises: list[BestQuestionSummary | PairsSummary | KindSummary] = []
     hidden = 0
     for run in state.meta.agenda:
         if not run.started:
             continue
         match run.exercise:
-            case warmup_poll.WarmupPoll() as poll:
-                exercises.append(_poll(state, run, poll, name))
             case best_question.BestQuestion() as exercise:
                 summary = _best_question(state, run, exercise, name)
                 hidden += sum(r.hidden for r in summary.rounds)
@@ -202,26 +180,6 @@ def _day(timestamp: float) -> str:
 def _played_rounds(run: Run) -> range:
     """Rounds reached so far: every earlier round and the current one."""
     return range(run.round + 1)
-
-
-def _poll(state: RoomState, run: Run, poll: warmup_poll.WarmupPoll, name: Namer) -> PollSummary:
-    votes = state.data(run.hash("votes"))
-    eligible = state.present_ids
-    labels = {o.id: o.label for o in poll.options}
-    return PollSummary(
-        run=run.id,
-        title=poll.title,
-        question=poll.question,
-        results=[
-            PollResult(option=bar.option.label, votes=bar.count)
-            for bar in warmup_poll.tally(poll, votes, eligible)
-        ],
-        votes=[
-            PollVote(participant=name(pid), option=labels[option])
-            for pid, option in sorted(votes.items())
-            if pid in eligible and option in labels
-        ],
-    )
 
 
 def _best_question(
@@ -447,8 +405,6 @@ def build_card(state: RoomState, participant_id: str) -> PersonalCard:
                             ],
                         )
                     )
-            case warmup_poll.WarmupPoll():
-                pass
             case _:
                 kind = kind_of(run.exercise)
                 assert kind is not None
@@ -466,7 +422,7 @@ def build_card(state: RoomState, participant_id: str) -> PersonalCard:
 
 def filter_summary(summary: Summary, team: str = "", pair: str = "") -> Summary:
     """The part of a summary that concerns one debate team or one pair (others are dropped)."""
-    exercises: list[PollSummary | BestQuestionSummary | PairsSummary | KindSummary] = []
+    exercises: list[BestQuestionSummary | PairsSummary | KindSummary] = []
     for exercise in summary.exercises:
         kind = kind_named(exercise.kind)
         if team and kind is not None:

@@ -3,31 +3,56 @@
 import re
 from pathlib import Path
 
+import pytest
+
 from workshop.kinds import KINDS, kind_named
 from workshop.render import Renderer
 
 PACKAGE = Path(__file__).resolve().parents[2] / "workshop"
 DEBATE_NAMES = re.compile(r"AdvocacyDebate|advocacy_debate|HidePost|BalanceTeams|ChooseSide")
+POLL_NAMES = re.compile(
+    r"WarmupPoll|warmup_poll|PollOption|PollSummary|PollResult|PollVote|PollView|BarView"
+    r"|check_vote|\btally\b"
+)
+BOUNDARIES = [
+    pytest.param(
+        "advocacy_debate",
+        DEBATE_NAMES,
+        "from workshop.kinds import advocacy_debate as _debate",
+        id="debate",
+    ),
+    pytest.param(
+        "warmup_poll",
+        POLL_NAMES,
+        "from workshop.kinds import warmup_poll as _poll",
+        id="poll",
+    ),
+]
 
 
-def test_the_debate_is_registered_under_its_content_kind() -> None:
-    kind = kind_named("advocacy_debate")
-    assert kind is not None and kind.name == "advocacy_debate"
-    assert list(KINDS) == ["advocacy_debate"]
+@pytest.mark.parametrize("name", ["warmup_poll", "advocacy_debate"])
+def test_a_moved_kind_is_registered_under_its_content_kind(name: str) -> None:
+    kind = kind_named(name)
+    assert kind is not None and kind.name == name
 
 
-def test_only_the_registry_names_the_debate_outside_its_package() -> None:
-    own = PACKAGE / "kinds" / "advocacy_debate"
+def test_the_registry_lists_the_moved_kinds() -> None:
+    assert list(KINDS) == ["warmup_poll", "advocacy_debate"]
+
+
+@pytest.mark.parametrize(("folder", "names", "registry_line"), BOUNDARIES)
+def test_only_the_registry_names_a_moved_kind_outside_its_package(
+    folder: str, names: re.Pattern[str], registry_line: str
+) -> None:
+    own = PACKAGE / "kinds" / folder
     naming = [
         (str(path.relative_to(PACKAGE)), line.split("#")[0].strip())
         for path in sorted(PACKAGE.rglob("*"))
         if path.suffix in (".py", ".html") and own not in path.parents
         for line in path.read_text().splitlines()
-        if DEBATE_NAMES.search(line)
+        if names.search(line)
     ]
-    assert naming == [
-        ("kinds/__init__.py", "from workshop.kinds import advocacy_debate as _debate")
-    ]
+    assert naming == [("kinds/__init__.py", registry_line)]
 
 
 def test_every_registered_kind_has_its_templates() -> None:

@@ -2,9 +2,9 @@
 
 A kind that owns itself is a package (`workshop/kinds/<name>/`) exposing a `Kind` (see
 `workshop.kinds.base`); the registry below has one line per such kind, and every other module asks
-the registry, never the kind's package. The kinds still written as single modules (the warm-up
-poll, best question, challenge pairs) are handled by the old per-kind branches here and in the
-engine, the views, the summary and the exports.
+the registry, never the kind's package. The kinds still written as single modules (best question,
+challenge pairs) are handled by the old per-kind branches here and in the engine, the views, the
+summary and the exports.
 """
 
 from typing import Annotated, Any
@@ -12,32 +12,29 @@ from typing import Annotated, Any
 from pydantic import Field
 
 from workshop.kinds import advocacy_debate as _debate  # registry: the advocacy debate
-from workshop.kinds import best_question, challenge_pairs, warmup_poll
+from workshop.kinds import best_question, challenge_pairs
+from workshop.kinds import warmup_poll as _poll  # registry: the warm-up poll
 from workshop.kinds.base import ExerciseContent, Kind, PhaseSpec
 
-KINDS: dict[str, Kind[Any, Any]] = {kind.name: kind for kind in (_debate.KIND,)}
+KINDS: dict[str, Kind[Any, Any]] = {kind.name: kind for kind in (_poll.KIND, _debate.KIND)}
 """Every kind that owns itself, by its content's `kind` field."""
 
-# What the registered kinds add to the shared unions (the content, the summary, the actions).
-KindContent = _debate.Content
-KindSummary = _debate.Summary
+# What the registered kinds add to the shared unions (the content, the summary, the actions). The
+# poll adds no action of its own: it takes the shared `Vote`.
+KindContent = _poll.Content | _debate.Content
+KindSummary = _poll.Summary | _debate.Summary
 KindParticipantActions = _debate.ParticipantActions
 KindHostActions = _debate.HostActions
-KIND_PARTICIPANT_ACTIONS = _debate.PARTICIPANT_ACTIONS
-KIND_HOST_ACTIONS = _debate.HOST_ACTIONS
+KIND_PARTICIPANT_ACTIONS = (*_poll.PARTICIPANT_ACTIONS, *_debate.PARTICIPANT_ACTIONS)
+KIND_HOST_ACTIONS = (*_poll.HOST_ACTIONS, *_debate.HOST_ACTIONS)
 
-AnyExercise = (
-    warmup_poll.WarmupPoll
-    | best_question.BestQuestion
-    | challenge_pairs.ChallengePairs
-    | KindContent
-)
+AnyExercise = best_question.BestQuestion | challenge_pairs.ChallengePairs | KindContent
 Exercise = Annotated[AnyExercise, Field(discriminator="kind")]
 ExerciseTypes = (
-    warmup_poll.WarmupPoll,
     best_question.BestQuestion,
     challenge_pairs.ChallengePairs,
-    KindContent,
+    _poll.Content,
+    _debate.Content,
 )
 
 
@@ -59,8 +56,6 @@ def _registered(exercise: ExerciseContent) -> Kind[Any, Any]:
 
 def phases_of(exercise: AnyExercise) -> tuple[PhaseSpec, ...]:
     match exercise:
-        case warmup_poll.WarmupPoll():
-            return warmup_poll.PHASES
         case best_question.BestQuestion():
             return best_question.PHASES
         case challenge_pairs.ChallengePairs():
@@ -71,8 +66,6 @@ def phases_of(exercise: AnyExercise) -> tuple[PhaseSpec, ...]:
 
 def rounds_of(exercise: AnyExercise) -> int:
     match exercise:
-        case warmup_poll.WarmupPoll():
-            return 1
         case best_question.BestQuestion():
             return best_question.rounds(exercise)
         case challenge_pairs.ChallengePairs():
@@ -84,8 +77,6 @@ def rounds_of(exercise: AnyExercise) -> int:
 def first_rounds(exercise: AnyExercise, count: int) -> AnyExercise:
     """The exercise cut to its first `count` rounds (all of them when it has no more)."""
     match exercise:
-        case warmup_poll.WarmupPoll():
-            return exercise
         case best_question.BestQuestion():
             return exercise.model_copy(update={"scenarios": exercise.scenarios[:count]})
         case challenge_pairs.ChallengePairs():
@@ -98,8 +89,6 @@ def first_rounds(exercise: AnyExercise, count: int) -> AnyExercise:
 def data_of(exercise: AnyExercise) -> tuple[str, ...]:
     """Every run-relative hash a run of this exercise may keep."""
     match exercise:
-        case warmup_poll.WarmupPoll():
-            return warmup_poll.DATA
         case best_question.BestQuestion():
             return best_question.data_names(exercise)
         case challenge_pairs.ChallengePairs():

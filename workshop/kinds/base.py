@@ -2,7 +2,7 @@
 protocol through which the engine, the views, the summary and the exports ask a kind what is its own.
 """
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated, Any, Protocol, TypeVar
 
@@ -155,6 +155,12 @@ class Kind(Protocol[ContentT, SummaryT]):
     def view(self, state: "RoomState", run: "Run", viewer: "Audience") -> object:
         """The view model its stage templates get as `stage.view`, limited to what `viewer` may
         see."""
+
+    def phone_key(self, state: "RoomState", run: "Run") -> Callable[[str], Hashable] | None:
+        """Everything personal a phone's stage shows, as a function of the participant: phones
+        with equal keys share one render of their stage. Set up once per read of the room (a
+        refresh asks it for every phone). None when that has not been worked out: each phone's
+        stage is then rendered for it alone."""
 
     # Summary and exports --------------------------------------------------------------------------
     def summary(self, state: "RoomState", run: "Run", name: Namer) -> tuple[SummaryT, int]:

@@ -1,7 +1,7 @@
 """The advocacy debate as a `Kind`: what the engine, the views, the summary and the exports ask of
 it, answered from this package alone."""
 
-from collections.abc import Mapping
+from collections.abc import Callable, Hashable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from workshop.action_base import KindHostAction, Staged, Vote
@@ -171,6 +171,10 @@ class AdvocacyDebateKind:
 
     def view(self, state: "RoomState", run: "Run", viewer: "Audience") -> views.DebateView:
         return views.debate_view(state, run, _content(run), viewer)
+
+    def phone_key(self, state: "RoomState", run: "Run") -> Callable[[str], Hashable] | None:
+        # Teams, sides, votes and own posts all differ from phone to phone: no sharing worked out.
+        return None
 
     # Summary and exports ------------------------------------------------------------------------
 

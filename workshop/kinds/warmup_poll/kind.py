@@ -1,0 +1,110 @@
+"""The warm-up poll as a `Kind`: what the engine, the views, the summary and the exports ask of it,
+answered from this package alone."""
+
+from collections.abc import Callable, Hashable, Mapping
+from typing import TYPE_CHECKING, Any
+
+from workshop.action_base import KindHostAction, Staged, Vote
+from workshop.effects import Effects, Read
+from workshop.errors import Rejected
+from workshop.kinds.base import CardPost, Namer, PhaseSpec
+from workshop.kinds.warmup_poll import rules, summary, views
+from workshop.kinds.warmup_poll.actions import HOST_ACTIONS, PARTICIPANT_ACTIONS
+from workshop.kinds.warmup_poll.content import DATA, PHASES, VOTES, WarmupPoll
+from workshop.kinds.warmup_poll.summary import PollSummary
+
+if TYPE_CHECKING:
+    from workshop.models import RoomState, Run
+    from workshop.render import Audience
+
+
+def _content(run: "Run") -> WarmupPoll:
+    assert isinstance(run.exercise, WarmupPoll)
+    return run.exercise
+
+
+class WarmupPollKind:
+    name = "warmup_poll"
+    label = "Poll"
+    package = "workshop.kinds.warmup_poll"
+    participant_actions: tuple[type[Staged], ...] = PARTICIPANT_ACTIONS
+    host_actions: tuple[type[KindHostAction], ...] = HOST_ACTIONS
+    templates: Mapping[str, str] = {
+        "host": "host.html",
+        "screen": "screen.html",
+        "phone": "phone.html",
+    }
+    export_template = "export.html"
+    csv_files: Mapping[str, list[str]] = summary.CSV_FILES
+
+    # Content ------------------------------------------------------------------------------------
+
+    def phases(self, exercise: WarmupPoll) -> tuple[PhaseSpec, ...]:
+        return PHASES
+
+    def rounds(self, exercise: WarmupPoll) -> int:
+        return 1
+
+    def first_rounds(self, exercise: WarmupPoll, count: int) -> WarmupPoll:
+        return exercise
+
+    def data_names(self, exercise: WarmupPoll) -> tuple[str, ...]:
+        return DATA
+
+    # Actions and rules --------------------------------------------------------------------------
+
+    def reads(self, run: "Run", participant_id: str, action: Staged) -> tuple[Read, ...]:
+        # A vote replaces the voter's own field whatever it held: it relies on no data.
+        return ()
+
+    def step_reads(self, run: "Run") -> tuple[Read, ...]:
+        return ()
+
+    def decide(
+        self, state: "RoomState", run: "Run", participant_id: str, action: Staged, now: float
+    ) -> Effects:
+        match action:
+            case Vote(option=option):
+                phase = run.current_phase.name
+                return rules.vote(_content(run), run.hash(VOTES), phase, participant_id, option)
+        raise Rejected("That does not fit the current exercise; your screen is now up to date.")
+
+    def host(self, state: "RoomState", run: "Run", action: KindHostAction) -> Effects:
+        raise Rejected(action.elsewhere)
+
+    def on_step(self, state: "RoomState", run: "Run", forward: bool) -> Effects | None:
+        return None
+
+    def seats_people(self, run: "Run") -> bool:
+        return False
+
+    def reseat(self, state: "RoomState", run: "Run") -> Effects:
+        return Effects(notice="Nothing to rearrange.")
+
+    # Views --------------------------------------------------------------------------------------
+
+    def view(self, state: "RoomState", run: "Run", viewer: "Audience") -> views.PollView:
+        return views.poll_view(state, run, _content(run), viewer)
+
+    def phone_key(self, state: "RoomState", run: "Run") -> Callable[[str], Hashable] | None:
+        return views.phone_key(state, run)
+
+    # Summary and exports ------------------------------------------------------------------------
+
+    def summary(self, state: "RoomState", run: "Run", name: Namer) -> tuple[PollSummary, int]:
+        return summary.poll_summary(state, run, _content(run), name), 0
+
+    def only_team(self, entry: PollSummary, team: str) -> PollSummary | None:
+        return None
+
+    def card_posts(self, state: "RoomState", run: "Run", participant_id: str) -> list[CardPost]:
+        return []
+
+    def markdown(self, entry: PollSummary) -> list[str]:
+        return summary.markdown(entry)
+
+    def csv_rows(self, entry: PollSummary) -> Mapping[str, list[list[Any]]]:
+        return summary.csv_rows(entry)
+
+
+KIND = WarmupPollKind()

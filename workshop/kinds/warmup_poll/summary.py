@@ -1,0 +1,74 @@
+"""What a poll adds to the session summary and the exports."""
+
+from typing import TYPE_CHECKING, Any, Literal
+
+from pydantic import BaseModel
+
+from workshop.kinds.base import Namer
+from workshop.kinds.warmup_poll import rules
+from workshop.kinds.warmup_poll.content import VOTES, WarmupPoll
+from workshop.markdown import md_table, md_text
+
+if TYPE_CHECKING:
+    from workshop.models import RoomState, Run
+
+
+class PollResult(BaseModel):
+    option: str
+    votes: int
+
+
+class PollVote(BaseModel):
+    participant: str
+    option: str
+
+
+class PollSummary(BaseModel):
+    kind: Literal["warmup_poll"] = "warmup_poll"
+    run: str
+    title: str
+    question: str
+    results: list[PollResult]
+    votes: list[PollVote]
+
+
+def poll_summary(state: "RoomState", run: "Run", poll: WarmupPoll, name: Namer) -> PollSummary:
+    votes = state.data(run.hash(VOTES))
+    eligible = state.present_ids
+    labels = {o.id: o.label for o in poll.options}
+    return PollSummary(
+        run=run.id,
+        title=poll.title,
+        question=poll.question,
+        results=[
+            PollResult(option=bar.option.label, votes=bar.count)
+            for bar in rules.tally(poll, votes, eligible)
+        ],
+        votes=[
+            PollVote(participant=name(pid), option=labels[option])
+            for pid, option in sorted(votes.items())
+            if pid in eligible and option in labels
+        ],
+    )
+
+
+def markdown(poll: PollSummary) -> list[str]:
+    return [
+        f"## {md_text(poll.title)}",
+        "",
+        md_text(poll.question),
+        "",
+        md_table(["Option", "Votes"], ((r.option, r.votes) for r in poll.results)),
+    ]
+
+
+CSV_FILES: dict[str, list[str]] = {}
+"""A poll adds no file of its own: its votes go to the shared "votes.csv"."""
+
+
+def csv_rows(poll: PollSummary) -> dict[str, list[list[Any]]]:
+    return {
+        "votes.csv": [
+            [poll.run, poll.title, 1, "poll", v.participant, v.option, ""] for v in poll.votes
+        ]
+    }

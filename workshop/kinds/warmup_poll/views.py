@@ -1,0 +1,69 @@
+"""What each audience sees of a poll: the view model its stage templates lay out."""
+
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from workshop.kinds.warmup_poll import rules
+from workshop.kinds.warmup_poll.content import VOTES, PollOption, WarmupPoll
+
+if TYPE_CHECKING:
+    from workshop.models import RoomState, Run
+    from workshop.render import Audience
+
+
+@dataclass(frozen=True)
+class BarView:
+    label: str
+    count: int
+    percent: int
+
+
+@dataclass(frozen=True)
+class PollView:
+    question: str
+    options: list[PollOption]
+    open: bool
+    voted: int
+    eligible: int
+    bars: list[BarView] | None
+    """None while results are hidden from this audience."""
+    my_choice: str | None
+
+
+def poll_view(state: "RoomState", run: "Run", poll: WarmupPoll, viewer: "Audience") -> PollView:
+    votes = state.data(run.hash(VOTES))
+    voting_open = run.current_phase.name == "vote"
+    show_results = viewer.kind == "host" or not voting_open
+    voted, bars = poll_counts(state, run, poll)
+    return PollView(
+        question=poll.question,
+        options=list(poll.options),
+        open=voting_open,
+        voted=voted,
+        eligible=len(state.present_ids),
+        bars=bars if show_results else None,
+        my_choice=votes.get(viewer.participant_id) if viewer.kind == "phone" else None,
+    )
+
+
+def poll_counts(state: "RoomState", run: "Run", poll: WarmupPoll) -> tuple[int, list[BarView]]:
+    """Who has voted, and the bars: counted once per read of the room, however many screens
+    (the console, the projector, one per answer a phone may have chosen) are drawn from it."""
+    key = ("poll", run.id)
+    counted: tuple[int, list[BarView]] | None = state.derived.get(key)
+    if counted is None:
+        eligible = state.present_ids
+        votes = state.data(run.hash(VOTES))
+        bars = [
+            BarView(bar.option.label, bar.count, round(bar.share * 100))
+            for bar in rules.tally(poll, votes, eligible)
+        ]
+        counted = state.derived[key] = (sum(1 for pid in votes if pid in eligible), bars)
+    return counted
+
+
+def phone_key(state: "RoomState", run: "Run") -> Callable[[str], Hashable]:
+    """All a phone's stage shows of its own: the answer it chose (the rest is the room's)."""
+    votes = state.data(run.hash(VOTES))
+    return votes.get

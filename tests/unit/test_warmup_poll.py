@@ -1,4 +1,5 @@
-"""The warm-up poll's content model and pure rules: check_vote and tally."""
+"""The warm-up poll's content model, its pure rules (check_vote and tally), and the poll as a
+registered kind: its decision through the engine, its views per audience and its phone keys."""
 
 from typing import Any
 
@@ -7,9 +8,23 @@ from hypothesis import given
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
+from workshop import engine
+from workshop.actions import Action, action_adapter
+from workshop.effects import Write
+from workshop.engine import Actor
 from workshop.errors import Rejected
-from workshop.kinds import data_of, phases_of
-from workshop.kinds.warmup_poll import PHASES, PollOption, WarmupPoll, check_vote, tally
+from workshop.kinds import data_of, kind_named, phases_of
+from workshop.kinds.warmup_poll import (
+    PHASES,
+    BarView,
+    PollOption,
+    PollView,
+    WarmupPoll,
+    check_vote,
+    tally,
+)
+from workshop.models import Participant, RoomMeta, RoomState, Run
+from workshop.render import Audience, phone_keys, stage_view
 
 OPTION_IDS = ("candid", "curious", "kind")
 POLL = WarmupPoll(
@@ -105,3 +120,76 @@ def test_tally_counts_each_eligible_participants_last_valid_vote(
         assert sum(bar.share for bar in bars) == pytest.approx(1.0, abs=1e-9)
     else:
         assert all(bar.share == 0.0 for bar in bars)
+
+
+# The poll as a registered kind: the engine's decision, the views per audience, the phone keys.
+
+
+def poll_state(phase: str, votes: dict[str, str], people: int = 4) -> RoomState:
+    index = [spec.name for spec in PHASES].index(phase)
+    run = Run(id="r1", exercise=POLL, phase=index, started=True)
+    meta = RoomMeta(
+        code="ABC234",
+        created_at=0.0,
+        host_key_hash="hash",
+        agenda=(run,),
+        current="r1",
+        runs_created=1,
+    )
+    participants = {
+        f"p{n}": Participant(id=f"p{n}", name=f"P{n}", joined_at=float(n))
+        for n in range(1, people + 1)
+    }
+    return RoomState(
+        meta=meta, rev=1, version=1, participants=participants, run_data={"run:r1:votes": votes}
+    )
+
+
+def vote_action(option: str) -> Action:
+    return action_adapter.validate_python(
+        {"type": "vote", "action_id": "poll-unit-0001", "option": option, "seen_phase": "r1.0:vote"}
+    )
+
+
+def test_the_poll_is_registered_and_a_vote_writes_the_voters_field() -> None:
+    assert kind_named("warmup_poll") is not None
+    state = poll_state("vote", {"p1": "kind"})
+    effects = engine.apply(state, Actor("participant", "p1"), vote_action("candid"), {}, 1.0)
+    assert effects.writes == (Write("hset", "run:r1:votes", "p1", "candid"),)
+    assert effects.expect == () and effects.notice == "Vote saved ✓"
+    assert engine.reads(state.meta, Actor("participant", "p1"), vote_action("candid")) == ()
+
+
+def test_a_vote_through_the_engine_is_refused_for_an_unknown_option() -> None:
+    state = poll_state("vote", {})
+    with pytest.raises(Rejected, match="not part of this question"):
+        engine.apply(state, Actor("participant", "p1"), vote_action("bold"), {}, 1.0)
+
+
+def test_results_are_hidden_from_the_room_until_reveal_but_not_from_the_facilitator() -> None:
+    votes = {"p1": "candid", "p2": "candid", "p3": "kind"}
+    voting = poll_state("vote", votes)
+    console = stage_view(voting, Audience("host"))
+    screen = stage_view(voting, Audience("screen"))
+    phone = stage_view(voting, Audience("phone", "p3"))
+    assert console is not None and screen is not None and phone is not None
+    assert isinstance(console.view, PollView) and isinstance(screen.view, PollView)
+    assert isinstance(phone.view, PollView)
+    assert screen.view.bars is None and phone.view.bars is None
+    assert phone.view.my_choice == "kind" and screen.view.my_choice is None
+    assert (console.view.voted, console.view.eligible) == (3, 4)
+    assert console.view.bars == [
+        BarView("Candid", 2, 67),
+        BarView("Curious", 0, 0),
+        BarView("Kind", 1, 33),
+    ]
+    revealed = stage_view(poll_state("reveal", votes), Audience("screen"))
+    assert revealed is not None and isinstance(revealed.view, PollView)
+    assert revealed.view.bars == console.view.bars and not revealed.view.open
+
+
+def test_phones_that_chose_the_same_answer_share_their_stage_key() -> None:
+    keys = phone_keys(poll_state("vote", {"p1": "candid", "p2": "candid", "p3": "kind"}))
+    stage = {p: keys(p)[1][0] for p in ("p1", "p2", "p3", "p4")}
+    assert stage["p1"] == stage["p2"]
+    assert len({stage["p1"], stage["p3"], stage["p4"]}) == 3

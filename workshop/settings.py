@@ -32,7 +32,7 @@ class Settings(BaseSettings):
     secret_key: str | None = None
     """Signs participant cookies; shared by every process. Unset: kept in the store."""
     allowed_origins: Annotated[list[str], NoDecode] = []
-    """Extra origins allowed to open websockets, besides the page's own host."""
+    """Extra origins allowed to open websockets and send forms, besides the page's own host."""
     public_url: str | None = None
     """Base URL printed for phones (join link and QR), e.g. when behind a reverse proxy."""
     exercises_dir: Path = DEFAULT_EXERCISES

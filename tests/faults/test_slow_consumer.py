@@ -9,7 +9,7 @@ everything the app sends it piles up: its websocket client buffers one message, 
 (on loopback the kernel would otherwise buffer megabytes for it before the app noticed anything).
 
 The app must drop it once its outbox is full (64 fragments or 256 KiB) or it has left a ping
-unanswered for 10 s (a ping every 5 s), whichever comes first: within 15 s of its going silent. The other
+unanswered for 5 s (a ping every 10 s), whichever comes first: within 15 s of its going silent. The other
 screens' latency must stay about the same, and nobody else may be dropped.
 """
 

@@ -81,6 +81,14 @@ ContentT = TypeVar("ContentT", bound=ExerciseContent)
 SummaryT = TypeVar("SummaryT", bound=BaseModel)
 
 
+STAGE_TEMPLATES: Mapping[str, str] = {
+    "host": "host.html",
+    "screen": "screen.html",
+    "phone": "phone.html",
+}
+"""The usual stage template per audience, in a kind's own `templates/` folder."""
+
+
 class Kind(Protocol[ContentT, SummaryT]):
     """One kind of exercise, whole: what the shared layers ask of it. Every function is pure: it
     reads a consistent `RoomState` and returns values (`Effects` for a decision); only the store

@@ -26,7 +26,7 @@ from workshop.kinds.advocacy_debate.content import (
     side_of_team,
 )
 from workshop.kinds.advocacy_debate.summary import DebateSummary
-from workshop.kinds.base import CardPost, Namer, PhaseSpec
+from workshop.kinds.base import STAGE_TEMPLATES, CardPost, Namer, PhaseSpec
 
 if TYPE_CHECKING:
     from workshop.models import RoomState, Run
@@ -48,11 +48,7 @@ class AdvocacyDebateKind:
     package = "workshop.kinds.advocacy_debate"
     participant_actions: tuple[type[Staged], ...] = PARTICIPANT_ACTIONS
     host_actions: tuple[type[KindHostAction], ...] = HOST_ACTIONS
-    templates: Mapping[str, str] = {
-        "host": "host.html",
-        "screen": "screen.html",
-        "phone": "phone.html",
-    }
+    templates: Mapping[str, str] = STAGE_TEMPLATES
     export_template = "export.html"
     csv_files: Mapping[str, list[str]] = summary.CSV_FILES
 

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 from workshop.action_base import KindHostAction, Staged, Vote
 from workshop.effects import Effects, Read
 from workshop.errors import Rejected
-from workshop.kinds.base import CardPost, Namer, PhaseSpec
+from workshop.kinds.base import STAGE_TEMPLATES, CardPost, Namer, PhaseSpec
 from workshop.kinds.warmup_poll import rules, summary, views
 from workshop.kinds.warmup_poll.actions import HOST_ACTIONS, PARTICIPANT_ACTIONS
 from workshop.kinds.warmup_poll.content import DATA, PHASES, VOTES, WarmupPoll
@@ -29,11 +29,7 @@ class WarmupPollKind:
     package = "workshop.kinds.warmup_poll"
     participant_actions: tuple[type[Staged], ...] = PARTICIPANT_ACTIONS
     host_actions: tuple[type[KindHostAction], ...] = HOST_ACTIONS
-    templates: Mapping[str, str] = {
-        "host": "host.html",
-        "screen": "screen.html",
-        "phone": "phone.html",
-    }
+    templates: Mapping[str, str] = STAGE_TEMPLATES
     export_template = "export.html"
     csv_files: Mapping[str, list[str]] = summary.CSV_FILES
 

@@ -121,31 +121,10 @@ class Spotlight(_Staged):
     """Empty clears the spotlight."""
 
 
-class RepairPairs(_Staged):
-    type: Literal["repair_pairs"]
-
-
-class MoveParticipant(_Staged):
-    type: Literal["move_participant"]
-    participant_id: str = Field(max_length=100)
-    to_pair: str = Field(max_length=20)
-    """A pair id such as "p3", or "new" for a pair of their own."""
-
-
 class Reseat(_Action):
     """Sent by the server itself after someone joins or leaves: seat them in pairs or teams."""
 
     type: Literal["reseat"]
-
-
-class Rate(_Staged):
-    type: Literal["rate"]
-    candid: int | None = Field(default=None, ge=1, le=5)
-    collaborative: int | None = Field(default=None, ge=1, le=5)
-    compassionate: int | None = Field(default=None, ge=1, le=5)
-    curious: int | None = Field(default=None, ge=1, le=5)
-    landed: str = Field(default="", max_length=2000)
-    try_next: str = Field(default="", max_length=2000)
 
 
 HostAction = (
@@ -166,13 +145,11 @@ HostAction = (
     | HideQuestion
     | MergeQuestions
     | Spotlight
-    | RepairPairs
-    | MoveParticipant
     | Reseat
     | KindHostActions
 )
 ParticipantAction = (
-    Vote | SubmitQuestion | WithdrawQuestion | PlaceDot | RemoveDot | Rate | KindParticipantActions
+    Vote | SubmitQuestion | WithdrawQuestion | PlaceDot | RemoveDot | KindParticipantActions
 )
 PARTICIPANT_ACTIONS = (
     Vote,
@@ -180,7 +157,6 @@ PARTICIPANT_ACTIONS = (
     WithdrawQuestion,
     PlaceDot,
     RemoveDot,
-    Rate,
     *KIND_PARTICIPANT_ACTIONS,
 )
 ROOM_ACTIONS = (TimerStart, TimerPause, TimerResume, TimerAdd, TimerClear, SetLocked, SetTitle)

@@ -17,7 +17,6 @@ from workshop.kinds import (
     KIND_HOST_ACTIONS,
     Exercise,
     best_question,
-    challenge_pairs,
     data_of,
     first_rounds,
     kind_of,
@@ -73,58 +72,10 @@ def _round_names(run: Run) -> best_question.Names:
     return best_question.Names.of(run.hash(f"{run.round}:"))
 
 
-def _pair_names(run: Run, round_number: int | None = None) -> challenge_pairs.Names:
-    number = run.round if round_number is None else round_number
-    return challenge_pairs.Names.of(run.hash(f"{number}:"))
-
-
-def _pairs(
-    state: RoomState, run: Run, round_number: int | None = None
-) -> dict[str, challenge_pairs.Pair]:
-    return challenge_pairs.decode_pairs(state.data(_pair_names(run, round_number).pairs))
-
-
-def _history(state: RoomState, run: Run) -> dict[str, set[str]]:
-    return challenge_pairs.partners_so_far(_pairs(state, run, n) for n in range(run.round))
-
-
-def _pairing_seed(state: RoomState, run: Run) -> str:
-    return f"{state.meta.code}|{run.id}|{run.round}|{state.rev}"
-
-
-def _seat_everyone(state: RoomState, run: Run, fresh: bool) -> Effects:
-    """Pairs everyone present (fresh) or keeps the current pairs and seats whoever is loose."""
-    names = _pair_names(run)
-    before = _pairs(state, run)
-    present = [p.id for p in state.present]
-    history = _history(state, run)
-    if fresh or not before:
-        groups = challenge_pairs.make_pairs(present, history, _pairing_seed(state, run))
-        after = challenge_pairs.pairs_from_groups(groups)
-    else:
-        after = challenge_pairs.rebalance(before, present, history, _pairing_seed(state, run))
-    writes, expects = challenge_pairs.pair_writes(names, before, after)
-    trios = sum(1 for pair in after.values() if len(pair.members) == 3)
-    notice = f"{len(after)} groups" + (f", {trios} of them a trio" if trios else "") + "."
-    return Effects(writes=tuple(writes), expect=tuple(expects), notice=notice)
-
-
 def reads(meta: RoomMeta, actor: Actor, action: a.Action) -> tuple[Read, ...]:
     """The run data a decision on `action` needs, beyond the meta and the actor."""
     run = meta.current_run
     if run is None:
-        return ()
-    if isinstance(run.exercise, challenge_pairs.ChallengePairs):
-        pair_actions = (
-            a.NextPhase,
-            a.PreviousPhase,
-            a.RepairPairs,
-            a.MoveParticipant,
-            a.Reseat,
-            a.Rate,
-        )
-        if isinstance(action, pair_actions):
-            return tuple(Read(run.hash(name)) for name in data_of(run.exercise))
         return ()
     kind = kind_of(run.exercise)
     if kind is not None:
@@ -223,17 +174,6 @@ def _participant_action(
                     )
                 case a.RemoveDot(question=question):
                     return best_question.remove_dot(names, board, phase, person.id, question)
-        case challenge_pairs.ChallengePairs(), a.Rate() as rating:
-            pair_names = _pair_names(run)
-            pairs = challenge_pairs.decode_pairs(state.data(pair_names.pairs))
-            scores = {
-                habit: score
-                for habit in challenge_pairs.HABITS
-                if (score := getattr(rating, habit)) is not None
-            }
-            return challenge_pairs.rate(
-                pair_names, pairs, phase, person.id, scores, rating.landed, rating.try_next
-            )
     raise Rejected("That does not fit the current exercise; your screen is now up to date.")
 
 
@@ -312,12 +252,6 @@ def _host_action(
                 _replace_run(meta, moved).model_copy(update={"timer": None}),
                 f"Now: {where}{moved.current_phase.title}.",
             )
-            entering_pairs = (
-                isinstance(moved.exercise, challenge_pairs.ChallengePairs)
-                and moved.current_phase.name == "pair"
-                and isinstance(action, a.NextPhase)
-                and not _pairs(state, moved)
-            )
             kind = kind_of(moved.exercise)
             hooked = (
                 kind.on_step(state, moved, isinstance(action, a.NextPhase))
@@ -330,14 +264,6 @@ def _host_action(
                     writes=hooked.writes,
                     expect=hooked.expect,
                     notice=f"{effects.notice} {hooked.notice}" if hooked.notice else effects.notice,
-                )
-            if entering_pairs:
-                seated = _seat_everyone(state, moved, fresh=True)
-                effects = replace(
-                    effects,
-                    writes=seated.writes,
-                    expect=seated.expect,
-                    notice=f"{effects.notice} {seated.notice}",
                 )
             return effects
         case a.TimerStart(minutes=minutes):
@@ -391,21 +317,13 @@ def _host_action(
             return _meta(meta.model_copy(update={"title": title}), "Title saved.")
         case a.HideQuestion() | a.MergeQuestions() | a.Spotlight():
             return _moderate(meta, state, action)
-        case a.Reseat() if _kind_seats_people(meta):
+        case a.Reseat():
             current = meta.current_run
             kind = kind_of(current.exercise) if current is not None else None
-            assert current is not None and kind is not None
+            if current is None or kind is None or not kind.seats_people(current):
+                return Effects(notice="Nothing to rearrange.")
             return kind.reseat(state, current)
-        case a.RepairPairs() | a.MoveParticipant() | a.Reseat():
-            return _arrange_pairs(state, action)
-        case (
-            a.Vote()
-            | a.SubmitQuestion()
-            | a.WithdrawQuestion()
-            | a.PlaceDot()
-            | a.RemoveDot()
-            | a.Rate()
-        ):
+        case a.Vote() | a.SubmitQuestion() | a.WithdrawQuestion() | a.PlaceDot() | a.RemoveDot():
             raise Rejected("That is for participants.")
         case _:
             assert_never(action)
@@ -442,56 +360,12 @@ def _kind_host_action(meta: RoomMeta, state: RoomState, action: a.KindHostAction
     return kind.host(state, run, action)
 
 
-def _kind_seats_people(meta: RoomMeta) -> bool:
-    """The current run is of a registered kind whose current step has people seated."""
+def seats_people(meta: RoomMeta) -> bool:
+    """Whether the current step has people seated (in pairs or teams), to be re-seated as people
+    come and go."""
     run = meta.current_run
     kind = kind_of(run.exercise) if run is not None else None
     return run is not None and kind is not None and kind.seats_people(run)
-
-
-def seats_people(meta: RoomMeta) -> bool:
-    """Whether the current step has people seated in pairs or teams, to be re-seated as people
-    come and go."""
-    run = meta.current_run
-    paired = (
-        run is not None
-        and isinstance(run.exercise, challenge_pairs.ChallengePairs)
-        and run.phase >= 1
-    )
-    return paired or _kind_seats_people(meta)
-
-
-def _arrange_pairs(
-    state: RoomState, action: a.RepairPairs | a.MoveParticipant | a.Reseat
-) -> Effects:
-    run = state.meta.current_run
-    if run is None or not isinstance(run.exercise, challenge_pairs.ChallengePairs):
-        if isinstance(action, a.Reseat):
-            return Effects(notice="Nothing to rearrange.")
-        raise Rejected("The current exercise has no pairs.")
-    paired = seats_people(state.meta)
-    match action:
-        case a.Reseat():
-            if not paired or not _pairs(state, run):
-                return Effects(notice="Nothing to rearrange.")
-            return _seat_everyone(state, run, fresh=False)
-        case a.RepairPairs(seen_phase=seen):
-            _current_run_for(state.meta, seen)
-            if not paired:
-                raise Rejected("Pairs are made when the exercise reaches “Pair up”.")
-            return _seat_everyone(state, run, fresh=True)
-        case a.MoveParticipant(seen_phase=seen, participant_id=who, to_pair=to_pair):
-            _current_run_for(state.meta, seen)
-            person = state.participants.get(who)
-            if person is None or person.removed:
-                raise Rejected("That participant is not in the room.")
-            names = _pair_names(run)
-            before = _pairs(state, run)
-            after = challenge_pairs.move(before, who, to_pair)
-            writes, expects = challenge_pairs.pair_writes(names, before, after)
-            return Effects(
-                writes=tuple(writes), expect=tuple(expects), notice=f"Moved {person.name}."
-            )
 
 
 def _meta(meta: RoomMeta, notice: str) -> Effects:

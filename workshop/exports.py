@@ -14,11 +14,7 @@ from typing import Any
 
 from workshop.kinds import KINDS, Kind, kind_named
 from workshop.markdown import md_table, md_text
-from workshop.summary import (
-    BestQuestionSummary,
-    PairsSummary,
-    Summary,
-)
+from workshop.summary import BestQuestionSummary, Summary
 
 FORMATS = ("md", "json", "csv", "html")
 
@@ -67,12 +63,6 @@ def json_schema() -> str:
 # Markdown --------------------------------------------------------------------------------------
 
 
-def _fmt(value: float | None, signed: bool = False) -> str:
-    if value is None:
-        return "-"
-    return f"{value:+.1f}" if signed else f"{value:.1f}"
-
-
 def to_markdown(summary: Summary) -> str:
     out: list[str] = []
     title = summary.title or f"Workshop {summary.room}"
@@ -94,8 +84,6 @@ def to_markdown(summary: Summary) -> str:
         match exercise:
             case BestQuestionSummary():
                 out.extend(_md_best_question(exercise))
-            case PairsSummary():
-                out.extend(_md_pairs(exercise))
             case _:
                 out.extend(_kind(exercise.kind).markdown(exercise))
     return "\n".join(out) + "\n"
@@ -119,34 +107,6 @@ def _md_best_question(exercise: BestQuestionSummary) -> list[str]:
             out.append("No questions.")
         if r.hidden:
             out += ["", f"{r.hidden} hidden question(s) left out."]
-    return out
-
-
-def _md_pairs(exercise: PairsSummary) -> list[str]:
-    out = [f"## {md_text(exercise.title)}"]
-    for r in exercise.rounds:
-        out += ["", f"### Round {r.round}: {md_text(r.case)}", "", "Pairs:", ""]
-        for pair in r.pairs:
-            seats = ", ".join(
-                f"{s.participant} ({s.first_role}, then {s.swapped_role})" for s in pair.seats
-            )
-            out.append(f"- {pair.colour} {pair.number}: {md_text(seats)}")
-        out += [
-            "",
-            md_table(
-                ["Habit", "1", "2", "3", "4", "5", "Partners", "Self", "Gap"],
-                (
-                    (
-                        h.habit,
-                        *h.distribution,
-                        _fmt(h.partner_mean),
-                        _fmt(h.self_mean),
-                        _fmt(h.gap, True),
-                    )
-                    for h in r.habits
-                ),
-            ),
-        ]
     return out
 
 
@@ -176,7 +136,6 @@ def csv_records(summary: Summary) -> dict[str, tuple[list[str], list[list[object
     """Record kinds, each as (header, rows), shared by the CSV export and its tests."""
     submissions: list[list[object]] = []
     votes: list[list[object]] = []
-    ratings: list[list[object]] = []
     added: dict[str, list[list[object]]] = {
         name: [] for kind in KINDS.values() for name in kind.csv_files
     }
@@ -202,56 +161,16 @@ def csv_records(summary: Summary) -> dict[str, tuple[list[str], list[list[object
                         [ex.run, ex.title, r.round, "dot", d.voter, d.question, d.dots]
                         for d in r.dots
                     ]
-            case PairsSummary():
-                for pr in ex.rounds:
-                    ratings += [
-                        [
-                            ex.run,
-                            ex.title,
-                            pr.round,
-                            g.half,
-                            g.pair,
-                            g.rater,
-                            g.rater_role,
-                            g.target,
-                            *(
-                                g.scores.get(h, "")
-                                for h in ("candid", "collaborative", "compassionate", "curious")
-                            ),
-                            g.landed,
-                            g.try_next,
-                        ]
-                        for g in pr.ratings
-                    ]
             case _:
                 for name, rows in _kind(ex.kind).csv_rows(ex).items():
                     (votes if name == "votes.csv" else added[name]).extend(rows)
-    submissions, votes, ratings = (_safe_rows(rows) for rows in (submissions, votes, ratings))
+    submissions, votes = (_safe_rows(rows) for rows in (submissions, votes))
     records: dict[str, tuple[list[str], list[list[object]]]] = {
         "submissions.csv": (
             ["run", "exercise", "round", "question_id", "rank", "tied", "text", "dots", "authors"],
             submissions,
         ),
         "votes.csv": (["run", "exercise", "round", "kind", "participant", "choice", "dots"], votes),
-        "ratings.csv": (
-            [
-                "run",
-                "exercise",
-                "round",
-                "half",
-                "pair",
-                "rater",
-                "rater_role",
-                "challenger",
-                "candid",
-                "collaborative",
-                "compassionate",
-                "curious",
-                "what_landed",
-                "what_to_try",
-            ],
-            ratings,
-        ),
     }
     for kind in KINDS.values():
         for name, headers in kind.csv_files.items():

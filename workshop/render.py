@@ -25,7 +25,7 @@ from markupsafe import Markup
 
 from workshop.agendas import Agenda
 from workshop.exercises import Library
-from workshop.kinds import KINDS, PhaseSpec, best_question, challenge_pairs, kind_of
+from workshop.kinds import KINDS, PhaseSpec, best_question, kind_of
 from workshop.models import Participant, RoomState, Run, Timer, name_key
 
 REGIONS: dict[str, tuple[str, ...]] = {
@@ -72,7 +72,6 @@ class StageView:
     round_number: int
     round_count: int
     best: "BestQuestionView | None"
-    pairs: "PairsView | None"
     view: object | None
     """The view model of a registered kind (see `workshop.kinds.Kind.view`); None otherwise."""
     template: str
@@ -96,14 +95,12 @@ def stage_view(state: RoomState, viewer: Audience) -> StageView | None:
     run = state.current_run
     if run is None:
         return None
-    best = pairs = None
+    best = None
     view: object | None = None
     template = ""
     match run.exercise:
         case best_question.BestQuestion() as content:
             best = _best_question_view(state, run, content, viewer)
-        case challenge_pairs.ChallengePairs() as content:
-            pairs = _pairs_view(state, run, content, viewer)
         case _:
             kind = kind_of(run.exercise)
             assert kind is not None
@@ -129,7 +126,6 @@ def stage_view(state: RoomState, viewer: Audience) -> StageView | None:
         round_number=run.round + 1,
         round_count=run.rounds,
         best=best,
-        pairs=pairs,
         view=view,
         template=template,
     )
@@ -264,213 +260,6 @@ def _best_question_view(
         moderation=moderation if viewer.kind == "host" else [],
         merge_targets=[view(q) for q in visible] if viewer.kind == "host" else [],
         mine_ranked=[q for q in (ranked or []) if q.mine],
-    )
-
-
-@dataclass(frozen=True)
-class SeatView:
-    id: str
-    name: str
-    role: str
-    online: bool
-    rated: bool
-
-
-@dataclass(frozen=True)
-class PairView:
-    id: str
-    number: int
-    colour: str
-    colour_index: int
-    seats: list[SeatView]
-
-    @property
-    def waiting(self) -> bool:
-        return len(self.seats) < 2
-
-    @property
-    def flagged(self) -> bool:
-        """Someone in the group has lost their connection."""
-        return any(not seat.online for seat in self.seats)
-
-
-@dataclass(frozen=True)
-class HabitScore:
-    label: str
-    partner: list[int]
-    own: float | None
-
-    @property
-    def partner_mean(self) -> str:
-        return f"{sum(self.partner) / len(self.partner):.1f}" if self.partner else "-"
-
-    @property
-    def own_label(self) -> str:
-        return f"{self.own:.1f}" if self.own is not None else "-"
-
-    @property
-    def gap(self) -> str:
-        if self.own is None or not self.partner:
-            return "-"
-        return f"{self.own - sum(self.partner) / len(self.partner):+.1f}"
-
-
-@dataclass(frozen=True)
-class Comment:
-    role: str
-    landed: str
-    try_next: str
-
-
-@dataclass(frozen=True)
-class SummaryRow:
-    label: str
-    distribution: list[int]
-    partner_mean: str
-    self_mean: str
-    gap: str
-    widths: list[int]
-    """Bar length per score, 0-100, relative to the most frequent score of this habit."""
-
-
-@dataclass(frozen=True)
-class PairsView:
-    case: challenge_pairs.Case
-    phase: str
-    half: int | None
-    habits: list[tuple[str, str]]
-    cards: challenge_pairs.CardSet
-    my_pair: PairView | None
-    my_role: str | None
-    partner_names: list[str]
-    target_name: str
-    my_rating: challenge_pairs.Rating | None
-    feedback: list[HabitScore]
-    comments: list[Comment]
-    pairs: list[PairView]
-    ratings_in: int
-    ratings_expected: int
-    summary: list[SummaryRow]
-    unseated: list[PersonView]
-    move_targets: list[tuple[str, str]]
-
-
-ROLE_LABELS = {"challenger": "Challenger", "customer": "Customer", "observer": "Observer"}
-
-
-def _pairs_view(
-    state: RoomState, run: Run, exercise: challenge_pairs.ChallengePairs, viewer: Audience
-) -> PairsView:
-    names = challenge_pairs.Names.of(run.hash(f"{run.round}:"))
-    pairs = challenge_pairs.decode_pairs(state.data(names.pairs))
-    ratings = challenge_pairs.decode_ratings(state.data(names.ratings))
-    phase = run.current_phase.name
-    half_now = challenge_pairs.half_of(phase)
-    half: challenge_pairs.Half = half_now or (2 if phase == "debrief" else 1)
-    case = exercise.cases[run.round]
-    me = viewer.participant_id if viewer.kind == "phone" else ""
-
-    def name(pid: str) -> str:
-        person = state.participants.get(pid)
-        return person.name if person else "someone who left"
-
-    def pair_view(pair: challenge_pairs.Pair) -> PairView:
-        colour, _ = pair.colour
-        seats = [
-            SeatView(
-                id=pid,
-                name=name(pid),
-                role=ROLE_LABELS.get(pair.role_of(pid, half) or "", "Waiting for a partner"),
-                online=pid in state.online,
-                rated=challenge_pairs.current_rating(pairs, ratings, half, pid) is not None,
-            )
-            for pid in pair.members
-        ]
-        return PairView(
-            pair.id,
-            pair.number,
-            colour,
-            (pair.number - 1) % len(challenge_pairs.COLOURS) + 1,
-            seats,
-        )
-
-    mine = challenge_pairs.seat_of(pairs, me) if me else None
-    my_role = mine.role_of(me, half) if mine else None
-    target = mine.challenger(half) if mine else None
-    received = (
-        [r for (h, rater), r in ratings.items() if r.target == me and rater != me] if me else []
-    )
-    own = (
-        {h: r for (h, rater), r in ratings.items() if rater == me and r.rater_role == "challenger"}
-        if me
-        else {}
-    )
-    feedback = (
-        [
-            HabitScore(
-                label=challenge_pairs.HABIT_LABELS[habit],
-                partner=[r.scores[habit] for r in received],
-                own=sum(r.scores[habit] for r in own.values()) / len(own) if own else None,
-            )
-            for habit in challenge_pairs.HABITS
-        ]
-        if me and phase == "debrief"
-        else []
-    )
-    summary = []
-    if viewer.kind != "phone" and phase == "debrief":
-        for habit in challenge_pairs.summarise(ratings.values()):
-            top = max(habit.distribution) or 1
-            summary.append(
-                SummaryRow(
-                    label=habit.label,
-                    distribution=habit.distribution,
-                    partner_mean=f"{habit.partner_mean:.1f}"
-                    if habit.partner_mean is not None
-                    else "-",
-                    self_mean=f"{habit.self_mean:.1f}" if habit.self_mean is not None else "-",
-                    gap=f"{habit.gap:+.1f}" if habit.gap is not None else "-",
-                    widths=[round(100 * n / top) for n in habit.distribution],
-                )
-            )
-    seated = {m for pair in pairs.values() for m in pair.members}
-    views = [pair_view(pair) for pair in pairs.values()]
-    return PairsView(
-        case=case,
-        phase=phase,
-        half=half_now,
-        habits=[(h, challenge_pairs.HABIT_LABELS[h]) for h in challenge_pairs.HABITS],
-        cards=case.first if half == 1 else case.swapped,
-        my_pair=pair_view(mine) if mine else None,
-        my_role=my_role,
-        partner_names=[name(m) for m in mine.members if m != me] if mine else [],
-        target_name=name(target) if target and target != me else "",
-        my_rating=challenge_pairs.current_rating(pairs, ratings, half, me) if me else None,
-        feedback=feedback,
-        comments=[
-            Comment(ROLE_LABELS[r.rater_role], r.landed, r.try_next)
-            for r in received
-            if r.landed or r.try_next
-        ],
-        pairs=views if viewer.kind != "phone" else [],
-        ratings_in=sum(
-            1
-            for pair in pairs.values()
-            for member in pair.members
-            if challenge_pairs.current_rating(pairs, ratings, half, member) is not None
-        ),
-        ratings_expected=sum(len(p.members) for p in pairs.values() if len(p.members) >= 2),
-        summary=summary,
-        unseated=[
-            PersonView(p.id, p.name, p.id in state.online)
-            for p in state.present
-            if p.id not in seated
-        ]
-        if viewer.kind == "host"
-        else [],
-        move_targets=[(v.id, f"{v.colour} {v.number}") for v in views if len(v.seats) < 3]
-        if viewer.kind == "host"
-        else [],
     )
 
 

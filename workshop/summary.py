@@ -5,7 +5,6 @@ replaced by a stable pseudonym ("Participant 3", by order of arrival).
 """
 
 import datetime
-from collections.abc import Iterable
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field
@@ -13,11 +12,10 @@ from pydantic import BaseModel, Field
 from workshop.kinds import (
     KindSummary,
     best_question,
-    challenge_pairs,
     kind_named,
     kind_of,
 )
-from workshop.kinds.base import CardPost, Namer
+from workshop.kinds.base import CardPost, CardQuestion, CardRound, Namer
 from workshop.models import RoomState, Run
 
 SCHEMA_VERSION = 1
@@ -61,57 +59,7 @@ class BestQuestionSummary(BaseModel):
     rounds: list[QuestionRound]
 
 
-class Seat(BaseModel):
-    participant: str
-    first_role: str
-    swapped_role: str
-
-
-class PairEntry(BaseModel):
-    pair: str
-    number: int
-    colour: str
-    seats: list[Seat]
-
-
-class HabitRow(BaseModel):
-    habit: str
-    distribution: list[int]
-    """How many partner ratings gave 1, 2, 3, 4 and 5."""
-    partner_mean: float | None
-    self_mean: float | None
-    gap: float | None
-
-
-class RatingEntry(BaseModel):
-    half: int
-    rater: str
-    rater_role: str
-    target: str
-    pair: str
-    scores: dict[str, int]
-    landed: str
-    try_next: str
-
-
-class PairsRound(BaseModel):
-    round: int
-    case: str
-    pairs: list[PairEntry]
-    habits: list[HabitRow]
-    ratings: list[RatingEntry]
-
-
-class PairsSummary(BaseModel):
-    kind: Literal["challenge_pairs"] = "challenge_pairs"
-    run: str
-    title: str
-    rounds: list[PairsRound]
-
-
-ExerciseSummary = Annotated[
-    BestQuestionSummary | PairsSummary | KindSummary, Field(discriminator="kind")
-]
+ExerciseSummary = Annotated[BestQuestionSummary | KindSummary, Field(discriminator="kind")]
 
 
 class Summary(BaseModel):
@@ -139,7 +87,7 @@ def build_summary(state: RoomState, now: float, anonymise: bool = False) -> Summ
             return "unknown"
         return f"Participant {refs[pid][1:]}" if anonymise else person.name
 
-    exercises: list[BestQuestionSummary | PairsSummary | KindSummary] = []
+    exercises: list[BestQuestionSummary | KindSummary] = []
     hidden = 0
     for run in state.meta.agenda:
         if not run.started:
@@ -149,8 +97,6 @@ def build_summary(state: RoomState, now: float, anonymise: bool = False) -> Summ
                 summary = _best_question(state, run, exercise, name)
                 hidden += sum(r.hidden for r in summary.rounds)
                 exercises.append(summary)
-            case challenge_pairs.ChallengePairs() as exercise:
-                exercises.append(_pairs(state, run, exercise, name))
             case _:
                 kind = kind_of(run.exercise)
                 assert kind is not None
@@ -217,114 +163,6 @@ def _best_question(
     return BestQuestionSummary(run=run.id, title=exercise.title, rounds=rounds)
 
 
-def _pairs(
-    state: RoomState, run: Run, exercise: challenge_pairs.ChallengePairs, name: Namer
-) -> PairsSummary:
-    rounds = []
-    for number in _played_rounds(run):
-        names = challenge_pairs.Names.of(run.hash(f"{number}:"))
-        pairs = challenge_pairs.decode_pairs(state.data(names.pairs))
-        ratings = challenge_pairs.decode_ratings(state.data(names.ratings))
-        rounds.append(
-            PairsRound(
-                round=number + 1,
-                case=exercise.cases[number].title,
-                pairs=[
-                    PairEntry(
-                        pair=pair.id,
-                        number=pair.number,
-                        colour=pair.colour[0],
-                        seats=[
-                            Seat(
-                                participant=name(m),
-                                first_role=pair.role_of(m, 1) or "waiting",
-                                swapped_role=pair.role_of(m, 2) or "waiting",
-                            )
-                            for m in pair.members
-                        ],
-                    )
-                    for pair in pairs.values()
-                ],
-                habits=_habit_rows_of(ratings.values()),
-                ratings=[
-                    RatingEntry(
-                        half=half,
-                        rater=name(rater),
-                        rater_role=rating.rater_role,
-                        target=name(rating.target),
-                        pair=(seat.id if (seat := challenge_pairs.seat_of(pairs, rater)) else ""),
-                        scores=rating.scores,
-                        landed=rating.landed,
-                        try_next=rating.try_next,
-                    )
-                    for (half, rater), rating in sorted(ratings.items())
-                ],
-            )
-        )
-    return PairsSummary(run=run.id, title=exercise.title, rounds=rounds)
-
-
-def _habit_rows_of(ratings: Iterable[challenge_pairs.Rating]) -> list[HabitRow]:
-    return [
-        HabitRow(
-            habit=h.label,
-            distribution=h.distribution,
-            partner_mean=h.partner_mean,
-            self_mean=h.self_mean,
-            gap=h.gap,
-        )
-        for h in challenge_pairs.summarise(ratings)
-    ]
-
-
-def _habit_rows(entries: list[RatingEntry]) -> list[HabitRow]:
-    """Habit rows recomputed from exported ratings (for a summary cut down to one pair)."""
-    return _habit_rows_of(
-        challenge_pairs.Rating(
-            target=e.target,
-            rater_role=e.rater_role,
-            scores=e.scores,
-            landed=e.landed,
-            try_next=e.try_next,
-        )
-        for e in entries
-    )
-
-
-class CardQuestion(BaseModel):
-    exercise: str
-    round: int
-    text: str
-    rank: int
-    tied: bool
-    dots: int
-    of: int
-    """How many questions were ranked in that round."""
-
-
-class CardHabit(BaseModel):
-    habit: str
-    received: list[int]
-    """Scores partners gave this participant as challenger."""
-    own: float | None
-    """This participant's own rating of themselves."""
-
-
-class CardComment(BaseModel):
-    role: str
-    """The rater's role: customer or observer; never their name."""
-    landed: str
-    try_next: str
-
-
-class CardRound(BaseModel):
-    exercise: str
-    round: int
-    case: str
-    habits: list[CardHabit]
-    comments: list[CardComment]
-
-
 class PersonalCard(BaseModel):
     """One participant's own feedback: nothing by or about anyone else except the comments
     addressed to them (without the commenter's name)."""
@@ -367,48 +205,13 @@ def build_card(state: RoomState, participant_id: str) -> PersonalCard:
                         for r in ranked
                         if participant_id in board.authors(r.question)
                     ]
-            case challenge_pairs.ChallengePairs() as exercise:
-                for number in _played_rounds(run):
-                    names = challenge_pairs.Names.of(run.hash(f"{number}:"))
-                    ratings = challenge_pairs.decode_ratings(state.data(names.ratings))
-                    about_me = [
-                        r
-                        for (_, rater), r in ratings.items()
-                        if r.target == participant_id and rater != participant_id
-                    ]
-                    mine = [
-                        r
-                        for (_, rater), r in ratings.items()
-                        if rater == participant_id and r.rater_role == "challenger"
-                    ]
-                    if not about_me and not mine:
-                        continue
-                    feedback.append(
-                        CardRound(
-                            exercise=exercise.title,
-                            round=number + 1,
-                            case=exercise.cases[number].title,
-                            habits=[
-                                CardHabit(
-                                    habit=challenge_pairs.HABIT_LABELS[h],
-                                    received=[r.scores[h] for r in about_me],
-                                    own=sum(r.scores[h] for r in mine) / len(mine)
-                                    if mine
-                                    else None,
-                                )
-                                for h in challenge_pairs.HABITS
-                            ],
-                            comments=[
-                                CardComment(role=r.rater_role, landed=r.landed, try_next=r.try_next)
-                                for r in about_me
-                                if r.landed or r.try_next
-                            ],
-                        )
-                    )
             case _:
                 kind = kind_of(run.exercise)
                 assert kind is not None
-                posts += kind.card_posts(state, run, participant_id)
+                part = kind.card(state, run, participant_id)
+                questions += part.questions
+                feedback += part.feedback
+                posts += part.posts
     return PersonalCard(
         room=state.meta.code,
         title=state.meta.title,
@@ -420,29 +223,16 @@ def build_card(state: RoomState, participant_id: str) -> PersonalCard:
     )
 
 
-def filter_summary(summary: Summary, team: str = "", pair: str = "") -> Summary:
-    """The part of a summary that concerns one debate team or one pair (others are dropped)."""
-    exercises: list[BestQuestionSummary | PairsSummary | KindSummary] = []
+def filter_summary(summary: Summary, group: str) -> Summary:
+    """The part of a summary that concerns one group: a debate team or a pair, by its id (the
+    exercises it took no part in are dropped)."""
+    exercises: list[BestQuestionSummary | KindSummary] = []
     for exercise in summary.exercises:
         kind = kind_named(exercise.kind)
-        if team and kind is not None:
-            part = kind.only_team(exercise, team)
+        if kind is not None:
+            part = kind.only_group(exercise, group)
             if part is not None:
                 exercises.append(part)
-        elif pair and isinstance(exercise, PairsSummary):
-            pair_rounds = []
-            for pr in exercise.rounds:
-                pairs = [p for p in pr.pairs if p.pair == pair]
-                if not pairs:
-                    continue
-                ratings = [g for g in pr.ratings if g.pair == pair]
-                pair_rounds.append(
-                    pr.model_copy(
-                        update={"pairs": pairs, "ratings": ratings, "habits": _habit_rows(ratings)}
-                    )
-                )
-            if pair_rounds:
-                exercises.append(exercise.model_copy(update={"rounds": pair_rounds}))
     people = {
         name
         for exercise in exercises

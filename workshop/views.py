@@ -356,11 +356,7 @@ async def export_summary(request: Request) -> Response:
     )
     only = request.query_params.get("only", "").strip()
     if only:
-        summary = filter_summary(
-            summary,
-            team=only if not only.startswith("p") else "",
-            pair=only if only.startswith("p") else "",
-        )
+        summary = filter_summary(summary, only)
     return _download(
         export(summary, fmt, lambda s: runtime.renderer.page("export.html", summary=s))
     )

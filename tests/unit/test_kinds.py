@@ -14,6 +14,10 @@ POLL_NAMES = re.compile(
     r"WarmupPoll|warmup_poll|PollOption|PollSummary|PollResult|PollVote|PollView|BarView"
     r"|check_vote|\btally\b"
 )
+PAIRS_NAMES = re.compile(
+    r"ChallengePairs|challenge_pairs|PairsSummary|PairsView|RepairPairs|MoveParticipant"
+    r"|\bRate\b|\bHABITS\b|HABIT_LABELS|decode_pairs|decode_ratings|seat_of"
+)
 BOUNDARIES = [
     pytest.param(
         "advocacy_debate",
@@ -27,17 +31,23 @@ BOUNDARIES = [
         "from workshop.kinds import warmup_poll as _poll",
         id="poll",
     ),
+    pytest.param(
+        "challenge_pairs",
+        PAIRS_NAMES,
+        "from workshop.kinds import challenge_pairs as _pairs",
+        id="pairs",
+    ),
 ]
 
 
-@pytest.mark.parametrize("name", ["warmup_poll", "advocacy_debate"])
+@pytest.mark.parametrize("name", ["warmup_poll", "advocacy_debate", "challenge_pairs"])
 def test_a_moved_kind_is_registered_under_its_content_kind(name: str) -> None:
     kind = kind_named(name)
     assert kind is not None and kind.name == name
 
 
 def test_the_registry_lists_the_moved_kinds() -> None:
-    assert list(KINDS) == ["warmup_poll", "advocacy_debate"]
+    assert list(KINDS) == ["warmup_poll", "advocacy_debate", "challenge_pairs"]
 
 
 @pytest.mark.parametrize(("folder", "names", "registry_line"), BOUNDARIES)

@@ -12,29 +12,36 @@ from typing import Annotated, Any
 from pydantic import Field
 
 from workshop.kinds import advocacy_debate as _debate  # registry: the advocacy debate
-from workshop.kinds import best_question, challenge_pairs
+from workshop.kinds import best_question
+from workshop.kinds import challenge_pairs as _pairs  # registry: challenge pairs
 from workshop.kinds import warmup_poll as _poll  # registry: the warm-up poll
 from workshop.kinds.base import ExerciseContent, Kind, PhaseSpec
 
-KINDS: dict[str, Kind[Any, Any]] = {kind.name: kind for kind in (_poll.KIND, _debate.KIND)}
+KINDS: dict[str, Kind[Any, Any]] = {
+    kind.name: kind for kind in (_poll.KIND, _debate.KIND, _pairs.KIND)
+}
 """Every kind that owns itself, by its content's `kind` field."""
 
 # What the registered kinds add to the shared unions (the content, the summary, the actions). The
 # poll adds no action of its own: it takes the shared `Vote`.
-KindContent = _poll.Content | _debate.Content
-KindSummary = _poll.Summary | _debate.Summary
-KindParticipantActions = _debate.ParticipantActions
-KindHostActions = _debate.HostActions
-KIND_PARTICIPANT_ACTIONS = (*_poll.PARTICIPANT_ACTIONS, *_debate.PARTICIPANT_ACTIONS)
-KIND_HOST_ACTIONS = (*_poll.HOST_ACTIONS, *_debate.HOST_ACTIONS)
+KindContent = _poll.Content | _debate.Content | _pairs.Content
+KindSummary = _poll.Summary | _debate.Summary | _pairs.Summary
+KindParticipantActions = _debate.ParticipantActions | _pairs.ParticipantActions
+KindHostActions = _debate.HostActions | _pairs.HostActions
+KIND_PARTICIPANT_ACTIONS = (
+    *_poll.PARTICIPANT_ACTIONS,
+    *_debate.PARTICIPANT_ACTIONS,
+    *_pairs.PARTICIPANT_ACTIONS,
+)
+KIND_HOST_ACTIONS = (*_poll.HOST_ACTIONS, *_debate.HOST_ACTIONS, *_pairs.HOST_ACTIONS)
 
-AnyExercise = best_question.BestQuestion | challenge_pairs.ChallengePairs | KindContent
+AnyExercise = best_question.BestQuestion | KindContent
 Exercise = Annotated[AnyExercise, Field(discriminator="kind")]
 ExerciseTypes = (
     best_question.BestQuestion,
-    challenge_pairs.ChallengePairs,
     _poll.Content,
     _debate.Content,
+    _pairs.Content,
 )
 
 
@@ -58,8 +65,6 @@ def phases_of(exercise: AnyExercise) -> tuple[PhaseSpec, ...]:
     match exercise:
         case best_question.BestQuestion():
             return best_question.PHASES
-        case challenge_pairs.ChallengePairs():
-            return challenge_pairs.PHASES
         case _:
             return _registered(exercise).phases(exercise)
 
@@ -68,8 +73,6 @@ def rounds_of(exercise: AnyExercise) -> int:
     match exercise:
         case best_question.BestQuestion():
             return best_question.rounds(exercise)
-        case challenge_pairs.ChallengePairs():
-            return challenge_pairs.rounds(exercise)
         case _:
             return _registered(exercise).rounds(exercise)
 
@@ -79,8 +82,6 @@ def first_rounds(exercise: AnyExercise, count: int) -> AnyExercise:
     match exercise:
         case best_question.BestQuestion():
             return exercise.model_copy(update={"scenarios": exercise.scenarios[:count]})
-        case challenge_pairs.ChallengePairs():
-            return exercise.model_copy(update={"cases": exercise.cases[:count]})
         case _:
             cut: AnyExercise = _registered(exercise).first_rounds(exercise, count)
             return cut
@@ -91,8 +92,6 @@ def data_of(exercise: AnyExercise) -> tuple[str, ...]:
     match exercise:
         case best_question.BestQuestion():
             return best_question.data_names(exercise)
-        case challenge_pairs.ChallengePairs():
-            return challenge_pairs.data_names(exercise)
         case _:
             return _registered(exercise).data_names(exercise)
 

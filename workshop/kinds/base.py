@@ -63,6 +63,40 @@ def distinct_ids(items: Sequence[_Item], what: str) -> Sequence[_Item]:
     return items
 
 
+class CardQuestion(BaseModel):
+    exercise: str
+    round: int
+    text: str
+    rank: int
+    tied: bool
+    dots: int
+    of: int
+    """How many questions were ranked in that round."""
+
+
+class CardHabit(BaseModel):
+    habit: str
+    received: list[int]
+    """Scores partners gave this participant as challenger."""
+    own: float | None
+    """This participant's own rating of themselves."""
+
+
+class CardComment(BaseModel):
+    role: str
+    """The rater's role: customer or observer; never their name."""
+    landed: str
+    try_next: str
+
+
+class CardRound(BaseModel):
+    exercise: str
+    round: int
+    case: str
+    habits: list[CardHabit]
+    comments: list[CardComment]
+
+
 class CardPost(BaseModel):
     """A post a participant wrote, as their personal card shows it."""
 
@@ -72,6 +106,15 @@ class CardPost(BaseModel):
     side: str
     text: str
     upvotes: int
+
+
+@dataclass(frozen=True)
+class CardPart:
+    """What one run adds to a participant's personal card."""
+
+    questions: Sequence[CardQuestion] = ()
+    feedback: Sequence[CardRound] = ()
+    posts: Sequence[CardPost] = ()
 
 
 Namer = Callable[[str], str]
@@ -174,11 +217,13 @@ class Kind(Protocol[ContentT, SummaryT]):
     def summary(self, state: "RoomState", run: "Run", name: Namer) -> tuple[SummaryT, int]:
         """What a run adds to the session summary, and how many hidden items it leaves out."""
 
-    def only_team(self, entry: SummaryT, team: str) -> SummaryT | None:
-        """The part of `entry` that concerns one team (None: nothing of it)."""
+    def only_group(self, entry: SummaryT, group: str) -> SummaryT | None:
+        """The part of `entry` that concerns one group, a team or a pair, by its id (None: nothing
+        of it)."""
 
-    def card_posts(self, state: "RoomState", run: "Run", participant_id: str) -> list[CardPost]:
-        """The posts a participant's personal card shows from this run."""
+    def card(self, state: "RoomState", run: "Run", participant_id: str) -> CardPart:
+        """What a participant's personal card shows from this run: their own questions, posts and
+        the feedback addressed to them."""
 
     def markdown(self, entry: SummaryT) -> list[str]:
         """The entry's section of the Markdown export, line by line."""

@@ -26,7 +26,7 @@ from workshop.kinds.advocacy_debate.content import (
     side_of_team,
 )
 from workshop.kinds.advocacy_debate.summary import DebateSummary
-from workshop.kinds.base import STAGE_TEMPLATES, CardPost, Namer, PhaseSpec
+from workshop.kinds.base import STAGE_TEMPLATES, CardPart, Namer, PhaseSpec
 
 if TYPE_CHECKING:
     from workshop.models import RoomState, Run
@@ -178,11 +178,11 @@ class AdvocacyDebateKind:
         entry = summary.debate_summary(state, run, _content(run), name)
         return entry, sum(r.hidden for r in entry.rounds)
 
-    def only_team(self, entry: DebateSummary, team: str) -> DebateSummary | None:
-        return summary.only_team(entry, team)
+    def only_group(self, entry: DebateSummary, group: str) -> DebateSummary | None:
+        return summary.only_team(entry, group)
 
-    def card_posts(self, state: "RoomState", run: "Run", participant_id: str) -> list[CardPost]:
-        return summary.card_posts(state, run, _content(run), participant_id)
+    def card(self, state: "RoomState", run: "Run", participant_id: str) -> CardPart:
+        return CardPart(posts=summary.card_posts(state, run, _content(run), participant_id))
 
     def markdown(self, entry: DebateSummary) -> list[str]:
         return summary.markdown(entry)

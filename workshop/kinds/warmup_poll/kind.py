@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 from workshop.action_base import KindHostAction, Staged, Vote
 from workshop.effects import Effects, Read
 from workshop.errors import Rejected
-from workshop.kinds.base import STAGE_TEMPLATES, CardPost, Namer, PhaseSpec
+from workshop.kinds.base import STAGE_TEMPLATES, CardPart, Namer, PhaseSpec
 from workshop.kinds.warmup_poll import rules, summary, views
 from workshop.kinds.warmup_poll.actions import HOST_ACTIONS, PARTICIPANT_ACTIONS
 from workshop.kinds.warmup_poll.content import DATA, PHASES, VOTES, WarmupPoll
@@ -90,11 +90,11 @@ class WarmupPollKind:
     def summary(self, state: "RoomState", run: "Run", name: Namer) -> tuple[PollSummary, int]:
         return summary.poll_summary(state, run, _content(run), name), 0
 
-    def only_team(self, entry: PollSummary, team: str) -> PollSummary | None:
+    def only_group(self, entry: PollSummary, group: str) -> PollSummary | None:
         return None
 
-    def card_posts(self, state: "RoomState", run: "Run", participant_id: str) -> list[CardPost]:
-        return []
+    def card(self, state: "RoomState", run: "Run", participant_id: str) -> CardPart:
+        return CardPart()
 
     def markdown(self, entry: PollSummary) -> list[str]:
         return summary.markdown(entry)

@@ -2,15 +2,16 @@
 
 A commit anywhere publishes "room X is at version N". The hub re-reads the room once per burst of
 changes (at most once per `coalesce` seconds per room) and hands the same read to every local
-subscriber, which renders its own audience's view (sharing renders through `cache`) and queues it.
+subscriber, which renders its own audience's view (sharing renders through a `Refresh`) and queues it.
 """
 
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable, Coroutine, Hashable
+from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any, Protocol
 
+from workshop.caching import Refresh
 from workshop.errors import StoreUnavailable, mark_seen
 from workshop.models import RoomState
 from workshop.store import RoomEvents, Store
@@ -28,7 +29,7 @@ a hung or unreachable Redis sends no error, only silence."""
 
 
 class Subscriber(Protocol):
-    def refresh(self, state: RoomState | None, cache: dict[Hashable, Any]) -> None:
+    def refresh(self, state: RoomState | None, refresh: Refresh) -> None:
         """Called with a fresh read (None: the room is gone). Must not block."""
 
     def store_down(self) -> None:
@@ -123,10 +124,10 @@ class RoomFeed:
                 await asyncio.sleep(1.0)
                 continue
             self._failing = False
-            cache: dict[Hashable, Any] = {}
+            refresh = Refresh()
             for subscriber in list(self.subscribers):
                 try:
-                    subscriber.refresh(state, cache)
+                    subscriber.refresh(state, refresh)
                 except Exception:
                     # One screen that cannot be drawn must not stop the room's other screens.
                     log.exception("room %s: a screen could not be refreshed", self.code)

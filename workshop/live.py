@@ -14,13 +14,13 @@ import json
 import logging
 import secrets
 import time
-from collections.abc import Hashable
 from typing import Any
 
 from pydantic import ValidationError
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from workshop.actions import action_adapter
+from workshop.caching import Refresh
 from workshop.engine import HOST, Actor
 from workshop.errors import Rejected, StoreUnavailable
 from workshop.frames import frame_writer, text_frame
@@ -84,19 +84,19 @@ class LiveConnection:
 
     # Hub callbacks -------------------------------------------------------------------------
 
-    def refresh(self, state: RoomState | None, cache: dict[Hashable, Any]) -> None:
+    def refresh(self, state: RoomState | None, refresh: Refresh) -> None:
         if state is None:
             self.notify("This room has been deleted.", "error")
             self.close(1000)
             return
         self._shown, html = self.runtime.live_update(
-            state, self.audience, self.websocket, cache, self._shown
+            state, self.audience, self.websocket, refresh, self._shown
         )
         if self._store_down and self.runtime.hub.healthy:
             self._store_down = False
             html += self.runtime.renderer.page("_store_status.html", down=False)
         if html:
-            frames: dict[str, bytes] = cache.setdefault("frames", {})
+            frames = refresh.frames
             frame = frames.get(html)
             if frame is None and self._write is not None:
                 frame = frames[html] = text_frame(html)
@@ -279,7 +279,7 @@ async def live_endpoint(websocket: WebSocket) -> None:
     tasks: list[asyncio.Task[None]] = []
     try:
         await websocket.accept()
-        connection.refresh(state, {})
+        connection.refresh(state, Refresh())
         # Not held for the life of the connection: each read of a big room is its own copy of
         # everyone in it, and a room of phones connected one by one would keep one copy each.
         del state

@@ -150,24 +150,11 @@ class RoomMeta(BaseModel):
 
 
 _ARRIVAL = operator.attrgetter("joined_at", "id")
-_ORDERS_KEPT = 256
-_ORDERS: dict[str, tuple[dict[str, "Participant"], tuple["Participant", ...]]] = {}
-"""Each room's people still in it, in order of arrival, with the dict they were taken from. The
-store hands every whole-room read the same dict until someone joins or leaves, so a big room is
-sorted once per change to its people, not once per read. One entry per room: a room's earlier
-dicts are not kept alive (in a join storm each read has a dict of its own). Nothing changes a
-state's dict once it is made."""
 
 
-def _present_of(code: str, participants: dict[str, "Participant"]) -> tuple["Participant", ...]:
-    known = _ORDERS.get(code)
-    if known is not None and known[0] is participants:
-        return known[1]
-    order = tuple(sorted((p for p in participants.values() if not p.removed), key=_ARRIVAL))
-    if len(_ORDERS) >= _ORDERS_KEPT and code not in _ORDERS:
-        _ORDERS.clear()
-    _ORDERS[code] = (participants, order)
-    return order
+def arrival_order(participants: dict[str, "Participant"]) -> tuple["Participant", ...]:
+    """Participants still in the room, in order of arrival."""
+    return tuple(sorted((p for p in participants.values() if not p.removed), key=_ARRIVAL))
 
 
 @dataclass(frozen=True)
@@ -183,12 +170,14 @@ class RoomState:
     """room-relative hash name (see `run_hash`) -> field -> value, for what was loaded."""
     replayed: bool = False
     """The action this read was made for has already been applied."""
+    arrivals: tuple[Participant, ...] | None = None
+    """`present`, when the reader already has it (the store keeps it with the people it holds
+    between reads, so a big room is sorted once per change to its people, not once per read)."""
 
     @functools.cached_property
     def present(self) -> tuple[Participant, ...]:
-        """Participants still in the room, in order of arrival (every screen's view asks for it;
-        worked out once per change to the people, see `_present_of`)."""
-        return _present_of(self.meta.code, self.participants)
+        """Participants still in the room, in order of arrival (every screen's view asks for it)."""
+        return self.arrivals if self.arrivals is not None else arrival_order(self.participants)
 
     @functools.cached_property
     def current_run(self) -> Run | None:

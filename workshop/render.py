@@ -24,6 +24,7 @@ from jinja2 import (
 from markupsafe import Markup
 
 from workshop.agendas import Agenda
+from workshop.caching import Lru
 from workshop.exercises import Library
 from workshop.kinds import KINDS, PhaseSpec, best_question, kind_of
 from workshop.models import Participant, RoomState, Run, Timer, name_key
@@ -387,7 +388,7 @@ class Renderer:
         self.env.globals["kind_exports"] = {
             name: f"{name}/{kind.export_template}" for name, kind in KINDS.items()
         }
-        self._notices: dict[tuple[str, str], tuple[str, str]] = {}
+        self._notices: Lru[tuple[str, str], tuple[str, str]] = Lru("notices", NOTICES_KEPT)
         # Macros are globals, not per-template imports, so blocks rendered alone can call them.
         macros = self.env.get_template("_macros.html").module
         for name in (
@@ -412,9 +413,8 @@ class Renderer:
             html = self.page("_notice.html", message=message, tone=tone, seq=_SEQ_MARK)
             # The number comes before the message in the template: the first mark is it.
             before, _, after = html.partition(_SEQ_MARK)
-            if len(self._notices) >= NOTICES_KEPT:
-                self._notices.clear()  # wordings with names in them come and go
-            parts = self._notices[(message, tone)] = (before, after)
+            parts = (before, after)
+            self._notices.put((message, tone), parts)
         return f"{parts[0]}{seq}{parts[1]}"
 
     def regions(

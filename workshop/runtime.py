@@ -8,6 +8,7 @@ from typing import Any
 from starlette.requests import HTTPConnection
 
 from workshop import network
+from workshop.caching import Lru, Refresh
 from workshop.exercises import Library
 from workshop.hub import Hub
 from workshop.identity import ParticipantCookies, RoomKeys
@@ -44,7 +45,9 @@ class Runtime:
     keys: RoomKeys
     library: Library
     connections: set[Any] = field(default_factory=set)
-    rosters: dict[str, tuple[Hashable, str]] = field(default_factory=dict)
+    rosters: Lru[str, tuple[Hashable, str]] = field(
+        default_factory=lambda: Lru("console rosters", ROSTERS_KEPT)
+    )
     """Each room's console roster as last rendered, with what it was rendered from: in a big room
     it is the largest render, and it changes only when someone joins, leaves or (dis)connects."""
     lan_addresses: Callable[[], list[str]] = field(default_factory=network.LanAddresses)
@@ -81,16 +84,16 @@ class Runtime:
         state: RoomState,
         audience: Audience,
         conn: HTTPConnection,
-        cache: dict[Hashable, Any],
+        refresh: Refresh,
     ) -> dict[str, str]:
-        """Every region of one screen, drawn as `live_update` draws it: `cache` lives for one
-        refresh of the room and is shared by all its screens, so the console and the projector are
+        """Every region of one screen, drawn as `live_update` draws it: `refresh` is shared by all
+        the room's screens, so the console and the projector are
         rendered once, and each shared phone region once per distinct key (see `phone_keys`)."""
         if audience.kind != "phone":
-            return self._screen_regions(state, audience, conn, cache)
+            return self._screen_regions(state, audience, conn, refresh)
         _, shared = phone_keys(state)(audience.participant_id)
         regions = self._own_regions(state, audience)
-        regions |= self._phone_shared_regions(state, audience, conn, cache, shared)
+        regions |= self._phone_shared_regions(state, audience, conn, refresh, shared)
         return {region: regions[region] for region in REGIONS["phone"]}
 
     def live_update(
@@ -98,14 +101,13 @@ class Runtime:
         state: RoomState,
         audience: Audience,
         conn: HTTPConnection,
-        cache: dict[Hashable, Any],
+        refresh: Refresh,
         shown: Shown,
     ) -> tuple[Shown, str]:
         """What one screen must be sent after a change: the regions whose HTML differs from what
         `shown` says it shows, as one fragment ("" when nothing changed), and what it shows then.
 
-        Screens that show the same and are due the same regions share the work through `cache`
-        (one refresh of the room): in a room of 2,000 phones that is a few lookups per phone, and
+        Screens that show the same and are due the same regions share the work through `refresh`: in a room of 2,000 phones that is a few lookups per phone, and
         the fragment is one string object for all of them, so that it is encoded once."""
         own_key, digests = shown
         own_html = ""
@@ -117,13 +119,13 @@ class Runtime:
             group: Hashable = ("phone", shared, digests)
         else:
             group = (audience.kind, digests)
-        updates: dict[Hashable, tuple[tuple[int, ...], str]] = cache.setdefault("updates", {})
+        updates = refresh.updates
         update = updates.get(group)
         if update is None:
             if audience.kind == "phone":
-                regions = self._phone_shared_regions(state, audience, conn, cache, shared)
+                regions = self._phone_shared_regions(state, audience, conn, refresh, shared)
             else:
-                regions = self._screen_regions(state, audience, conn, cache)
+                regions = self._screen_regions(state, audience, conn, refresh)
             fresh = tuple(hash(html) for html in regions.values())
             update = updates[group] = (
                 fresh,
@@ -144,7 +146,7 @@ class Runtime:
         state: RoomState,
         audience: Audience,
         conn: HTTPConnection,
-        cache: dict[Hashable, Any],
+        refresh: Refresh,
         keys: tuple[Hashable, ...],
     ) -> dict[str, str]:
         """A phone's regions other than its own (`keys` are theirs, in `PHONE_SHARED_REGIONS`
@@ -152,7 +154,7 @@ class Runtime:
         regions: dict[str, str] = {}
         missing: dict[str, Hashable] = {}
         for region, key in zip(PHONE_SHARED_REGIONS, keys, strict=True):
-            html = cache.get((region, key))
+            html = refresh.regions.get((region, key))
             if html is None:
                 missing[region] = key
             else:
@@ -161,7 +163,7 @@ class Runtime:
             context = self.context(state, audience, conn)
             fresh = self.renderer.regions("phone.html", context, tuple(missing))
             for region, html in fresh.items():
-                cache[(region, missing[region])] = html
+                refresh.regions[(region, missing[region])] = html
                 regions[region] = html
         return {region: regions[region] for region in PHONE_SHARED_REGIONS}
 
@@ -170,16 +172,16 @@ class Runtime:
         state: RoomState,
         audience: Audience,
         conn: HTTPConnection,
-        cache: dict[Hashable, Any],
+        refresh: Refresh,
     ) -> dict[str, str]:
         """The console's or the projector's regions, rendered once per refresh."""
-        rendered: dict[str, str] | None = cache.get(audience.kind)
+        rendered = refresh.screens.get(audience.kind)
         if rendered is None:
             if audience.kind == "host":
                 rendered = self._console_regions(state, audience, conn)
             else:
                 rendered = self.render_regions(state, audience, conn)
-            cache[audience.kind] = rendered
+            refresh.screens[audience.kind] = rendered
         return rendered
 
     def _console_regions(
@@ -204,9 +206,7 @@ class Runtime:
                 region: known[1] if region == "roster" else rendered[region] for region in regions
             }
         rendered = self.renderer.regions("host.html", context, regions)
-        if len(self.rosters) >= ROSTERS_KEPT:
-            self.rosters.clear()  # rooms come and go; a cleared entry only costs one render
-        self.rosters[code] = (key, rendered["roster"])
+        self.rosters.put(code, (key, rendered["roster"]))
         return rendered
 
     def notice(self, message: str, tone: str, seq: int) -> str:

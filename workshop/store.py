@@ -62,10 +62,11 @@ from redis.backoff import ExponentialWithJitterBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
 
+from workshop.caching import Lru
 from workshop.effects import Effects, Read
 from workshop.errors import StoreUnavailable
 from workshop.kinds import data_of
-from workshop.models import Participant, RoomMeta, RoomState
+from workshop.models import Participant, RoomMeta, RoomState, arrival_order
 
 if TYPE_CHECKING:
     from workshop.embedded import Persistence
@@ -81,6 +82,20 @@ STORE_TIMEOUT = 5.0
 _FIXED = ("meta", "seen", "version", "people", "names", "presence")
 ROOMS_HELD = 256
 """Rooms whose people a process holds between reads (see `Store._people_of`)."""
+KEYS_HELD = 256
+"""Parsed metas whose room keys a process keeps (one per room and revision in use)."""
+
+
+@dataclass(frozen=True)
+class Everyone:
+    """A room's people as a whole-room read last brought them, with the token they had then."""
+
+    token: str
+    people: dict[str, Participant]
+    arrivals: tuple[Participant, ...]
+
+
+_NOBODY = Everyone("", {}, ())
 
 
 def room_key(code: str, name: str) -> str:
@@ -254,8 +269,8 @@ class Store:
         self.room_ttl = room_ttl
         self.ttl_slack = min(TTL_SLACK_SECONDS, room_ttl // 10)
         """A room's keys all expire between room_ttl - ttl_slack and room_ttl after its last change."""
-        self._keys: dict[int, tuple[RoomMeta, tuple[str, ...]]] = {}
-        self._everyone: dict[str, tuple[str, dict[str, Participant]]] = {}
+        self._keys: Lru[int, tuple[RoomMeta, tuple[str, ...]]] = Lru("room keys", KEYS_HELD)
+        self._everyone: Lru[str, Everyone] = Lru("people held", ROOMS_HELD)
         """Each room's people as last read whole, with their token (see `_people_of`)."""
         self._commit = client.register_script(_script("commit.lua"))
         self._create = client.register_script(_script("create.lua"))
@@ -383,7 +398,7 @@ class Store:
         `every_run`, the data of every exercise on the agenda is read, not just the current one;
         without `presence`, who is connected is not read (the rules never need it, and in a big
         room it is the largest part of a read)."""
-        held = self._everyone.get(code, ("", {})) if people is None else None
+        held = (self._everyone.get(code) or _NOBODY) if people is None else None
         async with self.client.pipeline(transaction=True) as pipe:
             pipe.hgetall(room_key(code, "meta"))
             pipe.get(room_key(code, "version"))
@@ -391,7 +406,7 @@ class Store:
                 pipe.hmget(room_key(code, "people"), list(people or ()) or [""])
             else:
                 keys = [room_key(code, "meta"), room_key(code, "people")]
-                await self._people(keys=keys, args=[held[0]], client=pipe)
+                await self._people(keys=keys, args=[held.token], client=pipe)
             if presence:
                 since = time.time() - PRESENCE_STALE_SECONDS
                 pipe.zrangebyscore(room_key(code, "presence"), since, "+inf")
@@ -400,11 +415,11 @@ class Store:
         meta, version, records, *online, replayed = replies
         if not meta:
             return None
+        everyone = None if held is None else self._people_of(code, held, records)
         state = RoomState(
             *_head(meta, version),
-            participants=_people_from(records)
-            if held is None
-            else self._people_of(code, held, records),
+            participants=_people_from(records) if everyone is None else everyone.people,
+            arrivals=None if everyone is None else everyone.arrivals,
             online=frozenset(member.split("|", 1)[0] for member in online[0])
             if online
             else frozenset(),
@@ -453,19 +468,17 @@ class Store:
                 )
         return [states[position] for position in range(len(requests))]
 
-    def _people_of(
-        self, code: str, held: tuple[str, dict[str, Participant]], reply: list[Any]
-    ) -> dict[str, Participant]:
+    def _people_of(self, code: str, held: "Everyone", reply: list[Any]) -> "Everyone":
         """Everyone, from `lua/people.lua`'s reply: the people held if their token is still the
-        room's, else those it sent, which are then held. Kept as one dict, shared by the reads
-        that follow until someone joins or leaves (nothing changes a state's dict)."""
+        room's, else those it sent, which are then held. Kept as one dict and its order of
+        arrival, shared by the reads that follow until someone joins or leaves (nothing changes a
+        state's dict)."""
         token, *sent = reply
         if not sent:
-            return held[1]
-        if len(self._everyone) >= ROOMS_HELD and code not in self._everyone:
-            self._everyone.clear()  # rooms come and go; a cleared one costs one full read
-        everyone = _people_from(sent[0][1::2])
-        self._everyone[code] = (token, everyone)
+            return held
+        people = _people_from(sent[0][1::2])
+        everyone = Everyone(token, people, arrival_order(people))
+        self._everyone.put(code, everyone)
         return everyone
 
     async def read(self, code: str, reads: Iterable[Read]) -> dict[str, dict[str, str]]:
@@ -507,10 +520,9 @@ class Store:
             keys = [room_key(code, name) for name in _FIXED]
             for run in meta.agenda:
                 keys.extend(room_key(code, run.hash(name)) for name in data_of(run.exercise))
-            if len(self._keys) >= 256:
-                self._keys.clear()
             # The meta is kept with its keys, so that its id cannot be reused while listed.
-            known = self._keys[id(meta)] = (meta, tuple(keys))
+            known = (meta, tuple(keys))
+            self._keys.put(id(meta), known)
         return list(known[1])
 
     async def commit(

@@ -6,8 +6,6 @@ for that phone alone.
 """
 
 import re
-from collections.abc import Hashable
-from typing import Any
 
 from starlette.requests import Request
 from starlette.testclient import TestClient
@@ -22,6 +20,7 @@ from tests.security.workshop_run import (
     runtime_of,
 )
 from workshop.app import create_app
+from workshop.caching import Refresh
 from workshop.render import ROSTER_LISTED, Audience
 from workshop.settings import Settings
 
@@ -39,7 +38,7 @@ CONNECTION = Request(
 def compare_every_phone(room: LiveRoom, step: str, seen: list[tuple[str, int]]) -> None:
     runtime = runtime_of(room.client)
     state = room.state()
-    shared: dict[Hashable, Any] = {}
+    shared = Refresh()
     for participant in state.present:
         phone = Audience("phone", participant.id)
         alone = runtime.render_regions(state, phone, CONNECTION)
@@ -48,7 +47,7 @@ def compare_every_phone(room: LiveRoom, step: str, seen: list[tuple[str, int]]) 
         alone.pop("timer")
         together.pop("timer")
         assert together == alone, f"{participant.name}'s phone after {step}"
-    stages = sum(1 for key in shared if isinstance(key, tuple) and key[0] == "stage")
+    stages = sum(1 for region, _ in shared.regions if region == "stage")
     seen.append((step, stages))
 
 
@@ -83,7 +82,7 @@ def test_the_console_roster_is_rendered_again_only_when_its_people_change() -> N
         def both() -> tuple[dict[str, str], dict[str, str]]:
             state = load_room(client, code)
             assert state is not None
-            shared = runtime.live_regions(state, console, CONNECTION, {})
+            shared = runtime.live_regions(state, console, CONNECTION, Refresh())
             alone = runtime.render_regions(state, console, CONNECTION)
             shared.pop("timer")
             alone.pop("timer")
@@ -91,14 +90,14 @@ def test_the_console_roster_is_rendered_again_only_when_its_people_change() -> N
 
         shared, alone = both()
         assert shared == alone
-        first = runtime.rosters[code]
+        first = runtime.rosters.get(code)
         shared, alone = both()
         assert shared == alone
-        assert runtime.rosters[code] is first  # nothing changed: the kept render was used
+        assert runtime.rosters.get(code) is first  # nothing changed: the kept render was used
         join(client, code, "Ada")
         shared, alone = both()
         assert shared == alone and "Ada" in shared["roster"]
-        assert runtime.rosters[code] is not first
+        assert runtime.rosters.get(code) is not first
 
 
 def test_a_big_room_lists_its_latest_arrivals_on_the_console() -> None:

@@ -1107,3 +1107,34 @@ def test_the_facilitator_cannot_rate() -> None:
     meta = meta_at(0, "rate")
     message = rejection(host, room(meta, ROOM, store), act("rate", **ALL_THREES))
     assert message == "That is for participants."
+
+
+def test_phones_share_the_brief_and_the_wait_for_a_seat_and_nothing_else() -> None:
+    def keys_at(phase: str, store: Store) -> dict[str, object]:
+        state = room(meta_at(0, phase), ROOM, store)
+        assert state.current_run is not None
+        key = cp.KIND.phone_key(state, state.current_run)
+        assert key is not None
+        return {p: key(p) for p in PRESENT}
+
+    assert len(set(keys_at("brief", {}).values())) == 1
+    _, store = pair_up(0)
+    seated = pairs_in(store)
+    # One seat is given up: that phone waits, as anyone not seated does.
+    loose = seated["p1"].members[0]
+    without = {name: fields for name, fields in store.items() if not name.endswith(":pairs")} | {
+        "run:r1:0:pairs": {
+            pid: pair.model_copy(
+                update={"members": [m for m in pair.members if m != loose]}
+            ).model_dump_json()
+            for pid, pair in seated.items()
+        }
+    }
+    for phase in ("pair", "converse", "rate", "swap", "rate_swap", "debrief"):
+        keys = keys_at(phase, store)
+        assert len(set(keys.values())) == len(PRESENT), phase
+        if phase != "debrief":
+            partly = keys_at(phase, without)
+            others = {p: k for p, k in partly.items() if p != loose}
+            assert len(set(others.values())) == len(others), phase
+            assert partly[loose] not in others.values(), phase

@@ -506,9 +506,7 @@ def _run(meta: RoomMeta, run_id: str) -> Run:
 
 
 def _replace_run(meta: RoomMeta, changed: Run) -> RoomMeta:
-    return meta.model_copy(
-        update={"agenda": tuple(changed if r.id == changed.id else r for r in meta.agenda)}
-    )
+    return meta.with_run(changed)
 
 
 def _timer(meta: RoomMeta) -> Timer:

@@ -17,7 +17,7 @@ from workshop.kinds import (
     kind_named,
     kind_of,
 )
-from workshop.kinds.base import CardPost, Namer
+from workshop.kinds.base import CardPost, CardQuestion, Namer
 from workshop.models import RoomState, Run
 
 SCHEMA_VERSION = 1
@@ -291,17 +291,6 @@ def _habit_rows(entries: list[RatingEntry]) -> list[HabitRow]:
     )
 
 
-class CardQuestion(BaseModel):
-    exercise: str
-    round: int
-    text: str
-    rank: int
-    tied: bool
-    dots: int
-    of: int
-    """How many questions were ranked in that round."""
-
-
 class CardHabit(BaseModel):
     habit: str
     received: list[int]
@@ -408,6 +397,7 @@ def build_card(state: RoomState, participant_id: str) -> PersonalCard:
             case _:
                 kind = kind_of(run.exercise)
                 assert kind is not None
+                questions += kind.card_questions(state, run, participant_id)
                 posts += kind.card_posts(state, run, participant_id)
     return PersonalCard(
         room=state.meta.code,

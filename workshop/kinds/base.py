@@ -74,6 +74,19 @@ class CardPost(BaseModel):
     upvotes: int
 
 
+class CardQuestion(BaseModel):
+    """A question a participant wrote, as their personal card shows it: where it ranked."""
+
+    exercise: str
+    round: int
+    text: str
+    rank: int
+    tied: bool
+    dots: int
+    of: int
+    """How many questions were ranked in that round."""
+
+
 Namer = Callable[[str], str]
 """A participant id to the name a summary shows (or its pseudonym)."""
 
@@ -179,6 +192,11 @@ class Kind(Protocol[ContentT, SummaryT]):
 
     def card_posts(self, state: "RoomState", run: "Run", participant_id: str) -> list[CardPost]:
         """The posts a participant's personal card shows from this run."""
+
+    def card_questions(
+        self, state: "RoomState", run: "Run", participant_id: str
+    ) -> list[CardQuestion]:
+        """The questions a participant's personal card shows from this run, with their ranks."""
 
     def markdown(self, entry: SummaryT) -> list[str]:
         """The entry's section of the Markdown export, line by line."""

@@ -26,7 +26,7 @@ from workshop.kinds.advocacy_debate.content import (
     side_of_team,
 )
 from workshop.kinds.advocacy_debate.summary import DebateSummary
-from workshop.kinds.base import STAGE_TEMPLATES, CardPost, Namer, PhaseSpec
+from workshop.kinds.base import STAGE_TEMPLATES, CardPost, CardQuestion, Namer, PhaseSpec
 
 if TYPE_CHECKING:
     from workshop.models import RoomState, Run
@@ -183,6 +183,11 @@ class AdvocacyDebateKind:
 
     def card_posts(self, state: "RoomState", run: "Run", participant_id: str) -> list[CardPost]:
         return summary.card_posts(state, run, _content(run), participant_id)
+
+    def card_questions(
+        self, state: "RoomState", run: "Run", participant_id: str
+    ) -> list[CardQuestion]:
+        return []
 
     def markdown(self, entry: DebateSummary) -> list[str]:
         return summary.markdown(entry)

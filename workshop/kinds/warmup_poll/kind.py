@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 from workshop.action_base import KindHostAction, Staged, Vote
 from workshop.effects import Effects, Read
 from workshop.errors import Rejected
-from workshop.kinds.base import STAGE_TEMPLATES, CardPost, Namer, PhaseSpec
+from workshop.kinds.base import STAGE_TEMPLATES, CardPost, CardQuestion, Namer, PhaseSpec
 from workshop.kinds.warmup_poll import rules, summary, views
 from workshop.kinds.warmup_poll.actions import HOST_ACTIONS, PARTICIPANT_ACTIONS
 from workshop.kinds.warmup_poll.content import DATA, PHASES, VOTES, WarmupPoll
@@ -94,6 +94,11 @@ class WarmupPollKind:
         return None
 
     def card_posts(self, state: "RoomState", run: "Run", participant_id: str) -> list[CardPost]:
+        return []
+
+    def card_questions(
+        self, state: "RoomState", run: "Run", participant_id: str
+    ) -> list[CardQuestion]:
         return []
 
     def markdown(self, entry: PollSummary) -> list[str]:

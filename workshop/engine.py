@@ -16,7 +16,6 @@ from workshop.errors import Rejected
 from workshop.kinds import (
     KIND_HOST_ACTIONS,
     Exercise,
-    best_question,
     challenge_pairs,
     data_of,
     first_rounds,
@@ -67,10 +66,6 @@ def join(state: RoomState, participant_id: str, raw_name: str, now: float) -> Ef
         must_be_absent=(("names", name_key(name)),),
         notice=f"Welcome, {name}.",
     )
-
-
-def _round_names(run: Run) -> best_question.Names:
-    return best_question.Names.of(run.hash(f"{run.round}:"))
 
 
 def _pair_names(run: Run, round_number: int | None = None) -> challenge_pairs.Names:
@@ -132,19 +127,7 @@ def reads(meta: RoomMeta, actor: Actor, action: a.Action) -> tuple[Read, ...]:
             return kind.step_reads(run)
         if isinstance(action, a.Staged):
             return kind.reads(run, actor.participant_id, action)
-        return ()
-    if not isinstance(run.exercise, best_question.BestQuestion):
-        return ()
-    names = _round_names(run)
-    match action:
-        case a.PlaceDot(question=question):
-            return best_question.reads_for_dot(names, actor.participant_id, question)
-        case a.RemoveDot():
-            return (Read(names.mod), Read(names.dots, actor.participant_id))
-        case a.WithdrawQuestion() | a.HideQuestion() | a.MergeQuestions() | a.Spotlight():
-            return best_question.reads_for_board(names)
-        case _:
-            return ()
+    return ()
 
 
 def apply(
@@ -209,20 +192,6 @@ def _participant_action(
         return kind.decide(state, run, person.id, action, now)
     phase = run.current_phase.name
     match run.exercise, action:
-        case best_question.BestQuestion() as exercise, _:
-            names = _round_names(run)
-            board = best_question.Board.decode(state.run_data, names)
-            match action:
-                case a.SubmitQuestion(slot=slot, text=text):
-                    return best_question.submit(exercise, names, phase, person.id, slot, text, now)
-                case a.WithdrawQuestion(slot=slot):
-                    return best_question.withdraw(names, board, phase, person.id, slot)
-                case a.PlaceDot(question=question):
-                    return best_question.place_dot(
-                        exercise, names, board, phase, person.id, question
-                    )
-                case a.RemoveDot(question=question):
-                    return best_question.remove_dot(names, board, phase, person.id, question)
         case challenge_pairs.ChallengePairs(), a.Rate() as rating:
             pair_names = _pair_names(run)
             pairs = challenge_pairs.decode_pairs(state.data(pair_names.pairs))
@@ -389,8 +358,6 @@ def _host_action(
             if len(title) > TITLE_MAX:
                 raise Rejected(f"A title can be at most {TITLE_MAX} characters.")
             return _meta(meta.model_copy(update={"title": title}), "Title saved.")
-        case a.HideQuestion() | a.MergeQuestions() | a.Spotlight():
-            return _moderate(meta, state, action)
         case a.Reseat() if _kind_seats_people(meta):
             current = meta.current_run
             kind = kind_of(current.exercise) if current is not None else None
@@ -398,40 +365,10 @@ def _host_action(
             return kind.reseat(state, current)
         case a.RepairPairs() | a.MoveParticipant() | a.Reseat():
             return _arrange_pairs(state, action)
-        case (
-            a.Vote()
-            | a.SubmitQuestion()
-            | a.WithdrawQuestion()
-            | a.PlaceDot()
-            | a.RemoveDot()
-            | a.Rate()
-        ):
+        case a.Vote() | a.Rate():
             raise Rejected("That is for participants.")
         case _:
             assert_never(action)
-
-
-def _moderate(
-    meta: RoomMeta, state: RoomState, action: a.HideQuestion | a.MergeQuestions | a.Spotlight
-) -> Effects:
-    run = _current_run_for(meta, action.seen_phase)
-    if not isinstance(run.exercise, best_question.BestQuestion):
-        raise Rejected("The current exercise has no questions to moderate.")
-    names = _round_names(run)
-    board = best_question.Board.decode(state.run_data, names)
-    match action:
-        case a.HideQuestion(question=question, hidden=hidden):
-            return best_question.hide(names, board, question, hidden)
-        case a.MergeQuestions(question=question, into=into):
-            return best_question.merge(run.exercise, names, board, question, into)
-        case a.Spotlight(question=question):
-            if question and question not in board.visible():
-                raise Rejected("That question is not on the board.")
-            focused = run.model_copy(update={"spotlight": question})
-            return _meta(
-                _replace_run(meta, focused),
-                "Spotlight on." if question else "Spotlight off.",
-            )
 
 
 def _kind_host_action(meta: RoomMeta, state: RoomState, action: a.KindHostAction) -> Effects:

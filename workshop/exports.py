@@ -15,7 +15,6 @@ from typing import Any
 from workshop.kinds import KINDS, Kind, kind_named
 from workshop.markdown import md_table, md_text
 from workshop.summary import (
-    BestQuestionSummary,
     PairsSummary,
     Summary,
 )
@@ -92,34 +91,11 @@ def to_markdown(summary: Summary) -> str:
     for exercise in summary.exercises:
         out.append("")
         match exercise:
-            case BestQuestionSummary():
-                out.extend(_md_best_question(exercise))
             case PairsSummary():
                 out.extend(_md_pairs(exercise))
             case _:
                 out.extend(_kind(exercise.kind).markdown(exercise))
     return "\n".join(out) + "\n"
-
-
-def _md_best_question(exercise: BestQuestionSummary) -> list[str]:
-    out = [f"## {md_text(exercise.title)}"]
-    for r in exercise.rounds:
-        out += ["", f"### Round {r.round}: {md_text(r.scenario)}", ""]
-        if r.questions:
-            out.append(
-                md_table(
-                    ["Rank", "Question", "Dots", "Written by"],
-                    (
-                        (f"{q.rank}{'=' if q.tied else ''}", q.text, q.dots, ", ".join(q.authors))
-                        for q in r.questions
-                    ),
-                )
-            )
-        else:
-            out.append("No questions.")
-        if r.hidden:
-            out += ["", f"{r.hidden} hidden question(s) left out."]
-    return out
 
 
 def _md_pairs(exercise: PairsSummary) -> list[str]:
@@ -174,7 +150,6 @@ def _spreadsheet_safe(cell: object) -> object:
 
 def csv_records(summary: Summary) -> dict[str, tuple[list[str], list[list[object]]]]:
     """Record kinds, each as (header, rows), shared by the CSV export and its tests."""
-    submissions: list[list[object]] = []
     votes: list[list[object]] = []
     ratings: list[list[object]] = []
     added: dict[str, list[list[object]]] = {
@@ -182,26 +157,6 @@ def csv_records(summary: Summary) -> dict[str, tuple[list[str], list[list[object
     }
     for ex in summary.exercises:
         match ex:
-            case BestQuestionSummary():
-                for r in ex.rounds:
-                    submissions += [
-                        [
-                            ex.run,
-                            ex.title,
-                            r.round,
-                            q.id,
-                            q.rank,
-                            int(q.tied),
-                            q.text,
-                            q.dots,
-                            "; ".join(q.authors),
-                        ]
-                        for q in r.questions
-                    ]
-                    votes += [
-                        [ex.run, ex.title, r.round, "dot", d.voter, d.question, d.dots]
-                        for d in r.dots
-                    ]
             case PairsSummary():
                 for pr in ex.rounds:
                     ratings += [
@@ -226,12 +181,8 @@ def csv_records(summary: Summary) -> dict[str, tuple[list[str], list[list[object
             case _:
                 for name, rows in _kind(ex.kind).csv_rows(ex).items():
                     (votes if name == "votes.csv" else added[name]).extend(rows)
-    submissions, votes, ratings = (_safe_rows(rows) for rows in (submissions, votes, ratings))
+    votes, ratings = (_safe_rows(rows) for rows in (votes, ratings))
     records: dict[str, tuple[list[str], list[list[object]]]] = {
-        "submissions.csv": (
-            ["run", "exercise", "round", "question_id", "rank", "tied", "text", "dots", "authors"],
-            submissions,
-        ),
         "votes.csv": (["run", "exercise", "round", "kind", "participant", "choice", "dots"], votes),
         "ratings.csv": (
             [

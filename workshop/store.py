@@ -13,9 +13,6 @@ the meta hash has less than `room_ttl - ttl_slack` left, so a vote does not refr
 | room:{CODE}:people                | hash   | participant id -> Participant JSON                      |
 | room:{CODE}:names                 | hash   | case-folded name -> participant id (names are unique)   |
 | room:{CODE}:presence              | zset   | "participant id|connection id" -> last heartbeat (unix) |
-| room:{CODE}:run:{RUN}:{R}:questions | hash | best question, round R: "<author id>.<slot>" -> Question JSON (written by its author) |
-| room:{CODE}:run:{RUN}:{R}:mod     | hash   | best question: question id -> "hidden" or "merged:<id>" (written by the facilitator) |
-| room:{CODE}:run:{RUN}:{R}:dots    | hash   | best question: voter id -> JSON {question id: dots}      |
 | room:{CODE}:run:{RUN}:{R}:pairs   | hash   | challenge pairs, round R: pair id ("p3") -> Pair JSON (members in role order) |
 | room:{CODE}:run:{RUN}:{R}:ratings | hash   | challenge pairs: "<half>|<rater id>" -> Rating JSON (one per rater and half) |
 | room:{CODE}:run:{RUN}:<name>      | hash   | a registered kind's data, a round's under `{R}:<name>`: each kind's package lists its names (`Kind.data_names`) and what they hold |

@@ -12,7 +12,6 @@ from pydantic import BaseModel, Field
 
 from workshop.kinds import (
     KindSummary,
-    best_question,
     challenge_pairs,
     kind_named,
     kind_of,
@@ -28,37 +27,6 @@ class Person(BaseModel):
     """Stable within one summary: "P1", "P2", … in order of arrival."""
     name: str
     present: bool
-
-
-class QuestionEntry(BaseModel):
-    id: str
-    rank: int
-    tied: bool
-    text: str
-    dots: int
-    authors: list[str]
-
-
-class Dot(BaseModel):
-    voter: str
-    question: str
-    dots: int
-
-
-class QuestionRound(BaseModel):
-    round: int
-    scenario: str
-    questions: list[QuestionEntry]
-    dots: list[Dot]
-    hidden: int
-    """Questions the facilitator hid, left out of this summary."""
-
-
-class BestQuestionSummary(BaseModel):
-    kind: Literal["best_question"] = "best_question"
-    run: str
-    title: str
-    rounds: list[QuestionRound]
 
 
 class Seat(BaseModel):
@@ -109,9 +77,7 @@ class PairsSummary(BaseModel):
     rounds: list[PairsRound]
 
 
-ExerciseSummary = Annotated[
-    BestQuestionSummary | PairsSummary | KindSummary, Field(discriminator="kind")
-]
+ExerciseSummary = Annotated[PairsSummary | KindSummary, Field(discriminator="kind")]
 
 
 class Summary(BaseModel):
@@ -139,16 +105,12 @@ def build_summary(state: RoomState, now: float, anonymise: bool = False) -> Summ
             return "unknown"
         return f"Participant {refs[pid][1:]}" if anonymise else person.name
 
-    exercises: list[BestQuestionSummary | PairsSummary | KindSummary] = []
+    exercises: list[PairsSummary | KindSummary] = []
     hidden = 0
     for run in state.meta.agenda:
         if not run.started:
             continue
         match run.exercise:
-            case best_question.BestQuestion() as exercise:
-                summary = _best_question(state, run, exercise, name)
-                hidden += sum(r.hidden for r in summary.rounds)
-                exercises.append(summary)
             case challenge_pairs.ChallengePairs() as exercise:
                 exercises.append(_pairs(state, run, exercise, name))
             case _:
@@ -180,41 +142,6 @@ def _day(timestamp: float) -> str:
 def _played_rounds(run: Run) -> range:
     """Rounds reached so far: every earlier round and the current one."""
     return range(run.round + 1)
-
-
-def _best_question(
-    state: RoomState, run: Run, exercise: best_question.BestQuestion, name: Namer
-) -> BestQuestionSummary:
-    rounds = []
-    for number in _played_rounds(run):
-        names = best_question.Names.of(run.hash(f"{number}:"))
-        board = best_question.Board.decode(state.run_data, names)
-        ranked = best_question.ranking(board)
-        rounds.append(
-            QuestionRound(
-                round=number + 1,
-                scenario=exercise.scenarios[number].title,
-                questions=[
-                    QuestionEntry(
-                        id=r.question,
-                        rank=r.rank,
-                        tied=r.tied,
-                        text=r.text,
-                        dots=r.dots,
-                        authors=sorted(name(a) for a in board.authors(r.question)),
-                    )
-                    for r in ranked
-                ],
-                dots=[
-                    Dot(voter=name(voter), question=question, dots=n)
-                    for voter, entries in sorted(board.dots.items())
-                    for question, n in sorted(entries.items())
-                    if question in {r.question for r in ranked}
-                ],
-                hidden=sum(1 for q in board.questions if board.is_hidden(q) and board.is_root(q)),
-            )
-        )
-    return BestQuestionSummary(run=run.id, title=exercise.title, rounds=rounds)
 
 
 def _pairs(
@@ -337,25 +264,6 @@ def build_card(state: RoomState, participant_id: str) -> PersonalCard:
         if not run.started:
             continue
         match run.exercise:
-            case best_question.BestQuestion() as exercise:
-                for number in _played_rounds(run):
-                    board = best_question.Board.decode(
-                        state.run_data, best_question.Names.of(run.hash(f"{number}:"))
-                    )
-                    ranked = best_question.ranking(board)
-                    questions += [
-                        CardQuestion(
-                            exercise=exercise.title,
-                            round=number + 1,
-                            text=r.text,
-                            rank=r.rank,
-                            tied=r.tied,
-                            dots=r.dots,
-                            of=len(ranked),
-                        )
-                        for r in ranked
-                        if participant_id in board.authors(r.question)
-                    ]
             case challenge_pairs.ChallengePairs() as exercise:
                 for number in _played_rounds(run):
                     names = challenge_pairs.Names.of(run.hash(f"{number}:"))
@@ -412,7 +320,7 @@ def build_card(state: RoomState, participant_id: str) -> PersonalCard:
 
 def filter_summary(summary: Summary, team: str = "", pair: str = "") -> Summary:
     """The part of a summary that concerns one debate team or one pair (others are dropped)."""
-    exercises: list[BestQuestionSummary | PairsSummary | KindSummary] = []
+    exercises: list[PairsSummary | KindSummary] = []
     for exercise in summary.exercises:
         kind = kind_named(exercise.kind)
         if team and kind is not None:

@@ -14,6 +14,11 @@ POLL_NAMES = re.compile(
     r"WarmupPoll|warmup_poll|PollOption|PollSummary|PollResult|PollVote|PollView|BarView"
     r"|check_vote|\btally\b"
 )
+BEST_QUESTION_NAMES = re.compile(
+    r"BestQuestion|best_question|SubmitQuestion|WithdrawQuestion|PlaceDot|RemoveDot|HideQuestion"
+    r"|MergeQuestions|\bSpotlight\b|QuestionView|SlotView|QuestionRound|QuestionEntry|\bBoard\b"
+    r"|shuffled_for|_bq_"
+)
 BOUNDARIES = [
     pytest.param(
         "advocacy_debate",
@@ -27,17 +32,23 @@ BOUNDARIES = [
         "from workshop.kinds import warmup_poll as _poll",
         id="poll",
     ),
+    pytest.param(
+        "best_question",
+        BEST_QUESTION_NAMES,
+        "from workshop.kinds import best_question as _best",
+        id="best-question",
+    ),
 ]
 
 
-@pytest.mark.parametrize("name", ["warmup_poll", "advocacy_debate"])
+@pytest.mark.parametrize("name", ["warmup_poll", "advocacy_debate", "best_question"])
 def test_a_moved_kind_is_registered_under_its_content_kind(name: str) -> None:
     kind = kind_named(name)
     assert kind is not None and kind.name == name
 
 
 def test_the_registry_lists_the_moved_kinds() -> None:
-    assert list(KINDS) == ["warmup_poll", "advocacy_debate"]
+    assert list(KINDS) == ["warmup_poll", "advocacy_debate", "best_question"]
 
 
 @pytest.mark.parametrize(("folder", "names", "registry_line"), BOUNDARIES)

@@ -2,9 +2,9 @@
 
 A kind that owns itself is a package (`workshop/kinds/<name>/`) exposing a `Kind` (see
 `workshop.kinds.base`); the registry below has one line per such kind, and every other module asks
-the registry, never the kind's package. The kinds still written as single modules (best question,
-challenge pairs) are handled by the old per-kind branches here and in the engine, the views, the
-summary and the exports.
+the registry, never the kind's package. The kind still written as a single module (challenge
+pairs) is handled by the old per-kind branches here and in the engine, the views, the summary and
+the exports.
 """
 
 from typing import Annotated, Any
@@ -12,29 +12,36 @@ from typing import Annotated, Any
 from pydantic import Field
 
 from workshop.kinds import advocacy_debate as _debate  # registry: the advocacy debate
-from workshop.kinds import best_question, challenge_pairs
+from workshop.kinds import best_question as _best  # registry: best question
+from workshop.kinds import challenge_pairs
 from workshop.kinds import warmup_poll as _poll  # registry: the warm-up poll
 from workshop.kinds.base import ExerciseContent, Kind, PhaseSpec
 
-KINDS: dict[str, Kind[Any, Any]] = {kind.name: kind for kind in (_poll.KIND, _debate.KIND)}
+KINDS: dict[str, Kind[Any, Any]] = {
+    kind.name: kind for kind in (_poll.KIND, _debate.KIND, _best.KIND)
+}
 """Every kind that owns itself, by its content's `kind` field."""
 
 # What the registered kinds add to the shared unions (the content, the summary, the actions). The
 # poll adds no action of its own: it takes the shared `Vote`.
-KindContent = _poll.Content | _debate.Content
-KindSummary = _poll.Summary | _debate.Summary
-KindParticipantActions = _debate.ParticipantActions
-KindHostActions = _debate.HostActions
-KIND_PARTICIPANT_ACTIONS = (*_poll.PARTICIPANT_ACTIONS, *_debate.PARTICIPANT_ACTIONS)
-KIND_HOST_ACTIONS = (*_poll.HOST_ACTIONS, *_debate.HOST_ACTIONS)
+KindContent = _poll.Content | _debate.Content | _best.Content
+KindSummary = _poll.Summary | _debate.Summary | _best.Summary
+KindParticipantActions = _debate.ParticipantActions | _best.ParticipantActions
+KindHostActions = _debate.HostActions | _best.HostActions
+KIND_PARTICIPANT_ACTIONS = (
+    *_poll.PARTICIPANT_ACTIONS,
+    *_debate.PARTICIPANT_ACTIONS,
+    *_best.PARTICIPANT_ACTIONS,
+)
+KIND_HOST_ACTIONS = (*_poll.HOST_ACTIONS, *_debate.HOST_ACTIONS, *_best.HOST_ACTIONS)
 
-AnyExercise = best_question.BestQuestion | challenge_pairs.ChallengePairs | KindContent
+AnyExercise = challenge_pairs.ChallengePairs | KindContent
 Exercise = Annotated[AnyExercise, Field(discriminator="kind")]
 ExerciseTypes = (
-    best_question.BestQuestion,
     challenge_pairs.ChallengePairs,
     _poll.Content,
     _debate.Content,
+    _best.Content,
 )
 
 
@@ -56,8 +63,6 @@ def _registered(exercise: ExerciseContent) -> Kind[Any, Any]:
 
 def phases_of(exercise: AnyExercise) -> tuple[PhaseSpec, ...]:
     match exercise:
-        case best_question.BestQuestion():
-            return best_question.PHASES
         case challenge_pairs.ChallengePairs():
             return challenge_pairs.PHASES
         case _:
@@ -66,8 +71,6 @@ def phases_of(exercise: AnyExercise) -> tuple[PhaseSpec, ...]:
 
 def rounds_of(exercise: AnyExercise) -> int:
     match exercise:
-        case best_question.BestQuestion():
-            return best_question.rounds(exercise)
         case challenge_pairs.ChallengePairs():
             return challenge_pairs.rounds(exercise)
         case _:
@@ -77,8 +80,6 @@ def rounds_of(exercise: AnyExercise) -> int:
 def first_rounds(exercise: AnyExercise, count: int) -> AnyExercise:
     """The exercise cut to its first `count` rounds (all of them when it has no more)."""
     match exercise:
-        case best_question.BestQuestion():
-            return exercise.model_copy(update={"scenarios": exercise.scenarios[:count]})
         case challenge_pairs.ChallengePairs():
             return exercise.model_copy(update={"cases": exercise.cases[:count]})
         case _:
@@ -89,8 +90,6 @@ def first_rounds(exercise: AnyExercise, count: int) -> AnyExercise:
 def data_of(exercise: AnyExercise) -> tuple[str, ...]:
     """Every run-relative hash a run of this exercise may keep."""
     match exercise:
-        case best_question.BestQuestion():
-            return best_question.data_names(exercise)
         case challenge_pairs.ChallengePairs():
             return challenge_pairs.data_names(exercise)
         case _:

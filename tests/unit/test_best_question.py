@@ -25,7 +25,9 @@ from workshop.kinds import best_question as bq
 from workshop.kinds import data_of, phases_of, rounds_of
 from workshop.kinds.best_question import (
     QUESTION_MAX,
+    SPOTLIGHT_PHASES,
     BestQuestion,
+    BestQuestionView,
     Board,
     Names,
     Question,
@@ -37,6 +39,7 @@ from workshop.kinds.best_question import (
     shuffled_for,
 )
 from workshop.models import Participant, RoomMeta, RoomState
+from workshop.render import Audience, stage_view
 
 NAMES = Names.of("run:r1:0:")
 """The first round's hashes of run r1, named as the engine names them."""
@@ -989,6 +992,46 @@ def test_the_spotlight_refuses_hidden_merged_and_unknown_questions() -> None:
     for question in ("p-ada.1", "p-cy.1", "p-nobody.1"):
         message = host_rejected(meta, act("spotlight", question=question), table.store)
         assert message == "That question is not on the board."
+
+
+@pytest.mark.parametrize("phase", ["brief", "write", "vote"])
+def test_the_spotlight_is_refused_before_the_reveal(phase: str) -> None:
+    """Questions stay off the projector until the ranking is shown, whatever a frame asks."""
+    meta = step_to(started(), f"r1.0:{phase}")
+    action = act("spotlight", question="p-ben.1", seen_phase=f"r1.0:{phase}")
+    message = host_rejected(meta, action, board_store())
+    assert message == "A question can go in the spotlight only at the reveal or the debrief."
+
+
+def test_the_spotlight_can_go_on_during_the_debrief() -> None:
+    meta = step_to(started(), "r1.0:debrief")
+    meta = host_meta(meta, act("spotlight", question="p-ben.1"), board_store())
+    assert meta.current_run is not None
+    assert meta.current_run.spotlight == "p-ben.1"
+
+
+def test_clearing_the_spotlight_is_never_refused() -> None:
+    meta = step_to(started(), "r1.0:write")
+    effects = engine.apply(
+        state_of(meta, board_store()), HOST, act("spotlight", question=""), LIBRARY, 0.0
+    )
+    assert effects.notice == "Spotlight off."
+
+
+@pytest.mark.parametrize(
+    ("phase", "offered"),
+    [("brief", False), ("write", False), ("vote", False), ("reveal", True), ("debrief", True)],
+)
+def test_the_console_offers_the_spotlight_only_when_the_rules_allow_it(
+    phase: str, offered: bool
+) -> None:
+    meta = step_to(started(), f"r1.0:{phase}")
+    state = state_of(meta, board_store())
+    for viewer in (Audience("host"), Audience("screen"), Audience("phone", ADA.id)):
+        stage = stage_view(state, viewer)
+        assert stage is not None and isinstance(stage.view, BestQuestionView)
+        assert stage.view.can_spotlight is (offered and viewer.kind == "host")
+    assert (phase in SPOTLIGHT_PHASES) is offered
 
 
 def test_moderation_through_the_engine_returns_the_rules_effects() -> None:

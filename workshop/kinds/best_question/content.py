@@ -73,6 +73,10 @@ PHASES = (
     PhaseSpec("debrief", "Debrief", "Discuss with the prompts on the projector."),
 )
 
+SPOTLIGHT_PHASES = ("reveal", "debrief")
+"""The steps in which the facilitator may put a question in the spotlight: once the ranking is
+shown (a phase change clears the spotlight)."""
+
 
 def rounds(exercise: BestQuestion) -> int:
     return len(exercise.scenarios)

@@ -12,6 +12,7 @@ from workshop.effects import Effects, Read, Write
 from workshop.errors import Rejected
 from workshop.kinds.best_question.content import (
     QUESTION_MAX,
+    SPOTLIGHT_PHASES,
     BestQuestion,
     Board,
     Names,
@@ -260,9 +261,12 @@ def merge(exercise: BestQuestion, names: Names, board: Board, source: str, targe
 
 def spotlight(meta: "RoomMeta", run: "Run", board: Board, question: str) -> Effects:
     """Puts a question on the board in the projector's spotlight, or clears it (an empty
-    `question`)."""
-    if question and question not in board.visible():
-        raise Rejected("That question is not on the board.")
+    `question`). Only at the reveal or the debrief: until then questions stay off the projector."""
+    if question:
+        if run.current_phase.name not in SPOTLIGHT_PHASES:
+            raise Rejected("A question can go in the spotlight only at the reveal or the debrief.")
+        if question not in board.visible():
+            raise Rejected("That question is not on the board.")
     focused = run.model_copy(update={"spotlight": question})
     return Effects(
         meta=meta.with_run(focused), notice="Spotlight on." if question else "Spotlight off."

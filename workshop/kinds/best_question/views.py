@@ -5,6 +5,7 @@ from typing import TYPE_CHECKING
 
 from workshop.kinds.best_question import rules
 from workshop.kinds.best_question.content import (
+    SPOTLIGHT_PHASES,
     BestQuestion,
     Board,
     Names,
@@ -67,6 +68,8 @@ class BestQuestionView:
     moderation: list[QuestionView]
     """Every question of the round, hidden and merged ones included (facilitator only)."""
     merge_targets: list[QuestionView]
+    can_spotlight: bool
+    """The facilitator may put a question in the spotlight now (see `SPOTLIGHT_PHASES`)."""
     mine_ranked: list[QuestionView]
 
 
@@ -147,5 +150,6 @@ def best_question_view(
         spotlight=view(run.spotlight) if run.spotlight in board.questions else None,
         moderation=moderation if host else [],
         merge_targets=[view(q) for q in visible] if host else [],
+        can_spotlight=host and phase in SPOTLIGHT_PHASES,
         mine_ranked=[q for q in (ranked or []) if q.mine],
     )

@@ -58,6 +58,8 @@ from workshop.kinds.best_question.summary import (
     QuestionRound,
 )
 from workshop.kinds.best_question.views import (
+    PROJECTOR_TOP_AT_DEBRIEF,
+    PROJECTOR_TOP_AT_REVEAL,
     BestQuestionView,
     QuestionView,
     SlotView,
@@ -72,6 +74,8 @@ __all__ = [
     "KIND",
     "PARTICIPANT_ACTIONS",
     "PHASES",
+    "PROJECTOR_TOP_AT_DEBRIEF",
+    "PROJECTOR_TOP_AT_REVEAL",
     "QUESTION_MAX",
     "SPOTLIGHT_PHASES",
     "BestQuestion",

@@ -18,6 +18,11 @@ if TYPE_CHECKING:
     from workshop.models import RoomState, Run
     from workshop.render import Audience
 
+PROJECTOR_TOP_AT_REVEAL = 8
+"""How many of the ranked questions the projector lists at the reveal."""
+PROJECTOR_TOP_AT_DEBRIEF = 3
+"""How many it lists during the debrief, beside the prompts."""
+
 
 @dataclass(frozen=True)
 class SlotView:
@@ -52,6 +57,7 @@ class QuestionView:
 @dataclass(frozen=True)
 class BestQuestionView:
     scenario: Scenario
+    """The round's scenario; its facilitator notes for the facilitator only."""
     phase: str
     budget: int
     dots_left: int
@@ -61,6 +67,10 @@ class BestQuestionView:
     """The viewer's own shuffled list of questions to vote on."""
     ranked: list[QuestionView] | None
     """Ranked with counts; None while counts are hidden from this audience."""
+    listed: list[QuestionView]
+    """The ranked questions this audience's list shows: all of them on a phone, the top
+    `PROJECTOR_TOP_AT_REVEAL` on the projector at the reveal and the top `PROJECTOR_TOP_AT_DEBRIEF`
+    during the debrief; none while counts are hidden."""
     questions_count: int
     writers: int
     voters: int
@@ -68,6 +78,8 @@ class BestQuestionView:
     moderation: list[QuestionView]
     """Every question of the round, hidden and merged ones included (facilitator only)."""
     merge_targets: list[QuestionView]
+    can_merge: bool
+    """There are at least two questions on the board to merge (facilitator only)."""
     can_spotlight: bool
     """The facilitator may put a question in the spotlight now (see `SPOTLIGHT_PHASES`)."""
     mine_ranked: list[QuestionView]
@@ -135,8 +147,10 @@ def best_question_view(
             for qid in [question_id(me, n)]
         ]
     moderation = [view(q) for q in sorted(board.questions, key=lambda q: board.questions[q].at)]
+    merge_targets = [view(q) for q in visible] if host else []
+    scenario = exercise.scenarios[run.round]
     return BestQuestionView(
-        scenario=exercise.scenarios[run.round],
+        scenario=scenario if host else scenario.model_copy(update={"notes": ""}),
         phase=phase,
         budget=exercise.dots_per_person,
         dots_left=exercise.dots_per_person - board.spent(me) if me else 0,
@@ -144,12 +158,20 @@ def best_question_view(
         slots=slots,
         ballot=ballot,
         ranked=ranked,
+        listed=_listed(ranked or [], phase, viewer),
         questions_count=len(visible),
         writers=len({author_of(q) for q in board.questions}),
         voters=sum(1 for entries in board.dots.values() if entries),
         spotlight=view(run.spotlight) if run.spotlight in board.questions else None,
         moderation=moderation if host else [],
-        merge_targets=[view(q) for q in visible] if host else [],
+        merge_targets=merge_targets,
+        can_merge=len(merge_targets) > 1,
         can_spotlight=host and phase in SPOTLIGHT_PHASES,
         mine_ranked=[q for q in (ranked or []) if q.mine],
     )
+
+
+def _listed(ranked: list[QuestionView], phase: str, viewer: "Audience") -> list[QuestionView]:
+    if viewer.kind != "screen":
+        return ranked
+    return ranked[: PROJECTOR_TOP_AT_REVEAL if phase == "reveal" else PROJECTOR_TOP_AT_DEBRIEF]

@@ -82,45 +82,6 @@ class SetTitle(_Action):
     title: str
 
 
-class SubmitQuestion(_Staged):
-    type: Literal["submit_question"]
-    slot: int = Field(ge=1, le=10)
-    text: str = Field(max_length=2000)
-
-
-class WithdrawQuestion(_Staged):
-    type: Literal["withdraw_question"]
-    slot: int = Field(ge=1, le=10)
-
-
-class PlaceDot(_Staged):
-    type: Literal["place_dot"]
-    question: str = Field(max_length=100)
-
-
-class RemoveDot(_Staged):
-    type: Literal["remove_dot"]
-    question: str = Field(max_length=100)
-
-
-class HideQuestion(_Staged):
-    type: Literal["hide_question"]
-    question: str = Field(max_length=100)
-    hidden: bool = True
-
-
-class MergeQuestions(_Staged):
-    type: Literal["merge_questions"]
-    question: str = Field(max_length=100)
-    into: str = Field(max_length=100)
-
-
-class Spotlight(_Staged):
-    type: Literal["spotlight"]
-    question: str = Field(default="", max_length=100)
-    """Empty clears the spotlight."""
-
-
 class Reseat(_Action):
     """Sent by the server itself after someone joins or leaves: seat them in pairs or teams."""
 
@@ -142,23 +103,11 @@ HostAction = (
     | SetLocked
     | RemoveParticipant
     | SetTitle
-    | HideQuestion
-    | MergeQuestions
-    | Spotlight
     | Reseat
     | KindHostActions
 )
-ParticipantAction = (
-    Vote | SubmitQuestion | WithdrawQuestion | PlaceDot | RemoveDot | KindParticipantActions
-)
-PARTICIPANT_ACTIONS = (
-    Vote,
-    SubmitQuestion,
-    WithdrawQuestion,
-    PlaceDot,
-    RemoveDot,
-    *KIND_PARTICIPANT_ACTIONS,
-)
+ParticipantAction = Vote | KindParticipantActions
+PARTICIPANT_ACTIONS = (Vote, *KIND_PARTICIPANT_ACTIONS)
 ROOM_ACTIONS = (TimerStart, TimerPause, TimerResume, TimerAdd, TimerClear, SetLocked, SetTitle)
 """Facilitator actions whose rules read nobody's record: only the room's own settings."""
 Action = Annotated[HostAction | ParticipantAction, Field(discriminator="type")]

@@ -16,7 +16,6 @@ from workshop.errors import Rejected
 from workshop.kinds import (
     KIND_HOST_ACTIONS,
     Exercise,
-    best_question,
     data_of,
     first_rounds,
     kind_of,
@@ -68,34 +67,17 @@ def join(state: RoomState, participant_id: str, raw_name: str, now: float) -> Ef
     )
 
 
-def _round_names(run: Run) -> best_question.Names:
-    return best_question.Names.of(run.hash(f"{run.round}:"))
-
-
 def reads(meta: RoomMeta, actor: Actor, action: a.Action) -> tuple[Read, ...]:
     """The run data a decision on `action` needs, beyond the meta and the actor."""
     run = meta.current_run
     if run is None:
         return ()
     kind = kind_of(run.exercise)
-    if kind is not None:
-        if isinstance(action, (a.NextPhase, a.Reseat)):
-            return kind.step_reads(run)
-        if isinstance(action, a.Staged):
-            return kind.reads(run, actor.participant_id, action)
-        return ()
-    if not isinstance(run.exercise, best_question.BestQuestion):
-        return ()
-    names = _round_names(run)
-    match action:
-        case a.PlaceDot(question=question):
-            return best_question.reads_for_dot(names, actor.participant_id, question)
-        case a.RemoveDot():
-            return (Read(names.mod), Read(names.dots, actor.participant_id))
-        case a.WithdrawQuestion() | a.HideQuestion() | a.MergeQuestions() | a.Spotlight():
-            return best_question.reads_for_board(names)
-        case _:
-            return ()
+    if isinstance(action, (a.NextPhase, a.Reseat)):
+        return kind.step_reads(run)
+    if isinstance(action, a.Staged):
+        return kind.reads(run, actor.participant_id, action)
+    return ()
 
 
 def apply(
@@ -155,26 +137,7 @@ def _participant_action(
     if person is None or person.removed:
         raise Rejected("You are no longer in this workshop.")
     run = _current_run_for(state.meta, action.seen_phase)
-    kind = kind_of(run.exercise)
-    if kind is not None:
-        return kind.decide(state, run, person.id, action, now)
-    phase = run.current_phase.name
-    match run.exercise, action:
-        case best_question.BestQuestion() as exercise, _:
-            names = _round_names(run)
-            board = best_question.Board.decode(state.run_data, names)
-            match action:
-                case a.SubmitQuestion(slot=slot, text=text):
-                    return best_question.submit(exercise, names, phase, person.id, slot, text, now)
-                case a.WithdrawQuestion(slot=slot):
-                    return best_question.withdraw(names, board, phase, person.id, slot)
-                case a.PlaceDot(question=question):
-                    return best_question.place_dot(
-                        exercise, names, board, phase, person.id, question
-                    )
-                case a.RemoveDot(question=question):
-                    return best_question.remove_dot(names, board, phase, person.id, question)
-    raise Rejected("That does not fit the current exercise; your screen is now up to date.")
+    return kind_of(run.exercise).decide(state, run, person.id, action, now)
 
 
 def _current_run_for(meta: RoomMeta, seen_phase: str) -> Run:
@@ -252,12 +215,7 @@ def _host_action(
                 _replace_run(meta, moved).model_copy(update={"timer": None}),
                 f"Now: {where}{moved.current_phase.title}.",
             )
-            kind = kind_of(moved.exercise)
-            hooked = (
-                kind.on_step(state, moved, isinstance(action, a.NextPhase))
-                if kind is not None
-                else None
-            )
+            hooked = kind_of(moved.exercise).on_step(state, moved, isinstance(action, a.NextPhase))
             if hooked is not None:
                 effects = replace(
                     effects,
@@ -315,47 +273,21 @@ def _host_action(
             if len(title) > TITLE_MAX:
                 raise Rejected(f"A title can be at most {TITLE_MAX} characters.")
             return _meta(meta.model_copy(update={"title": title}), "Title saved.")
-        case a.HideQuestion() | a.MergeQuestions() | a.Spotlight():
-            return _moderate(meta, state, action)
         case a.Reseat():
             current = meta.current_run
-            kind = kind_of(current.exercise) if current is not None else None
-            if current is None or kind is None or not kind.seats_people(current):
+            if current is None or not seats_people(meta):
                 return Effects(notice="Nothing to rearrange.")
-            return kind.reseat(state, current)
-        case a.Vote() | a.SubmitQuestion() | a.WithdrawQuestion() | a.PlaceDot() | a.RemoveDot():
+            return kind_of(current.exercise).reseat(state, current)
+        case a.Vote():
             raise Rejected("That is for participants.")
         case _:
             assert_never(action)
 
 
-def _moderate(
-    meta: RoomMeta, state: RoomState, action: a.HideQuestion | a.MergeQuestions | a.Spotlight
-) -> Effects:
-    run = _current_run_for(meta, action.seen_phase)
-    if not isinstance(run.exercise, best_question.BestQuestion):
-        raise Rejected("The current exercise has no questions to moderate.")
-    names = _round_names(run)
-    board = best_question.Board.decode(state.run_data, names)
-    match action:
-        case a.HideQuestion(question=question, hidden=hidden):
-            return best_question.hide(names, board, question, hidden)
-        case a.MergeQuestions(question=question, into=into):
-            return best_question.merge(run.exercise, names, board, question, into)
-        case a.Spotlight(question=question):
-            if question and question not in board.visible():
-                raise Rejected("That question is not on the board.")
-            focused = run.model_copy(update={"spotlight": question})
-            return _meta(
-                _replace_run(meta, focused),
-                "Spotlight on." if question else "Spotlight off.",
-            )
-
-
 def _kind_host_action(meta: RoomMeta, state: RoomState, action: a.KindHostAction) -> Effects:
     run = _current_run_for(meta, action.seen_phase)
     kind = kind_of(run.exercise)
-    if kind is None or not isinstance(action, kind.host_actions):
+    if not isinstance(action, kind.host_actions):
         raise Rejected(action.elsewhere)
     return kind.host(state, run, action)
 
@@ -364,8 +296,7 @@ def seats_people(meta: RoomMeta) -> bool:
     """Whether the current step has people seated (in pairs or teams), to be re-seated as people
     come and go."""
     run = meta.current_run
-    kind = kind_of(run.exercise) if run is not None else None
-    return run is not None and kind is not None and kind.seats_people(run)
+    return run is not None and kind_of(run.exercise).seats_people(run)
 
 
 def _meta(meta: RoomMeta, notice: str) -> Effects:
@@ -380,9 +311,7 @@ def _run(meta: RoomMeta, run_id: str) -> Run:
 
 
 def _replace_run(meta: RoomMeta, changed: Run) -> RoomMeta:
-    return meta.model_copy(
-        update={"agenda": tuple(changed if r.id == changed.id else r for r in meta.agenda)}
-    )
+    return meta.with_run(changed)
 
 
 def _timer(meta: RoomMeta) -> Timer:

@@ -10,11 +10,10 @@ import json
 import zipfile
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
 
-from workshop.kinds import KINDS, Kind, kind_named
-from workshop.markdown import md_table, md_text
-from workshop.summary import BestQuestionSummary, Summary
+from workshop.kinds import KINDS, kind_named
+from workshop.markdown import md_text
+from workshop.summary import Summary
 
 FORMATS = ("md", "json", "csv", "html")
 
@@ -82,31 +81,10 @@ def to_markdown(summary: Summary) -> str:
     for exercise in summary.exercises:
         out.append("")
         match exercise:
-            case BestQuestionSummary():
-                out.extend(_md_best_question(exercise))
             case _:
-                out.extend(_kind(exercise.kind).markdown(exercise))
+                out.extend(kind_named(exercise.kind).markdown(exercise))
     return "\n".join(out) + "\n"
 
-
-def _md_best_question(exercise: BestQuestionSummary) -> list[str]:
-    out = [f"## {md_text(exercise.title)}"]
-    for r in exercise.rounds:
-        out += ["", f"### Round {r.round}: {md_text(r.scenario)}", ""]
-        if r.questions:
-            out.append(
-                md_table(
-                    ["Rank", "Question", "Dots", "Written by"],
-                    (
-                        (f"{q.rank}{'=' if q.tied else ''}", q.text, q.dots, ", ".join(q.authors))
-                        for q in r.questions
-                    ),
-                )
-            )
-        else:
-            out.append("No questions.")
-        if r.hidden:
-            out += ["", f"{r.hidden} hidden question(s) left out."]
     return out
 
 
@@ -134,42 +112,15 @@ def _spreadsheet_safe(cell: object) -> object:
 
 def csv_records(summary: Summary) -> dict[str, tuple[list[str], list[list[object]]]]:
     """Record kinds, each as (header, rows), shared by the CSV export and its tests."""
-    submissions: list[list[object]] = []
     votes: list[list[object]] = []
     added: dict[str, list[list[object]]] = {
         name: [] for kind in KINDS.values() for name in kind.csv_files
     }
     for ex in summary.exercises:
-        match ex:
-            case BestQuestionSummary():
-                for r in ex.rounds:
-                    submissions += [
-                        [
-                            ex.run,
-                            ex.title,
-                            r.round,
-                            q.id,
-                            q.rank,
-                            int(q.tied),
-                            q.text,
-                            q.dots,
-                            "; ".join(q.authors),
-                        ]
-                        for q in r.questions
-                    ]
-                    votes += [
-                        [ex.run, ex.title, r.round, "dot", d.voter, d.question, d.dots]
-                        for d in r.dots
-                    ]
-            case _:
-                for name, rows in _kind(ex.kind).csv_rows(ex).items():
-                    (votes if name == "votes.csv" else added[name]).extend(rows)
-    submissions, votes = (_safe_rows(rows) for rows in (submissions, votes))
+        for name, rows in kind_named(ex.kind).csv_rows(ex).items():
+            (votes if name == "votes.csv" else added[name]).extend(rows)
+    votes = _safe_rows(votes)
     records: dict[str, tuple[list[str], list[list[object]]]] = {
-        "submissions.csv": (
-            ["run", "exercise", "round", "question_id", "rank", "tied", "text", "dots", "authors"],
-            submissions,
-        ),
         "votes.csv": (["run", "exercise", "round", "kind", "participant", "choice", "dots"], votes),
     }
     for kind in KINDS.values():
@@ -180,13 +131,6 @@ def csv_records(summary: Summary) -> dict[str, tuple[list[str], list[list[object
 
 def _safe_rows(rows: list[list[object]]) -> list[list[object]]:
     return [[_spreadsheet_safe(cell) for cell in row] for row in rows]
-
-
-def _kind(name: str) -> Kind[Any, Any]:
-    kind = kind_named(name)
-    if kind is None:
-        raise ValueError(f"no registered kind {name!r}")
-    return kind
 
 
 def to_csv_zip(summary: Summary) -> bytes:

@@ -144,6 +144,12 @@ class RoomMeta(BaseModel):
     def run(self, run_id: str) -> Run | None:
         return next((run for run in self.agenda if run.id == run_id), None)
 
+    def with_run(self, changed: Run) -> "RoomMeta":
+        """This meta with `changed` in place of the agenda's run of the same id."""
+        return self.model_copy(
+            update={"agenda": tuple(changed if r.id == changed.id else r for r in self.agenda)}
+        )
+
     @property
     def current_run(self) -> Run | None:
         return self.run(self.current) if self.current else None

@@ -9,7 +9,7 @@ import functools
 import re
 import unicodedata
 from collections.abc import Callable, Hashable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any, Literal
 
 import segno
@@ -26,7 +26,7 @@ from markupsafe import Markup
 from workshop.agendas import Agenda
 from workshop.caching import Lru
 from workshop.exercises import Library
-from workshop.kinds import KINDS, PhaseSpec, best_question, kind_of
+from workshop.kinds import KINDS, PhaseSpec, kind_of
 from workshop.models import Participant, RoomState, Run, Timer, name_key
 
 REGIONS: dict[str, tuple[str, ...]] = {
@@ -72,11 +72,10 @@ class StageView:
     """The next step shows the room its results."""
     round_number: int
     round_count: int
-    best: "BestQuestionView | None"
-    view: object | None
-    """The view model of a registered kind (see `workshop.kinds.Kind.view`); None otherwise."""
+    view: object
+    """The kind's view model, limited to what this audience may see (see `Kind.view`)."""
     template: str
-    """The registered kind's stage template for this audience; empty otherwise."""
+    """The kind's stage template for this audience."""
 
 
 @dataclass(frozen=True)
@@ -96,17 +95,9 @@ def stage_view(state: RoomState, viewer: Audience) -> StageView | None:
     run = state.current_run
     if run is None:
         return None
-    best = None
-    view: object | None = None
-    template = ""
-    match run.exercise:
-        case best_question.BestQuestion() as content:
-            best = _best_question_view(state, run, content, viewer)
-        case _:
-            kind = kind_of(run.exercise)
-            assert kind is not None
-            view = kind.view(state, run, viewer)
-            template = f"{kind.name}/{kind.templates[viewer.kind]}"
+    kind = kind_of(run.exercise)
+    view = kind.view(state, run, viewer)
+    template = f"{kind.name}/{kind.templates[viewer.kind]}"
     count = len(run.phases)
     position = run.round * count + run.phase
     last = position == run.rounds * count - 1
@@ -126,141 +117,8 @@ def stage_view(state: RoomState, viewer: Audience) -> StageView | None:
         next_reveals=not last and following.reveals,
         round_number=run.round + 1,
         round_count=run.rounds,
-        best=best,
         view=view,
         template=template,
-    )
-
-
-@dataclass(frozen=True)
-class SlotView:
-    slot: int
-    text: str
-
-
-@dataclass(frozen=True)
-class QuestionView:
-    id: str
-    text: str
-    dots: int
-    rank: int
-    tied: bool
-    mine: bool
-    my_dots: int
-    authors: list[str]
-    """Names, for the facilitator only (and never in a fully anonymous exercise)."""
-    state: str
-    """Empty, "hidden" or "merged"."""
-
-    share: int
-    """Bar length, 0-100, relative to the question with the most dots."""
-    can_dot: bool = False
-    """The viewer may put a(nother) dot on this question now."""
-
-    @property
-    def rank_label(self) -> str:
-        return f"{self.rank}{'=' if self.tied else ''}"
-
-
-@dataclass(frozen=True)
-class BestQuestionView:
-    scenario: best_question.Scenario
-    phase: str
-    budget: int
-    dots_left: int
-    stacking: bool
-    slots: list[SlotView]
-    ballot: list[QuestionView]
-    """The viewer's own shuffled list of questions to vote on."""
-    ranked: list[QuestionView] | None
-    """Ranked with counts; None while counts are hidden from this audience."""
-    questions_count: int
-    writers: int
-    voters: int
-    spotlight: QuestionView | None
-    moderation: list[QuestionView]
-    """Every question of the round, hidden and merged ones included (facilitator only)."""
-    merge_targets: list[QuestionView]
-    mine_ranked: list[QuestionView]
-
-
-def _best_question_view(
-    state: RoomState, run: Run, exercise: best_question.BestQuestion, viewer: Audience
-) -> BestQuestionView:
-    names = best_question.Names.of(run.hash(f"{run.round}:"))
-    board = best_question.Board.decode(state.run_data, names)
-    phase = run.current_phase.name
-    me = viewer.participant_id if viewer.kind == "phone" else ""
-    mine_dots = board.dots.get(me, {})
-    ranks = {r.question: r for r in best_question.ranking(board)}
-    top = max((r.dots for r in ranks.values()), default=0)
-    show_authors = viewer.kind == "host" and not exercise.anonymous
-
-    def view(question: str) -> QuestionView:
-        ranked = ranks.get(question)
-        state_name = "hidden" if board.is_hidden(question) else ""
-        if not board.is_root(question):
-            state_name = "merged"
-        authors = board.authors(board.root(question)) if board.is_root(question) else set()
-        names_of = (
-            sorted(
-                state.participants[p].name
-                for p in authors | {best_question.author_of(question)}
-                if p in state.participants
-            )
-            if show_authors
-            else []
-        )
-        return QuestionView(
-            id=question,
-            text=board.questions[question].text,
-            dots=ranked.dots if ranked else 0,
-            rank=ranked.rank if ranked else 0,
-            tied=ranked.tied if ranked else False,
-            mine=bool(me) and me in board.authors(board.root(question)),
-            my_dots=mine_dots.get(question, 0),
-            authors=names_of,
-            state=state_name,
-            share=round(100 * ranked.dots / top) if ranked and top else 0,
-        )
-
-    visible = board.visible()
-    counts_shown = viewer.kind == "host" or phase in ("reveal", "debrief")
-    ranked = [view(r.question) for r in ranks.values()] if counts_shown else None
-    ballot = []
-    if viewer.kind == "phone" and phase == "vote":
-        left = exercise.dots_per_person - board.spent(me)
-        ballot = [
-            replace(
-                item,
-                can_dot=left > 0 and not item.mine and (exercise.stacking or not item.my_dots),
-            )
-            for item in (view(q) for q in best_question.shuffled_for(visible, me, run.phase_key))
-        ]
-    slots = []
-    if viewer.kind == "phone":
-        slots = [
-            SlotView(n, board.questions[qid].text if qid in board.questions else "")
-            for n in range(1, exercise.questions_per_person + 1)
-            for qid in [best_question.question_id(me, n)]
-        ]
-    moderation = [view(q) for q in sorted(board.questions, key=lambda q: board.questions[q].at)]
-    return BestQuestionView(
-        scenario=exercise.scenarios[run.round],
-        phase=phase,
-        budget=exercise.dots_per_person,
-        dots_left=exercise.dots_per_person - board.spent(me) if me else 0,
-        stacking=exercise.stacking,
-        slots=slots,
-        ballot=ballot,
-        ranked=ranked,
-        questions_count=len(visible),
-        writers=len({best_question.author_of(q) for q in board.questions}),
-        voters=sum(1 for entries in board.dots.values() if entries),
-        spotlight=view(run.spotlight) if run.spotlight in board.questions else None,
-        moderation=moderation if viewer.kind == "host" else [],
-        merge_targets=[view(q) for q in visible] if viewer.kind == "host" else [],
-        mine_ranked=[q for q in (ranked or []) if q.mine],
     )
 
 

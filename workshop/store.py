@@ -13,9 +13,6 @@ the meta hash has less than `room_ttl - ttl_slack` left, so a vote does not refr
 | room:{CODE}:people                | hash   | participant id -> Participant JSON                      |
 | room:{CODE}:names                 | hash   | case-folded name -> participant id (names are unique)   |
 | room:{CODE}:presence              | zset   | "participant id|connection id" -> last heartbeat (unix) |
-| room:{CODE}:run:{RUN}:{R}:questions | hash | best question, round R: "<author id>.<slot>" -> Question JSON (written by its author) |
-| room:{CODE}:run:{RUN}:{R}:mod     | hash   | best question: question id -> "hidden" or "merged:<id>" (written by the facilitator) |
-| room:{CODE}:run:{RUN}:{R}:dots    | hash   | best question: voter id -> JSON {question id: dots}      |
 | room:{CODE}:run:{RUN}:<name>      | hash   | a registered kind's data, a round's under `{R}:<name>`: each kind's package lists its names (`Kind.data_names`) and what they hold |
 | workshop:join-failures:{CLIENT}   | string | wrong room codes tried by one client address in the current window; TTL = the window (10 min) |
 | workshop:signing-key              | string | cookie signing key when WORKSHOP_SECRET_KEY is unset; TTL 30 days past the room TTL, refreshed on start and on each new room |

@@ -5,18 +5,13 @@ replaced by a stable pseudonym ("Participant 3", by order of arrival).
 """
 
 import datetime
-from typing import Annotated, Literal
+from typing import Annotated
 
 from pydantic import BaseModel, Field
 
-from workshop.kinds import (
-    KindSummary,
-    best_question,
-    kind_named,
-    kind_of,
-)
-from workshop.kinds.base import CardPost, CardQuestion, CardRound, Namer
-from workshop.models import RoomState, Run
+from workshop.kinds import KindSummary, kind_named, kind_of
+from workshop.kinds.base import CardPost, CardQuestion, CardRound
+from workshop.models import RoomState
 
 SCHEMA_VERSION = 1
 
@@ -28,38 +23,7 @@ class Person(BaseModel):
     present: bool
 
 
-class QuestionEntry(BaseModel):
-    id: str
-    rank: int
-    tied: bool
-    text: str
-    dots: int
-    authors: list[str]
-
-
-class Dot(BaseModel):
-    voter: str
-    question: str
-    dots: int
-
-
-class QuestionRound(BaseModel):
-    round: int
-    scenario: str
-    questions: list[QuestionEntry]
-    dots: list[Dot]
-    hidden: int
-    """Questions the facilitator hid, left out of this summary."""
-
-
-class BestQuestionSummary(BaseModel):
-    kind: Literal["best_question"] = "best_question"
-    run: str
-    title: str
-    rounds: list[QuestionRound]
-
-
-ExerciseSummary = Annotated[BestQuestionSummary | KindSummary, Field(discriminator="kind")]
+ExerciseSummary = Annotated[KindSummary, Field(discriminator="kind")]
 
 
 class Summary(BaseModel):
@@ -87,22 +51,15 @@ def build_summary(state: RoomState, now: float, anonymise: bool = False) -> Summ
             return "unknown"
         return f"Participant {refs[pid][1:]}" if anonymise else person.name
 
-    exercises: list[BestQuestionSummary | KindSummary] = []
+    exercises: list[KindSummary] = []
     hidden = 0
     for run in state.meta.agenda:
         if not run.started:
             continue
-        match run.exercise:
-            case best_question.BestQuestion() as exercise:
-                summary = _best_question(state, run, exercise, name)
-                hidden += sum(r.hidden for r in summary.rounds)
-                exercises.append(summary)
-            case _:
-                kind = kind_of(run.exercise)
-                assert kind is not None
-                entry, left_out = kind.summary(state, run, name)
-                hidden += left_out
-                exercises.append(entry)
+        kind = kind_of(run.exercise)
+        entry, left_out = kind.summary(state, run, name)
+        hidden += left_out
+        exercises.append(entry)
     return Summary(
         room=state.meta.code,
         title=state.meta.title,
@@ -121,46 +78,6 @@ def build_summary(state: RoomState, now: float, anonymise: bool = False) -> Summ
 
 def _day(timestamp: float) -> str:
     return datetime.datetime.fromtimestamp(timestamp, datetime.UTC).date().isoformat()
-
-
-def _played_rounds(run: Run) -> range:
-    """Rounds reached so far: every earlier round and the current one."""
-    return range(run.round + 1)
-
-
-def _best_question(
-    state: RoomState, run: Run, exercise: best_question.BestQuestion, name: Namer
-) -> BestQuestionSummary:
-    rounds = []
-    for number in _played_rounds(run):
-        names = best_question.Names.of(run.hash(f"{number}:"))
-        board = best_question.Board.decode(state.run_data, names)
-        ranked = best_question.ranking(board)
-        rounds.append(
-            QuestionRound(
-                round=number + 1,
-                scenario=exercise.scenarios[number].title,
-                questions=[
-                    QuestionEntry(
-                        id=r.question,
-                        rank=r.rank,
-                        tied=r.tied,
-                        text=r.text,
-                        dots=r.dots,
-                        authors=sorted(name(a) for a in board.authors(r.question)),
-                    )
-                    for r in ranked
-                ],
-                dots=[
-                    Dot(voter=name(voter), question=question, dots=n)
-                    for voter, entries in sorted(board.dots.items())
-                    for question, n in sorted(entries.items())
-                    if question in {r.question for r in ranked}
-                ],
-                hidden=sum(1 for q in board.questions if board.is_hidden(q) and board.is_root(q)),
-            )
-        )
-    return BestQuestionSummary(run=run.id, title=exercise.title, rounds=rounds)
 
 
 class PersonalCard(BaseModel):
@@ -185,33 +102,10 @@ def build_card(state: RoomState, participant_id: str) -> PersonalCard:
     for run in state.meta.agenda:
         if not run.started:
             continue
-        match run.exercise:
-            case best_question.BestQuestion() as exercise:
-                for number in _played_rounds(run):
-                    board = best_question.Board.decode(
-                        state.run_data, best_question.Names.of(run.hash(f"{number}:"))
-                    )
-                    ranked = best_question.ranking(board)
-                    questions += [
-                        CardQuestion(
-                            exercise=exercise.title,
-                            round=number + 1,
-                            text=r.text,
-                            rank=r.rank,
-                            tied=r.tied,
-                            dots=r.dots,
-                            of=len(ranked),
-                        )
-                        for r in ranked
-                        if participant_id in board.authors(r.question)
-                    ]
-            case _:
-                kind = kind_of(run.exercise)
-                assert kind is not None
-                part = kind.card(state, run, participant_id)
-                questions += part.questions
-                feedback += part.feedback
-                posts += part.posts
+        part = kind_of(run.exercise).card(state, run, participant_id)
+        questions += part.questions
+        feedback += part.feedback
+        posts += part.posts
     return PersonalCard(
         room=state.meta.code,
         title=state.meta.title,
@@ -226,13 +120,11 @@ def build_card(state: RoomState, participant_id: str) -> PersonalCard:
 def filter_summary(summary: Summary, group: str) -> Summary:
     """The part of a summary that concerns one group: a debate team or a pair, by its id (the
     exercises it took no part in are dropped)."""
-    exercises: list[BestQuestionSummary | KindSummary] = []
+    exercises: list[KindSummary] = []
     for exercise in summary.exercises:
-        kind = kind_named(exercise.kind)
-        if kind is not None:
-            part = kind.only_group(exercise, group)
-            if part is not None:
-                exercises.append(part)
+        part = kind_named(exercise.kind).only_group(exercise, group)
+        if part is not None:
+            exercises.append(part)
     people = {
         name
         for exercise in exercises

@@ -9,6 +9,7 @@ import yaml
 from starlette.testclient import TestClient
 
 from tests.integration.helpers import Screen, action_id, create_room, join, live
+from tests.security.workshop_run import load_room
 from workshop.app import create_app
 from workshop.settings import DEFAULT_EXERCISES, Settings
 
@@ -183,6 +184,39 @@ def test_hiding_returns_dots_and_merging_counts_each_voter_once(client: TestClie
         ranked = screen.until("stage", "ranked-list")
         assert re.findall(r'class="dot-count">(\d+)<', ranked) == ["1"]
         host.act("Spotlight on", type="spotlight", seen_phase="r1.0:reveal", question=ids[2])
+        screen.until("stage", 'class="spotlight"')
+
+
+def test_a_spotlight_sent_before_the_reveal_is_refused(client: TestClient) -> None:
+    """The console offers the spotlight from the reveal on; a frame sent earlier is refused by the
+    server, and the projector shows no question."""
+    code, host_cookie = create_room(client)
+    cookies = [join(client, code, name) for name in ("Ada", "Grace")]
+    with (
+        live(client, code, "host", host_cookie) as host,
+        live(client, code, "screen", host_cookie) as screen,
+    ):
+        start(host)
+        write_questions(client, code, cookies)
+        stage = host.until("stage", "2 questions on the board")
+        question = question_ids(stage)[0]
+        for phase, shown in (("write", "2</strong> questions so far"), ("vote", "Vote on your")):
+            stage = host.until("stage", f"r1.0:{phase}")
+            assert 'value="spotlight"' not in stage  # no button offers it yet
+            notice = host.act(
+                "only at the reveal or the debrief",
+                type="spotlight",
+                seen_phase=f"r1.0:{phase}",
+                question=question,
+            )
+            assert 'class="notice error"' in notice
+            state = load_room(client, code)
+            assert state is not None and state.meta.current_run is not None
+            assert state.meta.current_run.spotlight == ""
+            assert 'class="spotlight"' not in screen.until("stage", shown)
+            host.act("Now:", type="next_phase", seen_phase=f"r1.0:{phase}")
+        assert 'value="spotlight"' in host.until("stage", "r1.0:reveal")
+        host.act("Spotlight on", type="spotlight", seen_phase="r1.0:reveal", question=question)
         screen.until("stage", 'class="spotlight"')
 
 

@@ -24,8 +24,12 @@ from workshop.errors import Rejected
 from workshop.kinds import best_question as bq
 from workshop.kinds import data_of, phases_of, rounds_of
 from workshop.kinds.best_question import (
+    PROJECTOR_TOP_AT_DEBRIEF,
+    PROJECTOR_TOP_AT_REVEAL,
     QUESTION_MAX,
+    SPOTLIGHT_PHASES,
     BestQuestion,
+    BestQuestionView,
     Board,
     Names,
     Question,
@@ -36,7 +40,8 @@ from workshop.kinds.best_question import (
     ranking,
     shuffled_for,
 )
-from workshop.models import Participant, RoomMeta, RoomState
+from workshop.models import Participant, RoomMeta, RoomState, Run
+from workshop.render import Audience, stage_view
 
 NAMES = Names.of("run:r1:0:")
 """The first round's hashes of run r1, named as the engine names them."""
@@ -991,6 +996,46 @@ def test_the_spotlight_refuses_hidden_merged_and_unknown_questions() -> None:
         assert message == "That question is not on the board."
 
 
+@pytest.mark.parametrize("phase", ["brief", "write", "vote"])
+def test_the_spotlight_is_refused_before_the_reveal(phase: str) -> None:
+    """Questions stay off the projector until the ranking is shown, whatever a frame asks."""
+    meta = step_to(started(), f"r1.0:{phase}")
+    action = act("spotlight", question="p-ben.1", seen_phase=f"r1.0:{phase}")
+    message = host_rejected(meta, action, board_store())
+    assert message == "A question can go in the spotlight only at the reveal or the debrief."
+
+
+def test_the_spotlight_can_go_on_during_the_debrief() -> None:
+    meta = step_to(started(), "r1.0:debrief")
+    meta = host_meta(meta, act("spotlight", question="p-ben.1"), board_store())
+    assert meta.current_run is not None
+    assert meta.current_run.spotlight == "p-ben.1"
+
+
+def test_clearing_the_spotlight_is_never_refused() -> None:
+    meta = step_to(started(), "r1.0:write")
+    effects = engine.apply(
+        state_of(meta, board_store()), HOST, act("spotlight", question=""), LIBRARY, 0.0
+    )
+    assert effects.notice == "Spotlight off."
+
+
+@pytest.mark.parametrize(
+    ("phase", "offered"),
+    [("brief", False), ("write", False), ("vote", False), ("reveal", True), ("debrief", True)],
+)
+def test_the_console_offers_the_spotlight_only_when_the_rules_allow_it(
+    phase: str, offered: bool
+) -> None:
+    meta = step_to(started(), f"r1.0:{phase}")
+    state = state_of(meta, board_store())
+    for viewer in (Audience("host"), Audience("screen"), Audience("phone", ADA.id)):
+        stage = stage_view(state, viewer)
+        assert stage is not None and isinstance(stage.view, BestQuestionView)
+        assert stage.view.can_spotlight is (offered and viewer.kind == "host")
+    assert (phase in SPOTLIGHT_PHASES) is offered
+
+
 def test_moderation_through_the_engine_returns_the_rules_effects() -> None:
     meta = step_to(started(), "r1.0:vote")
     table = Table(exercise=TWO_ROUNDS, store=board_store(), phase="vote")
@@ -1010,3 +1055,65 @@ def test_participants_cannot_moderate_and_the_facilitator_cannot_vote() -> None:
     assert message.startswith("Only the facilitator")
     dot = act("place_dot", question="p-ben.1")
     assert host_rejected(meta, dot, board_store()) == "That is for participants."
+
+
+# What each audience is shown
+
+
+def view_of(meta: RoomMeta, store: Store, viewer: Audience) -> BestQuestionView:
+    stage = stage_view(state_of(meta, store), viewer)
+    assert stage is not None and isinstance(stage.view, BestQuestionView)
+    return stage.view
+
+
+def crowded_store(count: int) -> Store:
+    """Round 1 of r1 with one question from each of `count` authors; the first has most dots."""
+    table = Table(exercise=TWO_ROUNDS)
+    authors = [f"p-{n:02d}" for n in range(count)]
+    for author in authors:
+        table.submit(author)
+    table.phase = "vote"
+    for voter in authors[1:4]:
+        table.dot(voter, question_id(authors[0], 1))
+    return table.store
+
+
+def test_the_projector_lists_the_top_eight_at_the_reveal_and_the_top_three_at_the_debrief() -> None:
+    store = crowded_store(10)
+    reveal = step_to(started(), "r1.0:reveal")
+    debrief = step_to(started(), "r1.0:debrief")
+    for meta, shown in ((reveal, PROJECTOR_TOP_AT_REVEAL), (debrief, PROJECTOR_TOP_AT_DEBRIEF)):
+        screen = view_of(meta, store, Audience("screen"))
+        assert screen.ranked is not None and len(screen.ranked) == 10
+        assert screen.listed == screen.ranked[:shown]
+        phone = view_of(meta, store, Audience("phone", ADA.id))
+        assert phone.listed == phone.ranked
+        assert phone.ranked is not None and len(phone.ranked) == 10
+    assert (PROJECTOR_TOP_AT_REVEAL, PROJECTOR_TOP_AT_DEBRIEF) == (8, 3)
+
+
+def test_nothing_is_listed_while_counts_are_hidden_from_the_room() -> None:
+    meta = step_to(started(), "r1.0:vote")
+    for viewer in (Audience("screen"), Audience("phone", ADA.id)):
+        shown = view_of(meta, crowded_store(4), viewer)
+        assert shown.ranked is None and shown.listed == []
+
+
+def test_merging_is_offered_only_with_another_question_on_the_board() -> None:
+    meta = step_to(started(), "r1.0:write")
+    one = Table(exercise=TWO_ROUNDS)
+    one.submit(ADA.id)
+    assert not view_of(meta, one.store, Audience("host")).can_merge
+    assert view_of(meta, board_store(), Audience("host")).can_merge
+    assert not view_of(meta, board_store(), Audience("screen")).can_merge
+
+
+def test_the_facilitator_notes_are_in_the_facilitators_view_only() -> None:
+    noted = scenario(1).model_copy(update={"notes": "Ask about the audit."})
+    exercise = make_exercise(scenarios=[noted])
+    run = Run(id="r1", exercise=exercise, started=True)
+    meta = RoomMeta(code="ABC234", created_at=0.0, host_key_hash="h", agenda=(run,), current="r1")
+    assert view_of(meta, {}, Audience("host")).scenario.notes == "Ask about the audit."
+    for viewer in (Audience("screen"), Audience("phone", ADA.id)):
+        shown = view_of(meta, {}, viewer).scenario
+        assert shown.notes == "" and shown.title == noted.title and shown.said == noted.said

@@ -18,6 +18,11 @@ PAIRS_NAMES = re.compile(
     r"ChallengePairs|challenge_pairs|PairsSummary|PairsView|RepairPairs|MoveParticipant"
     r"|\bRate\b|\bHABITS\b|HABIT_LABELS|decode_pairs|decode_ratings|seat_of"
 )
+BEST_QUESTION_NAMES = re.compile(
+    r"BestQuestion|best_question|SubmitQuestion|WithdrawQuestion|PlaceDot|RemoveDot|HideQuestion"
+    r"|MergeQuestions|\bSpotlight\b|QuestionView|SlotView|QuestionRound|QuestionEntry|\bBoard\b"
+    r"|shuffled_for|_bq_"
+)
 BOUNDARIES = [
     pytest.param(
         "advocacy_debate",
@@ -37,17 +42,25 @@ BOUNDARIES = [
         "from workshop.kinds import challenge_pairs as _pairs",
         id="pairs",
     ),
+    pytest.param(
+        "best_question",
+        BEST_QUESTION_NAMES,
+        "from workshop.kinds import best_question as _best",
+        id="best-question",
+    ),
 ]
 
 
-@pytest.mark.parametrize("name", ["warmup_poll", "advocacy_debate", "challenge_pairs"])
+@pytest.mark.parametrize(
+    "name", ["warmup_poll", "best_question", "challenge_pairs", "advocacy_debate"]
+)
 def test_a_moved_kind_is_registered_under_its_content_kind(name: str) -> None:
     kind = kind_named(name)
     assert kind is not None and kind.name == name
 
 
 def test_the_registry_lists_the_moved_kinds() -> None:
-    assert list(KINDS) == ["warmup_poll", "advocacy_debate", "challenge_pairs"]
+    assert list(KINDS) == ["warmup_poll", "best_question", "challenge_pairs", "advocacy_debate"]
 
 
 @pytest.mark.parametrize(("folder", "names", "registry_line"), BOUNDARIES)

@@ -237,6 +237,17 @@ def test_room_meta_finds_runs_and_the_current_run() -> None:
     assert meta.model_copy(update={"current": "r2"}).current_run == runs[1]
 
 
+def test_room_meta_with_a_changed_run_keeps_the_agenda_order_and_the_others() -> None:
+    runs = (Run(id="r1", exercise=POLL), Run(id="r2", exercise=POLL), Run(id="r3", exercise=POLL))
+    meta = RoomMeta(code="ABC234", created_at=0.0, host_key_hash="h", agenda=runs, current="r2")
+    moved = runs[1].model_copy(update={"phase": 1, "spotlight": "q"})
+    changed = meta.with_run(moved)
+    assert changed.agenda == (runs[0], moved, runs[2])
+    assert changed.current_run == moved
+    assert meta.agenda == runs  # the meta it came from is left alone
+    assert meta.with_run(Run(id="r9", exercise=POLL)) == meta  # no run of that id: no change
+
+
 def test_present_lists_participants_still_in_the_room_in_order_of_arrival() -> None:
     people = {
         "b": Participant(id="b", name="Bea", joined_at=2.0),

@@ -1,10 +1,8 @@
-"""Exercise kinds, and the registry of those that own themselves.
+"""Exercise kinds: the registry.
 
-A kind that owns itself is a package (`workshop/kinds/<name>/`) exposing a `Kind` (see
-`workshop.kinds.base`); the registry below has one line per such kind, and every other module asks
-the registry, never the kind's package. The kinds still written as single modules (best question,
-challenge pairs) are handled by the old per-kind branches here and in the engine, the views, the
-summary and the exports.
+Every kind is a package (`workshop/kinds/<name>/`) exposing a `Kind` (see `workshop.kinds.base`)
+and what it adds to the shared unions: its content, its summary entry and its actions. The registry
+below imports each package once; every other module asks the registry, never a kind's package.
 """
 
 from typing import Annotated, Any
@@ -12,88 +10,71 @@ from typing import Annotated, Any
 from pydantic import Field
 
 from workshop.kinds import advocacy_debate as _debate  # registry: the advocacy debate
-from workshop.kinds import best_question
+from workshop.kinds import best_question as _best  # registry: best question
 from workshop.kinds import challenge_pairs as _pairs  # registry: challenge pairs
 from workshop.kinds import warmup_poll as _poll  # registry: the warm-up poll
 from workshop.kinds.base import ExerciseContent, Kind, PhaseSpec
 
 KINDS: dict[str, Kind[Any, Any]] = {
-    kind.name: kind for kind in (_poll.KIND, _debate.KIND, _pairs.KIND)
+    kind.name: kind for kind in (_poll.KIND, _best.KIND, _pairs.KIND, _debate.KIND)
 }
-"""Every kind that owns itself, by its content's `kind` field."""
+"""Every kind, by its content's `kind` field."""
 
-# What the registered kinds add to the shared unions (the content, the summary, the actions). The
-# poll adds no action of its own: it takes the shared `Vote`.
-KindContent = _poll.Content | _debate.Content | _pairs.Content
-KindSummary = _poll.Summary | _debate.Summary | _pairs.Summary
-KindParticipantActions = _debate.ParticipantActions | _pairs.ParticipantActions
-KindHostActions = _debate.HostActions | _pairs.HostActions
+# What the kinds add to the shared unions (the content, the summary, the actions). The poll adds no
+# action of its own: it takes the shared `Vote`.
+KindContent = _poll.Content | _best.Content | _pairs.Content | _debate.Content
+KindSummary = _poll.Summary | _best.Summary | _pairs.Summary | _debate.Summary
+KindParticipantActions = (
+    _best.ParticipantActions | _pairs.ParticipantActions | _debate.ParticipantActions
+)
+KindHostActions = _best.HostActions | _pairs.HostActions | _debate.HostActions
 KIND_PARTICIPANT_ACTIONS = (
     *_poll.PARTICIPANT_ACTIONS,
-    *_debate.PARTICIPANT_ACTIONS,
+    *_best.PARTICIPANT_ACTIONS,
     *_pairs.PARTICIPANT_ACTIONS,
+    *_debate.PARTICIPANT_ACTIONS,
 )
-KIND_HOST_ACTIONS = (*_poll.HOST_ACTIONS, *_debate.HOST_ACTIONS, *_pairs.HOST_ACTIONS)
+KIND_HOST_ACTIONS = (
+    *_poll.HOST_ACTIONS,
+    *_best.HOST_ACTIONS,
+    *_pairs.HOST_ACTIONS,
+    *_debate.HOST_ACTIONS,
+)
 
-AnyExercise = best_question.BestQuestion | KindContent
+AnyExercise = KindContent
 Exercise = Annotated[AnyExercise, Field(discriminator="kind")]
-ExerciseTypes = (
-    best_question.BestQuestion,
-    _poll.Content,
-    _debate.Content,
-    _pairs.Content,
-)
+ExerciseTypes = (_poll.Content, _best.Content, _pairs.Content, _debate.Content)
 
 
-def kind_of(exercise: ExerciseContent) -> Kind[Any, Any] | None:
-    """The registered kind of an exercise; None for a kind still handled by the old branches."""
-    return KINDS.get(getattr(exercise, "kind", ""))
-
-
-def kind_named(name: str) -> Kind[Any, Any] | None:
-    return KINDS.get(name)
-
-
-def _registered(exercise: ExerciseContent) -> Kind[Any, Any]:
-    kind = kind_of(exercise)
+def kind_named(name: str) -> Kind[Any, Any]:
+    kind = KINDS.get(name)
     if kind is None:
-        raise TypeError(f"{type(exercise).__name__} is not a registered kind")
+        raise LookupError(f"no kind of exercise is called {name!r}")
     return kind
 
 
+def kind_of(exercise: ExerciseContent) -> Kind[Any, Any]:
+    """The kind of an exercise (its content's `kind` field)."""
+    return kind_named(getattr(exercise, "kind", ""))
+
+
 def phases_of(exercise: AnyExercise) -> tuple[PhaseSpec, ...]:
-    match exercise:
-        case best_question.BestQuestion():
-            return best_question.PHASES
-        case _:
-            return _registered(exercise).phases(exercise)
+    return kind_of(exercise).phases(exercise)
 
 
 def rounds_of(exercise: AnyExercise) -> int:
-    match exercise:
-        case best_question.BestQuestion():
-            return best_question.rounds(exercise)
-        case _:
-            return _registered(exercise).rounds(exercise)
+    return kind_of(exercise).rounds(exercise)
 
 
 def first_rounds(exercise: AnyExercise, count: int) -> AnyExercise:
     """The exercise cut to its first `count` rounds (all of them when it has no more)."""
-    match exercise:
-        case best_question.BestQuestion():
-            return exercise.model_copy(update={"scenarios": exercise.scenarios[:count]})
-        case _:
-            cut: AnyExercise = _registered(exercise).first_rounds(exercise, count)
-            return cut
+    cut: AnyExercise = kind_of(exercise).first_rounds(exercise, count)
+    return cut
 
 
 def data_of(exercise: AnyExercise) -> tuple[str, ...]:
     """Every run-relative hash a run of this exercise may keep."""
-    match exercise:
-        case best_question.BestQuestion():
-            return best_question.data_names(exercise)
-        case _:
-            return _registered(exercise).data_names(exercise)
+    return kind_of(exercise).data_names(exercise)
 
 
 __all__ = [

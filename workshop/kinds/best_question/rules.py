@@ -1,116 +1,27 @@
-"""Best-question rounds: write the question that could turn the conversation, then dot-vote.
-
-Per round the run keeps three hashes (names relative to the run, prefixed by the round number):
-`questions` (question id -> Question JSON, written only by its author), `mod` (question id ->
-"hidden" or "merged:<id>", written only by the facilitator) and `dots` (voter id -> JSON object of
-question id -> dots). A question id is `<author id>.<slot>`, so the per-person limit is structural.
-Hiding, merging or withdrawing a question gives its dots back to the voters by rewriting their
-entries, so the stored dots are always the dots that count.
-"""
+"""Best question's rules: writing, withdrawing, dots, moderation, the spotlight, and the ranking.
+Pure, no I/O."""
 
 import hashlib
 import json
 import random
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import Annotated, Literal
-
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from workshop.effects import Effects, Read, Write
 from workshop.errors import Rejected
-from workshop.kinds.base import ExerciseContent, Line, PhaseSpec, Slug, distinct_ids
-
-Para = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=1200)]
-
-QUESTION_MAX = 280
-
-
-class Scenario(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    id: Slug
-    title: Line
-    customer: Para
-    """Who the customer is."""
-    said: Para
-    """What they just said."""
-    rep_knows: Para
-    """What the rep knows going in."""
-    notes: str = ""
-    debrief: list[Line] = Field(min_length=1, max_length=8)
-
-
-class BestQuestion(ExerciseContent):
-    kind: Literal["best_question"]
-    questions_per_person: int = Field(default=2, ge=1, le=5)
-    dots_per_person: int = Field(default=3, ge=1, le=10)
-    stacking: bool = False
-    """May a participant put more than one dot on the same question?"""
-    anonymous: bool = False
-    """Fully anonymous: not even the facilitator sees who wrote what."""
-    scenarios: list[Scenario] = Field(min_length=1, max_length=12)
-
-    @field_validator("scenarios")
-    @classmethod
-    def _scenarios_are_distinct(cls, scenarios: list[Scenario]) -> list[Scenario]:
-        return list(distinct_ids(scenarios, "scenario"))
-
-
-PHASES = (
-    PhaseSpec("brief", "Brief", "Read the scenario aloud; everyone sees it on their phone."),
-    PhaseSpec("write", "Write", "People write their best question. Hide or merge as they arrive."),
-    PhaseSpec(
-        "vote", "Vote", "Everyone places dots on other people's questions. Counts are hidden."
-    ),
-    PhaseSpec(
-        "reveal",
-        "Reveal",
-        "The ranked list is on the projector. Spotlight one to discuss.",
-        reveals=True,
-    ),
-    PhaseSpec("debrief", "Debrief", "Discuss with the prompts on the projector."),
+from workshop.kinds.best_question.content import (
+    QUESTION_MAX,
+    SPOTLIGHT_PHASES,
+    BestQuestion,
+    Board,
+    Names,
+    Question,
+    question_id,
 )
 
-
-def rounds(exercise: BestQuestion) -> int:
-    return len(exercise.scenarios)
-
-
-def data_names(exercise: BestQuestion) -> tuple[str, ...]:
-    return tuple(
-        f"{number}:{name}"
-        for number in range(len(exercise.scenarios))
-        for name in ("questions", "mod", "dots")
-    )
-
-
-@dataclass(frozen=True)
-class Names:
-    """The room-relative hash names of one round."""
-
-    questions: str
-    mod: str
-    dots: str
-
-    @classmethod
-    def of(cls, prefix: str) -> "Names":
-        return cls(f"{prefix}questions", f"{prefix}mod", f"{prefix}dots")
-
-
-class Question(BaseModel):
-    model_config = ConfigDict(frozen=True)
-
-    text: str
-    at: float
-
-
-def question_id(participant_id: str, slot: int) -> str:
-    return f"{participant_id}.{slot}"
-
-
-def author_of(question: str) -> str:
-    return question.rsplit(".", 1)[0]
+if TYPE_CHECKING:
+    from workshop.models import RoomMeta, Run
 
 
 def clean_text(raw: str) -> str:
@@ -124,61 +35,7 @@ def clean_text(raw: str) -> str:
     return text
 
 
-@dataclass
-class Board:
-    """One round's questions, moderation and dots, decoded; the rules read it, never write it."""
-
-    questions: dict[str, Question] = field(default_factory=dict)
-    mod: dict[str, str] = field(default_factory=dict)
-    dots: dict[str, dict[str, int]] = field(default_factory=dict)
-
-    @classmethod
-    def decode(cls, data: Mapping[str, Mapping[str, str]], names: Names) -> "Board":
-        return cls(
-            questions={
-                qid: Question.model_validate_json(raw)
-                for qid, raw in data.get(names.questions, {}).items()
-            },
-            mod=dict(data.get(names.mod, {})),
-            dots={
-                voter: {q: int(n) for q, n in json.loads(raw).items()}
-                for voter, raw in data.get(names.dots, {}).items()
-            },
-        )
-
-    def root(self, question: str) -> str:
-        """Follows merges to the question that now stands for this one."""
-        seen = set()
-        while (state := self.mod.get(question, "")).startswith("merged:") and question not in seen:
-            seen.add(question)
-            question = state.removeprefix("merged:")
-        return question
-
-    def is_hidden(self, question: str) -> bool:
-        return self.mod.get(self.root(question)) == "hidden"
-
-    def is_root(self, question: str) -> bool:
-        return not self.mod.get(question, "").startswith("merged:")
-
-    def authors(self, root: str) -> set[str]:
-        """The root's author and the authors of every question merged into it."""
-        return {author_of(q) for q in self.mod.keys() | {root} if self.root(q) == root}
-
-    def spent(self, voter: str) -> int:
-        return sum(self.dots.get(voter, {}).values())
-
-    def visible(self) -> list[str]:
-        """Questions that stand on their own and are not hidden, oldest first."""
-        found = [q for q in self.questions if self.is_root(q) and self.mod.get(q) != "hidden"]
-        return sorted(found, key=lambda q: (self.questions[q].at, q))
-
-    def counts(self) -> dict[str, int]:
-        totals = dict.fromkeys(self.visible(), 0)
-        for entries in self.dots.values():
-            for question, number in entries.items():
-                if question in totals:
-                    totals[question] += number
-        return totals
+# The ranking -------------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -400,3 +257,17 @@ def merge(exercise: BestQuestion, names: Names, board: Board, source: str, targe
         writes.append(_set_dots(names, voter, moved))
         expects.append(_expect_dots(names, board, voter))
     return Effects(writes=tuple(writes), expect=tuple(expects), notice="Questions merged.")
+
+
+def spotlight(meta: "RoomMeta", run: "Run", board: Board, question: str) -> Effects:
+    """Puts a question on the board in the projector's spotlight, or clears it (an empty
+    `question`). Only at the reveal or the debrief: until then questions stay off the projector."""
+    if question:
+        if run.current_phase.name not in SPOTLIGHT_PHASES:
+            raise Rejected("A question can go in the spotlight only at the reveal or the debrief.")
+        if question not in board.visible():
+            raise Rejected("That question is not on the board.")
+    focused = run.model_copy(update={"spotlight": question})
+    return Effects(
+        meta=meta.with_run(focused), notice="Spotlight on." if question else "Spotlight off."
+    )

@@ -1,0 +1,152 @@
+"""Best question as a `Kind`: what the engine, the views, the summary and the exports ask of it,
+answered from this package alone."""
+
+from collections.abc import Callable, Hashable, Mapping
+from typing import TYPE_CHECKING, Any
+
+from workshop.action_base import KindHostAction, Staged
+from workshop.effects import Effects, Read
+from workshop.errors import Rejected
+from workshop.kinds.base import STAGE_TEMPLATES, CardPart, Namer, PhaseSpec
+from workshop.kinds.best_question import rules, summary, views
+from workshop.kinds.best_question.actions import (
+    HOST_ACTIONS,
+    PARTICIPANT_ACTIONS,
+    HideQuestion,
+    MergeQuestions,
+    PlaceDot,
+    RemoveDot,
+    Spotlight,
+    SubmitQuestion,
+    WithdrawQuestion,
+)
+from workshop.kinds.best_question.content import PHASES, BestQuestion, Board, Names, data_names
+from workshop.kinds.best_question.summary import BestQuestionSummary
+
+if TYPE_CHECKING:
+    from workshop.models import RoomState, Run
+    from workshop.render import Audience
+
+
+def _names(run: "Run") -> Names:
+    return Names.of(run.hash(f"{run.round}:"))
+
+
+def _content(run: "Run") -> BestQuestion:
+    assert isinstance(run.exercise, BestQuestion)
+    return run.exercise
+
+
+class BestQuestionKind:
+    name = "best_question"
+    label = "Best question"
+    package = "workshop.kinds.best_question"
+    participant_actions: tuple[type[Staged], ...] = PARTICIPANT_ACTIONS
+    host_actions: tuple[type[KindHostAction], ...] = HOST_ACTIONS
+    templates: Mapping[str, str] = STAGE_TEMPLATES
+    export_template = "export.html"
+    csv_files: Mapping[str, list[str]] = summary.CSV_FILES
+
+    # Content ------------------------------------------------------------------------------------
+
+    def phases(self, exercise: BestQuestion) -> tuple[PhaseSpec, ...]:
+        return PHASES
+
+    def rounds(self, exercise: BestQuestion) -> int:
+        return len(exercise.scenarios)
+
+    def first_rounds(self, exercise: BestQuestion, count: int) -> BestQuestion:
+        return exercise.model_copy(update={"scenarios": exercise.scenarios[:count]})
+
+    def data_names(self, exercise: BestQuestion) -> tuple[str, ...]:
+        return data_names(exercise)
+
+    # Actions and rules --------------------------------------------------------------------------
+
+    def reads(self, run: "Run", participant_id: str, action: Staged) -> tuple[Read, ...]:
+        names = _names(run)
+        match action:
+            case PlaceDot(question=question):
+                return rules.reads_for_dot(names, participant_id, question)
+            case RemoveDot():
+                return (Read(names.mod), Read(names.dots, participant_id))
+            case WithdrawQuestion() | HideQuestion() | MergeQuestions() | Spotlight():
+                return rules.reads_for_board(names)
+        # Writing a question replaces the author's own slot whatever it held.
+        return ()
+
+    def step_reads(self, run: "Run") -> tuple[Read, ...]:
+        return ()
+
+    def decide(
+        self, state: "RoomState", run: "Run", participant_id: str, action: Staged, now: float
+    ) -> Effects:
+        exercise = _content(run)
+        names = _names(run)
+        board = Board.decode(state.run_data, names)
+        phase = run.current_phase.name
+        person = participant_id
+        match action:
+            case SubmitQuestion(slot=slot, text=text):
+                return rules.submit(exercise, names, phase, person, slot, text, now)
+            case WithdrawQuestion(slot=slot):
+                return rules.withdraw(names, board, phase, person, slot)
+            case PlaceDot(question=question):
+                return rules.place_dot(exercise, names, board, phase, person, question)
+            case RemoveDot(question=question):
+                return rules.remove_dot(names, board, phase, person, question)
+        raise Rejected("That does not fit the current exercise; your screen is now up to date.")
+
+    def host(self, state: "RoomState", run: "Run", action: KindHostAction) -> Effects:
+        names = _names(run)
+        board = Board.decode(state.run_data, names)
+        match action:
+            case HideQuestion(question=question, hidden=hidden):
+                return rules.hide(names, board, question, hidden)
+            case MergeQuestions(question=question, into=into):
+                return rules.merge(_content(run), names, board, question, into)
+            case Spotlight(question=question):
+                return rules.spotlight(state.meta, run, board, question)
+        raise Rejected(action.elsewhere)
+
+    def on_step(self, state: "RoomState", run: "Run", forward: bool) -> Effects | None:
+        # The engine clears the spotlight on every step; nothing else changes.
+        return None
+
+    def seats_people(self, run: "Run") -> bool:
+        return False
+
+    def reseat(self, state: "RoomState", run: "Run") -> Effects:
+        return Effects(notice="Nothing to rearrange.")
+
+    # Views --------------------------------------------------------------------------------------
+
+    def view(self, state: "RoomState", run: "Run", viewer: "Audience") -> views.BestQuestionView:
+        return views.best_question_view(state, run, _content(run), viewer)
+
+    def phone_key(self, state: "RoomState", run: "Run") -> Callable[[str], Hashable] | None:
+        # Own slots, own dots and a ballot shuffled per phone: no sharing worked out.
+        return None
+
+    # Summary and exports ------------------------------------------------------------------------
+
+    def summary(
+        self, state: "RoomState", run: "Run", name: Namer
+    ) -> tuple[BestQuestionSummary, int]:
+        entry = summary.best_question_summary(state, run, _content(run), name)
+        return entry, sum(r.hidden for r in entry.rounds)
+
+    def only_group(self, entry: BestQuestionSummary, group: str) -> BestQuestionSummary | None:
+        return None
+
+    def card(self, state: "RoomState", run: "Run", participant_id: str) -> CardPart:
+        return CardPart(questions=summary.card_questions(state, run, _content(run), participant_id))
+
+    def markdown(self, entry: BestQuestionSummary) -> list[str]:
+        return summary.markdown(entry)
+
+    def csv_rows(self, entry: BestQuestionSummary) -> Mapping[str, list[list[Any]]]:
+        return summary.csv_rows(entry)
+
+
+KIND = BestQuestionKind()

@@ -30,7 +30,12 @@ class KindHostAction(Staged):
     """Why it is refused when the current exercise is of a kind that does not accept it."""
 
 
-class Vote(Staged):
+class ParticipantAction(Staged):
+    """An action a participant sends. The current exercise's kind decides it (see `Kind.decide`);
+    every kind's participant actions subclass this."""
+
+
+class Vote(ParticipantAction):
     """One participant's choice among an exercise's options (a poll's, or a debate's sides)."""
 
     type: Literal["vote"]

@@ -7,10 +7,9 @@ from pydantic import Field, TypeAdapter
 from workshop.action_base import ActionId as ActionId
 from workshop.action_base import BaseAction
 from workshop.action_base import KindHostAction as KindHostAction
+from workshop.action_base import ParticipantAction as ParticipantAction
 from workshop.action_base import Staged as Staged
 from workshop.action_base import Vote as Vote
-from workshop.kinds import KIND_HOST_ACTIONS as KIND_HOST_ACTIONS
-from workshop.kinds import KIND_PARTICIPANT_ACTIONS as KIND_PARTICIPANT_ACTIONS
 from workshop.kinds import KindHostActions, KindParticipantActions
 
 _Action = BaseAction
@@ -106,10 +105,9 @@ HostAction = (
     | Reseat
     | KindHostActions
 )
-ParticipantAction = Vote | KindParticipantActions
-PARTICIPANT_ACTIONS = (Vote, *KIND_PARTICIPANT_ACTIONS)
 ROOM_ACTIONS = (TimerStart, TimerPause, TimerResume, TimerAdd, TimerClear, SetLocked, SetTitle)
 """Facilitator actions whose rules read nobody's record: only the room's own settings."""
-Action = Annotated[HostAction | ParticipantAction, Field(discriminator="type")]
+Action = Annotated[HostAction | KindParticipantActions, Field(discriminator="type")]
+"""Every action: the shared facilitator actions above, and each kind's own (see the registry)."""
 
 action_adapter: TypeAdapter[Action] = TypeAdapter(Action)

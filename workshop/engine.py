@@ -14,7 +14,6 @@ from workshop.agendas import AGENDA_MAX, Agenda
 from workshop.effects import Effects, Read, Write
 from workshop.errors import Rejected
 from workshop.kinds import (
-    KIND_HOST_ACTIONS,
     Exercise,
     data_of,
     first_rounds,
@@ -88,7 +87,7 @@ def apply(
     now: float,
     agendas: Mapping[str, Agenda] | None = None,
 ) -> Effects:
-    if isinstance(action, a.PARTICIPANT_ACTIONS):
+    if isinstance(action, a.ParticipantAction):
         return _participant_action(state, actor, action, now)
     if actor.role != "host":
         raise Rejected("Only the facilitator can do that.")
@@ -170,9 +169,9 @@ def _host_action(
     agendas: Mapping[str, Agenda],
     now: float,
 ) -> Effects:
-    if isinstance(action, KIND_HOST_ACTIONS):
+    if isinstance(action, a.KindHostAction):
         return _kind_host_action(meta, state, action)
-    if isinstance(action, a.KIND_PARTICIPANT_ACTIONS):
+    if isinstance(action, a.ParticipantAction):
         raise Rejected("That is for participants.")
     match action:
         case a.StartAgenda(agenda_id=agenda_id):
@@ -278,8 +277,6 @@ def _host_action(
             if current is None or not seats_people(meta):
                 return Effects(notice="Nothing to rearrange.")
             return kind_of(current.exercise).reseat(state, current)
-        case a.Vote():
-            raise Rejected("That is for participants.")
         case _:
             assert_never(action)
 

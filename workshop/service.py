@@ -8,9 +8,9 @@ from dataclasses import dataclass, replace
 
 from workshop import engine
 from workshop.actions import (
-    PARTICIPANT_ACTIONS,
     ROOM_ACTIONS,
     Action,
+    ParticipantAction,
     RemoveParticipant,
     Reseat,
 )
@@ -101,7 +101,7 @@ class Rooms:
         raise Rejected("The room is very busy; please try again.")
 
     async def act(self, code: str, actor: engine.Actor, action: Action) -> Outcome:
-        if not isinstance(action, PARTICIPANT_ACTIONS):
+        if not isinstance(action, ParticipantAction):
             return await self._act_alone(code, actor, action)
         # Participants' actions are taken together: each waits for the batch under way to end,
         # then goes with everything that arrived meanwhile (see `_act_together`).
@@ -252,7 +252,7 @@ class Rooms:
         """Participant actions read only their sender, a removal only the one removed, and the
         timer, the title and the lock nobody (in a big room, everyone is the largest read); other
         facilitator actions read everyone."""
-        if isinstance(action, PARTICIPANT_ACTIONS):
+        if isinstance(action, ParticipantAction):
             return (actor.participant_id,)
         if isinstance(action, RemoveParticipant):
             return (action.participant_id,)

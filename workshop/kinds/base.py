@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Protocol, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from workshop.action_base import KindHostAction, Staged
+from workshop.action_base import KindHostAction, ParticipantAction, Staged
 from workshop.effects import Effects, Read
 
 if TYPE_CHECKING:
@@ -37,6 +37,8 @@ class ExerciseContent(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
+    kind: str
+    """Which kind of exercise this is: its kind's `name` (each kind's model narrows it to that)."""
     id: Slug
     title: Line
     summary: Line
@@ -117,11 +119,20 @@ class CardPart:
     posts: Sequence[CardPost] = ()
 
 
+class SummaryEntry(BaseModel):
+    """What every kind's part of the session summary starts with (each kind's model narrows
+    `kind` to its own name and adds its rounds)."""
+
+    kind: str
+    run: str
+    title: str
+
+
 Namer = Callable[[str], str]
 """A participant id to the name a summary shows (or its pseudonym)."""
 
 ContentT = TypeVar("ContentT", bound=ExerciseContent)
-SummaryT = TypeVar("SummaryT", bound=BaseModel)
+SummaryT = TypeVar("SummaryT", bound=SummaryEntry)
 
 
 STAGE_TEMPLATES: Mapping[str, str] = {
@@ -154,6 +165,14 @@ class Kind(Protocol[ContentT, SummaryT]):
     def package(self) -> str:
         """The Python package that holds its `templates/` folder."""
 
+    @property
+    def content(self) -> type[ContentT]:
+        """The model of its exercise files (a subclass of `ExerciseContent`)."""
+
+    @property
+    def summary_model(self) -> type[SummaryT]:
+        """The model of its part of the session summary (a subclass of `SummaryEntry`)."""
+
     def phases(self, exercise: ContentT) -> tuple[PhaseSpec, ...]: ...
 
     def rounds(self, exercise: ContentT) -> int: ...
@@ -166,7 +185,7 @@ class Kind(Protocol[ContentT, SummaryT]):
 
     # Actions and rules ----------------------------------------------------------------------------
     @property
-    def participant_actions(self) -> tuple[type[Staged], ...]:
+    def participant_actions(self) -> tuple[type[ParticipantAction], ...]:
         """The participant actions only this kind defines (it may accept shared ones too)."""
 
     @property
@@ -180,7 +199,12 @@ class Kind(Protocol[ContentT, SummaryT]):
         """The run data `on_step` and `reseat` need."""
 
     def decide(
-        self, state: "RoomState", run: "Run", participant_id: str, action: Staged, now: float
+        self,
+        state: "RoomState",
+        run: "Run",
+        participant_id: str,
+        action: ParticipantAction,
+        now: float,
     ) -> Effects:
         """A participant's action on the current run (raises `Rejected`)."""
 

@@ -4,23 +4,23 @@ from typing import ClassVar, Literal
 
 from pydantic import Field
 
-from workshop.action_base import KindHostAction, Staged
+from workshop.action_base import KindHostAction, ParticipantAction
 
 
-class Post(Staged):
+class Post(ParticipantAction):
     type: Literal["post"]
     text: str = Field(max_length=2000)
     answers: str = Field(default="", max_length=100)
     """For a rebuttal: the id of the argument it answers."""
 
 
-class Upvote(Staged):
+class Upvote(ParticipantAction):
     type: Literal["upvote"]
     post: str = Field(max_length=100)
     on: bool = True
 
 
-class ChooseSide(Staged):
+class ChooseSide(ParticipantAction):
     type: Literal["choose_side"]
     side: Literal["for", "against"]
 

@@ -4,7 +4,7 @@ it, answered from this package alone."""
 from collections.abc import Callable, Hashable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from workshop.action_base import KindHostAction, Staged, Vote
+from workshop.action_base import KindHostAction, ParticipantAction, Staged, Vote
 from workshop.effects import Effects, Read, Write
 from workshop.errors import Rejected
 from workshop.kinds.advocacy_debate import rules, summary, views
@@ -26,7 +26,7 @@ from workshop.kinds.advocacy_debate.content import (
     side_of_team,
 )
 from workshop.kinds.advocacy_debate.summary import DebateSummary
-from workshop.kinds.base import STAGE_TEMPLATES, CardPart, Namer, PhaseSpec
+from workshop.kinds.base import STAGE_TEMPLATES, CardPart, Kind, Namer, PhaseSpec
 
 if TYPE_CHECKING:
     from workshop.models import RoomState, Run
@@ -46,7 +46,9 @@ class AdvocacyDebateKind:
     name = "advocacy_debate"
     label = "Advocacy debate"
     package = "workshop.kinds.advocacy_debate"
-    participant_actions: tuple[type[Staged], ...] = PARTICIPANT_ACTIONS
+    content = AdvocacyDebate
+    summary_model = DebateSummary
+    participant_actions: tuple[type[ParticipantAction], ...] = PARTICIPANT_ACTIONS
     host_actions: tuple[type[KindHostAction], ...] = HOST_ACTIONS
     templates: Mapping[str, str] = STAGE_TEMPLATES
     export_template = "export.html"
@@ -77,7 +79,12 @@ class AdvocacyDebateKind:
         return tuple(Read(run.hash(name)) for name in data_names(_content(run)))
 
     def decide(
-        self, state: "RoomState", run: "Run", participant_id: str, action: Staged, now: float
+        self,
+        state: "RoomState",
+        run: "Run",
+        participant_id: str,
+        action: ParticipantAction,
+        now: float,
     ) -> Effects:
         exercise = _content(run)
         names = _names(run)
@@ -191,4 +198,4 @@ class AdvocacyDebateKind:
         return summary.csv_rows(entry)
 
 
-KIND = AdvocacyDebateKind()
+KIND: Kind[AdvocacyDebate, DebateSummary] = AdvocacyDebateKind()

@@ -6,7 +6,7 @@ from pydantic import BaseModel
 
 from workshop.kinds.advocacy_debate import rules
 from workshop.kinds.advocacy_debate.content import AdvocacyDebate, Debate, Names, side_of_team
-from workshop.kinds.base import CardPost, Namer
+from workshop.kinds.base import CardPost, Namer, SummaryEntry
 from workshop.markdown import md_table, md_text
 
 if TYPE_CHECKING:
@@ -51,7 +51,7 @@ class DebateRound(BaseModel):
     hidden: int
 
 
-class DebateSummary(BaseModel):
+class DebateSummary(SummaryEntry):
     kind: Literal["advocacy_debate"] = "advocacy_debate"
     run: str
     title: str

@@ -4,28 +4,28 @@ from typing import ClassVar, Literal
 
 from pydantic import Field
 
-from workshop.action_base import KindHostAction, Staged
+from workshop.action_base import KindHostAction, ParticipantAction
 
 _NO_QUESTIONS = "The current exercise has no questions to moderate."
 
 
-class SubmitQuestion(Staged):
+class SubmitQuestion(ParticipantAction):
     type: Literal["submit_question"]
     slot: int = Field(ge=1, le=10)
     text: str = Field(max_length=2000)
 
 
-class WithdrawQuestion(Staged):
+class WithdrawQuestion(ParticipantAction):
     type: Literal["withdraw_question"]
     slot: int = Field(ge=1, le=10)
 
 
-class PlaceDot(Staged):
+class PlaceDot(ParticipantAction):
     type: Literal["place_dot"]
     question: str = Field(max_length=100)
 
 
-class RemoveDot(Staged):
+class RemoveDot(ParticipantAction):
     type: Literal["remove_dot"]
     question: str = Field(max_length=100)
 

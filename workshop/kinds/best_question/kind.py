@@ -4,10 +4,10 @@ answered from this package alone."""
 from collections.abc import Callable, Hashable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from workshop.action_base import KindHostAction, Staged
+from workshop.action_base import KindHostAction, ParticipantAction, Staged
 from workshop.effects import Effects, Read
 from workshop.errors import Rejected
-from workshop.kinds.base import STAGE_TEMPLATES, CardPart, Namer, PhaseSpec
+from workshop.kinds.base import STAGE_TEMPLATES, CardPart, Kind, Namer, PhaseSpec
 from workshop.kinds.best_question import rules, summary, views
 from workshop.kinds.best_question.actions import (
     HOST_ACTIONS,
@@ -41,7 +41,9 @@ class BestQuestionKind:
     name = "best_question"
     label = "Best question"
     package = "workshop.kinds.best_question"
-    participant_actions: tuple[type[Staged], ...] = PARTICIPANT_ACTIONS
+    content = BestQuestion
+    summary_model = BestQuestionSummary
+    participant_actions: tuple[type[ParticipantAction], ...] = PARTICIPANT_ACTIONS
     host_actions: tuple[type[KindHostAction], ...] = HOST_ACTIONS
     templates: Mapping[str, str] = STAGE_TEMPLATES
     export_template = "export.html"
@@ -79,7 +81,12 @@ class BestQuestionKind:
         return ()
 
     def decide(
-        self, state: "RoomState", run: "Run", participant_id: str, action: Staged, now: float
+        self,
+        state: "RoomState",
+        run: "Run",
+        participant_id: str,
+        action: ParticipantAction,
+        now: float,
     ) -> Effects:
         exercise = _content(run)
         names = _names(run)
@@ -149,4 +156,4 @@ class BestQuestionKind:
         return summary.csv_rows(entry)
 
 
-KIND = BestQuestionKind()
+KIND: Kind[BestQuestion, BestQuestionSummary] = BestQuestionKind()

@@ -4,7 +4,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel
 
-from workshop.kinds.base import CardQuestion, Namer
+from workshop.kinds.base import CardQuestion, Namer, SummaryEntry
 from workshop.kinds.best_question import rules
 from workshop.kinds.best_question.content import BestQuestion, Board, Names
 from workshop.markdown import md_table, md_text
@@ -37,7 +37,7 @@ class QuestionRound(BaseModel):
     """Questions the facilitator hid, left out of this summary."""
 
 
-class BestQuestionSummary(BaseModel):
+class BestQuestionSummary(SummaryEntry):
     kind: Literal["best_question"] = "best_question"
     run: str
     title: str

@@ -4,10 +4,10 @@ from typing import ClassVar, Literal
 
 from pydantic import Field
 
-from workshop.action_base import KindHostAction, Staged
+from workshop.action_base import KindHostAction, ParticipantAction
 
 
-class Rate(Staged):
+class Rate(ParticipantAction):
     type: Literal["rate"]
     candid: int | None = Field(default=None, ge=1, le=5)
     collaborative: int | None = Field(default=None, ge=1, le=5)

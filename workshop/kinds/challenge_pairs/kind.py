@@ -4,10 +4,10 @@ answered from this package alone."""
 from collections.abc import Callable, Hashable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from workshop.action_base import KindHostAction, Staged
+from workshop.action_base import KindHostAction, ParticipantAction, Staged
 from workshop.effects import Effects, Read
 from workshop.errors import Rejected
-from workshop.kinds.base import STAGE_TEMPLATES, CardPart, Namer, PhaseSpec
+from workshop.kinds.base import STAGE_TEMPLATES, CardPart, Kind, Namer, PhaseSpec
 from workshop.kinds.challenge_pairs import rules, seating, summary, views
 from workshop.kinds.challenge_pairs.actions import (
     HOST_ACTIONS,
@@ -52,7 +52,9 @@ class ChallengePairsKind:
     name = "challenge_pairs"
     label = "Challenge pairs"
     package = "workshop.kinds.challenge_pairs"
-    participant_actions: tuple[type[Staged], ...] = PARTICIPANT_ACTIONS
+    content = ChallengePairs
+    summary_model = PairsSummary
+    participant_actions: tuple[type[ParticipantAction], ...] = PARTICIPANT_ACTIONS
     host_actions: tuple[type[KindHostAction], ...] = HOST_ACTIONS
     templates: Mapping[str, str] = STAGE_TEMPLATES
     export_template = "export.html"
@@ -84,7 +86,12 @@ class ChallengePairsKind:
         return tuple(Read(run.hash(name)) for name in data_names(_content(run)))
 
     def decide(
-        self, state: "RoomState", run: "Run", participant_id: str, action: Staged, now: float
+        self,
+        state: "RoomState",
+        run: "Run",
+        participant_id: str,
+        action: ParticipantAction,
+        now: float,
     ) -> Effects:
         if not isinstance(action, Rate):
             raise Rejected("That does not fit the current exercise; your screen is now up to date.")
@@ -170,4 +177,4 @@ class ChallengePairsKind:
         return summary.csv_rows(entry)
 
 
-KIND = ChallengePairsKind()
+KIND: Kind[ChallengePairs, PairsSummary] = ChallengePairsKind()

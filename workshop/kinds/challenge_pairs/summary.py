@@ -5,7 +5,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel
 
-from workshop.kinds.base import CardComment, CardHabit, CardRound, Namer
+from workshop.kinds.base import CardComment, CardHabit, CardRound, Namer, SummaryEntry
 from workshop.kinds.challenge_pairs.content import (
     HABIT_LABELS,
     HABITS,
@@ -64,7 +64,7 @@ class PairsRound(BaseModel):
     ratings: list[RatingEntry]
 
 
-class PairsSummary(BaseModel):
+class PairsSummary(SummaryEntry):
     kind: Literal["challenge_pairs"] = "challenge_pairs"
     run: str
     title: str

@@ -4,10 +4,10 @@ answered from this package alone."""
 from collections.abc import Callable, Hashable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from workshop.action_base import KindHostAction, Staged, Vote
+from workshop.action_base import KindHostAction, ParticipantAction, Staged, Vote
 from workshop.effects import Effects, Read
 from workshop.errors import Rejected
-from workshop.kinds.base import STAGE_TEMPLATES, CardPart, Namer, PhaseSpec
+from workshop.kinds.base import STAGE_TEMPLATES, CardPart, Kind, Namer, PhaseSpec
 from workshop.kinds.warmup_poll import rules, summary, views
 from workshop.kinds.warmup_poll.actions import HOST_ACTIONS, PARTICIPANT_ACTIONS
 from workshop.kinds.warmup_poll.content import DATA, PHASES, VOTES, WarmupPoll
@@ -27,7 +27,9 @@ class WarmupPollKind:
     name = "warmup_poll"
     label = "Poll"
     package = "workshop.kinds.warmup_poll"
-    participant_actions: tuple[type[Staged], ...] = PARTICIPANT_ACTIONS
+    content = WarmupPoll
+    summary_model = PollSummary
+    participant_actions: tuple[type[ParticipantAction], ...] = PARTICIPANT_ACTIONS
     host_actions: tuple[type[KindHostAction], ...] = HOST_ACTIONS
     templates: Mapping[str, str] = STAGE_TEMPLATES
     export_template = "export.html"
@@ -57,7 +59,12 @@ class WarmupPollKind:
         return ()
 
     def decide(
-        self, state: "RoomState", run: "Run", participant_id: str, action: Staged, now: float
+        self,
+        state: "RoomState",
+        run: "Run",
+        participant_id: str,
+        action: ParticipantAction,
+        now: float,
     ) -> Effects:
         match action:
             case Vote(option=option):
@@ -103,4 +110,4 @@ class WarmupPollKind:
         return summary.csv_rows(entry)
 
 
-KIND = WarmupPollKind()
+KIND: Kind[WarmupPoll, PollSummary] = WarmupPollKind()

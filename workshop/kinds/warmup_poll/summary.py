@@ -4,7 +4,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel
 
-from workshop.kinds.base import Namer
+from workshop.kinds.base import Namer, SummaryEntry
 from workshop.kinds.warmup_poll import rules
 from workshop.kinds.warmup_poll.content import VOTES, WarmupPoll
 from workshop.markdown import md_table, md_text
@@ -23,7 +23,7 @@ class PollVote(BaseModel):
     option: str
 
 
-class PollSummary(BaseModel):
+class PollSummary(SummaryEntry):
     kind: Literal["warmup_poll"] = "warmup_poll"
     run: str
     title: str

@@ -1,0 +1,1 @@
+"""Kinds of exercise that exist only for the tests."""

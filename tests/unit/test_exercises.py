@@ -65,6 +65,7 @@ def test_the_real_library_loads_without_errors() -> None:
         "warmup-follow-up-call",
         "warmup-who-knows-you",
         "best-question-turnarounds",
+        "best-question-first-meetings",
         "challenge-pairs-respectful-challenge",
         "advocacy-debate-customer-advocate",
     }
@@ -204,4 +205,4 @@ def test_cli_check_passes_on_the_real_library(capsys: pytest.CaptureFixture[str]
     assert cli.main(["exercises", "check", "--dir", str(REAL_LIBRARY)]) == 0
     captured = capsys.readouterr()
     assert captured.err == ""
-    assert "7 exercise(s) and 1 agenda(s) OK" in captured.out
+    assert "8 exercise(s) and 1 agenda(s) OK" in captured.out

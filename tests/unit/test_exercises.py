@@ -66,6 +66,7 @@ def test_the_real_library_loads_without_errors() -> None:
         "warmup-who-knows-you",
         "best-question-turnarounds",
         "best-question-first-meetings",
+        "best-question-coaching",
         "challenge-pairs-respectful-challenge",
         "advocacy-debate-customer-advocate",
     }
@@ -205,4 +206,4 @@ def test_cli_check_passes_on_the_real_library(capsys: pytest.CaptureFixture[str]
     assert cli.main(["exercises", "check", "--dir", str(REAL_LIBRARY)]) == 0
     captured = capsys.readouterr()
     assert captured.err == ""
-    assert "8 exercise(s) and 1 agenda(s) OK" in captured.out
+    assert "9 exercise(s) and 1 agenda(s) OK" in captured.out

@@ -69,6 +69,7 @@ def test_the_real_library_loads_without_errors() -> None:
         "best-question-coaching",
         "challenge-pairs-respectful-challenge",
         "advocacy-debate-customer-advocate",
+        "advocacy-debate-committees",
     }
     assert all(isinstance(exercise, ExerciseTypes) for exercise in exercises.values())
     assert load_library(REAL_LIBRARY).exercises == exercises
@@ -206,4 +207,4 @@ def test_cli_check_passes_on_the_real_library(capsys: pytest.CaptureFixture[str]
     assert cli.main(["exercises", "check", "--dir", str(REAL_LIBRARY)]) == 0
     captured = capsys.readouterr()
     assert captured.err == ""
-    assert "9 exercise(s) and 1 agenda(s) OK" in captured.out
+    assert "10 exercise(s) and 1 agenda(s) OK" in captured.out

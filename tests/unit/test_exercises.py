@@ -207,4 +207,4 @@ def test_cli_check_passes_on_the_real_library(capsys: pytest.CaptureFixture[str]
     assert cli.main(["exercises", "check", "--dir", str(REAL_LIBRARY)]) == 0
     captured = capsys.readouterr()
     assert captured.err == ""
-    assert "10 exercise(s) and 1 agenda(s) OK" in captured.out
+    assert "10 exercise(s) and 3 agenda(s) OK" in captured.out

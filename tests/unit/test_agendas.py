@@ -20,6 +20,7 @@ from workshop.settings import DEFAULT_EXERCISES
 LIBRARY = load_library(DEFAULT_EXERCISES)
 NINETY = LIBRARY.agendas["breakthrough-90"]
 AGENDAS = sorted(LIBRARY.agendas.values(), key=lambda agenda: agenda.id)
+GUIDE = Path(__file__).resolve().parents[2] / "docs" / "facilitator-guide.md"
 
 ROUND_MINUTES = {
     "warmup_poll": 4,
@@ -121,6 +122,14 @@ def test_every_agenda_item_has_time_for_its_rounds_and_no_more(agenda: Agenda) -
             f"items.{number} ({item.exercise}): {item.minutes} min for {played} round(s);"
             f" expected {least} to {least + FRAMING_MINUTES}"
         )
+
+
+@pytest.mark.parametrize("agenda", AGENDAS, ids=lambda agenda: agenda.id)
+def test_every_agenda_has_a_section_in_the_facilitator_guide(agenda: Agenda) -> None:
+    """The guide names the agenda as the console does and points at its file."""
+    guide = " ".join(GUIDE.read_text(encoding="utf-8").split())
+    assert f"**{agenda.title}**" in guide
+    assert f"`exercises/agendas/{agenda.id}.yaml`" in guide
 
 
 def test_starting_an_agenda_adds_every_exercise_and_starts_the_first() -> None:

@@ -1,5 +1,6 @@
 """Ready agendas: the files in `exercises/agendas/` and starting one from the console."""
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,32 @@ from workshop.settings import DEFAULT_EXERCISES
 
 LIBRARY = load_library(DEFAULT_EXERCISES)
 NINETY = LIBRARY.agendas["breakthrough-90"]
+AGENDAS = sorted(LIBRARY.agendas.values(), key=lambda agenda: agenda.id)
+GUIDE = Path(__file__).resolve().parents[2] / "docs" / "facilitator-guide.md"
+
+ROUND_MINUTES = {
+    "warmup_poll": 4,
+    "best_question": 10,
+    "challenge_pairs": 26,
+    "advocacy_debate": 15,
+}
+"""The least time one round of each kind takes: the sum of its steps' timings in the facilitator
+guide (a poll: vote and results; a best-question round: brief, write, vote, reveal, debrief; a
+pairs case: brief, pair up, two conversations, two ratings, debrief; a debate case: case and first
+vote, teams, arguments, rebuttals, final vote, verdict)."""
+FRAMING_MINUTES = 15
+"""What an item may plan beyond its rounds: a welcome, a story from a seed, a format explained. More
+than that would be a break hidden inside an exercise, where the agenda's length no longer says how
+much is exercise."""
+
+
+def stated_minutes(title: str) -> int | None:
+    """The length an agenda's title states: "(90 min)", "(3 h 30 + a break)", "(6 h)"."""
+    match = re.search(r"\((?:(\d+) min|(\d+) h(?: (\d{2}))?)\b", title)
+    if match is None:
+        return None
+    minutes, hours, more = match.groups()
+    return int(minutes) if minutes else int(hours) * 60 + int(more or 0)
 
 
 def agenda_fields(**update: Any) -> dict[str, Any]:
@@ -51,6 +78,58 @@ def test_the_ninety_minute_agenda_adds_up_and_names_real_exercises() -> None:
     assert NINETY.minutes == 90
     kinds = [LIBRARY.exercises[item.exercise].kind for item in NINETY.items]
     assert kinds == ["warmup_poll", "best_question", "challenge_pairs", "advocacy_debate"]
+
+
+def test_the_half_day_and_the_full_day_add_up_and_use_every_kind() -> None:
+    half = LIBRARY.agendas["breakthrough-half-day"]
+    full = LIBRARY.agendas["breakthrough-full-day"]
+    assert (half.minutes, full.minutes) == (210, 390)
+    for agenda in (half, full):
+        kinds = {LIBRARY.exercises[item.exercise].kind for item in agenda.items}
+        assert kinds == set(ROUND_MINUTES), agenda.id
+
+
+def test_a_title_states_minutes_or_hours_and_minutes() -> None:
+    assert stated_minutes("Breakthrough conversations (90 min)") == 90
+    assert stated_minutes("A half day (3 h 30 + a break)") == 210
+    assert stated_minutes("A day (6 h + breaks)") == 360
+    assert stated_minutes("A short session") is None
+
+
+def test_every_agenda_file_is_in_the_library() -> None:
+    files = sorted(path.stem for path in (DEFAULT_EXERCISES / "agendas").glob("*.yaml"))
+    assert [agenda.id for agenda in AGENDAS] == files
+
+
+@pytest.mark.parametrize("agenda", AGENDAS, ids=lambda agenda: agenda.id)
+def test_every_agenda_title_states_what_its_items_and_close_add_up_to(agenda: Agenda) -> None:
+    assert stated_minutes(agenda.title) == agenda.minutes, (
+        f"{agenda.id}: the title says {agenda.title!r}, the items and the close add up to"
+        f" {agenda.minutes} min"
+    )
+
+
+@pytest.mark.parametrize("agenda", AGENDAS, ids=lambda agenda: agenda.id)
+def test_every_agenda_item_has_time_for_its_rounds_and_no_more(agenda: Agenda) -> None:
+    for number, item in enumerate(agenda.items):
+        exercise = LIBRARY.exercises[item.exercise]
+        available = rounds_of(exercise)
+        played = item.rounds or available
+        assert played <= available, f"items.{number}: {played} rounds of {available}"
+        assert exercise.kind in ROUND_MINUTES, f"no round time for the kind {exercise.kind}"
+        least = ROUND_MINUTES[exercise.kind] * played
+        assert least <= item.minutes <= least + FRAMING_MINUTES, (
+            f"items.{number} ({item.exercise}): {item.minutes} min for {played} round(s);"
+            f" expected {least} to {least + FRAMING_MINUTES}"
+        )
+
+
+@pytest.mark.parametrize("agenda", AGENDAS, ids=lambda agenda: agenda.id)
+def test_every_agenda_has_a_section_in_the_facilitator_guide(agenda: Agenda) -> None:
+    """The guide names the agenda as the console does and points at its file."""
+    guide = " ".join(GUIDE.read_text(encoding="utf-8").split())
+    assert f"**{agenda.title}**" in guide
+    assert f"`exercises/agendas/{agenda.id}.yaml`" in guide
 
 
 def test_starting_an_agenda_adds_every_exercise_and_starts_the_first() -> None:

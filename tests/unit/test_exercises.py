@@ -62,12 +62,28 @@ def test_the_real_library_loads_without_errors() -> None:
     assert set(exercises) == {
         "warmup-hardest-habit",
         "warmup-why-meet",
+        "warmup-follow-up-call",
+        "warmup-who-knows-you",
         "best-question-turnarounds",
+        "best-question-first-meetings",
+        "best-question-coaching",
         "challenge-pairs-respectful-challenge",
         "advocacy-debate-customer-advocate",
+        "advocacy-debate-committees",
     }
     assert all(isinstance(exercise, ExerciseTypes) for exercise in exercises.values())
     assert load_library(REAL_LIBRARY).exercises == exercises
+
+
+def test_no_title_in_the_library_contains_another() -> None:
+    """The console's library lists each exercise by its title and summary: a facilitator (and a
+    browser test) finding "Warm-up: the hardest habit" must find one exercise, not two."""
+    exercises = load_library(REAL_LIBRARY).exercises.values()
+    for exercise in exercises:
+        for other in exercises:
+            if other.id != exercise.id:
+                listed = f"{other.title} {other.summary}".casefold()
+                assert exercise.title.casefold() not in listed, (exercise.id, other.id)
 
 
 def test_a_valid_file_parses_into_an_exercise() -> None:
@@ -191,4 +207,4 @@ def test_cli_check_passes_on_the_real_library(capsys: pytest.CaptureFixture[str]
     assert cli.main(["exercises", "check", "--dir", str(REAL_LIBRARY)]) == 0
     captured = capsys.readouterr()
     assert captured.err == ""
-    assert "5 exercise(s) and 1 agenda(s) OK" in captured.out
+    assert "10 exercise(s) and 3 agenda(s) OK" in captured.out

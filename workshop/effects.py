@@ -9,11 +9,21 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class Write:
-    op: Literal["hset", "hdel"]
+    """One change to one field of a room's record: put a value there, or remove it."""
+
+    op: Literal["put", "remove"]
     hash: str
-    """A room-relative hash name such as `people` or `run:r1:votes`."""
+    """A room-relative record name such as `people` or `run:r1:votes`."""
     field: str
     value: str = ""
+
+    @classmethod
+    def put(cls, hash: str, field: str, value: str) -> "Write":
+        return cls("put", hash, field, value)
+
+    @classmethod
+    def remove(cls, hash: str, field: str) -> "Write":
+        return cls("remove", hash, field)
 
 
 @dataclass(frozen=True)

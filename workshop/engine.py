@@ -58,8 +58,8 @@ def join(state: RoomState, participant_id: str, raw_name: str, now: float) -> Ef
     person = Participant(id=participant_id, name=name, joined_at=now)
     return Effects(
         writes=(
-            Write("hset", "names", name_key(name), participant_id),
-            Write("hset", "people", participant_id, person.model_dump_json()),
+            Write.put("names", name_key(name), participant_id),
+            Write.put("people", participant_id, person.model_dump_json()),
         ),
         must_be_absent=(("names", name_key(name)),),
         notice=f"Welcome, {name}.",
@@ -264,7 +264,7 @@ def _host_action(
                 raise Rejected("That participant is not in the room.")
             gone = person.model_copy(update={"removed": True})
             return Effects(
-                writes=(Write("hset", "people", person.id, gone.model_dump_json()),),
+                writes=(Write.put("people", person.id, gone.model_dump_json()),),
                 notice=f"Removed {person.name}.",
             )
         case a.SetTitle(title=raw):

@@ -94,6 +94,9 @@ class Everyone:
 
 _NOBODY = Everyone("", {}, ())
 
+_COMMANDS = {"put": "hset", "remove": "hdel"}
+"""A decision's writes in Redis's words: each room record is a hash."""
+
 
 def room_key(code: str, name: str) -> str:
     return f"room:{{{code}}}:{name}"
@@ -577,7 +580,8 @@ class Store:
                     for key in self._all_keys(code, meta):
                         slot(key)
             writes = [
-                [w.op, slot(room_key(code, w.hash)), w.field, w.value] for w in effects.writes
+                [_COMMANDS[w.op], slot(room_key(code, w.hash)), w.field, w.value]
+                for w in effects.writes
             ] + [["del", slot(room_key(code, h)), "", ""] for h in effects.drop]
             if "people" in effects.drop or any(w.hash == "people" for w in effects.writes):
                 # Tells every process that its whole-room reads must fetch everyone again.

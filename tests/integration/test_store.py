@@ -320,7 +320,7 @@ def test_a_batch_of_changes_to_a_room_is_judged_change_by_change_and_published_o
         def arrival(pid: str, name: str) -> Effects:
             record = Participant(id=pid, name=name, joined_at=1.0).model_dump_json()
             return Effects(
-                writes=(Write("hset", "people", pid, record), Write("hset", "names", name, pid)),
+                writes=(Write.put("people", pid, record), Write.put("names", name, pid)),
                 must_be_absent=(("names", name),),
             )
 

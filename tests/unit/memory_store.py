@@ -17,7 +17,7 @@ def commit(store: Store, effects: Effects) -> Store:
     result = {name: dict(fields) for name, fields in store.items()}
     for write in effects.writes:
         fields = result.setdefault(write.hash, {})
-        if write.op == "hset":
+        if write.op == "put":
             fields[write.field] = write.value
         else:
             fields.pop(write.field, None)

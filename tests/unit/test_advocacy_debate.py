@@ -412,7 +412,7 @@ def test_the_first_and_the_final_vote_are_kept_apart() -> None:
 
 def test_a_vote_writes_one_field_per_voter() -> None:
     effects = ad.vote(NAMES, "first_vote", "f1", "undecided")
-    assert effects.writes == (Write("hset", "run:r1:0:first", "f1", "undecided"),)
+    assert effects.writes == (Write.put("run:r1:0:first", "f1", "undecided"),)
 
 
 @pytest.mark.parametrize("phase", ["first_vote", "final_vote"])
@@ -444,7 +444,7 @@ def test_an_argument_is_stored_with_its_author_side_team_and_time() -> None:
         NAMES, Room().debate, "arguments", "f1", "f1.act1", "  Loyal  for\nyears ", "", 7.0
     )
     (write,) = effects.writes
-    assert (write.op, write.hash, write.field) == ("hset", "run:r1:0:posts", "f1.act1")
+    assert (write.op, write.hash, write.field) == ("put", "run:r1:0:posts", "f1.act1")
     assert Post.model_validate_json(write.value) == Post(
         author="f1", side="for", team="for-1", kind="argument", text="Loyal for years", at=7.0
     )
@@ -693,8 +693,8 @@ def test_upvote_on_and_off_touch_the_same_field() -> None:
     room, ours, _ = board()
     on = ad.upvote(NAMES, room.debate, "arguments", "f2", ours, True)
     off = ad.upvote(NAMES, room.debate, "arguments", "f2", ours, False)
-    assert on.writes == (Write("hset", "run:r1:0:upvotes", f"f2|{ours}", "1"),)
-    assert off.writes == (Write("hdel", "run:r1:0:upvotes", f"f2|{ours}"),)
+    assert on.writes == (Write.put("run:r1:0:upvotes", f"f2|{ours}", "1"),)
+    assert off.writes == (Write.remove("run:r1:0:upvotes", f"f2|{ours}"),)
 
 
 # Ordering and moderation
@@ -766,10 +766,10 @@ def test_hiding_a_missing_post_is_rejected() -> None:
 def test_hiding_writes_one_field_and_showing_deletes_it() -> None:
     room, ours, _ = board()
     assert ad.hide(NAMES, room.debate, ours, True).writes == (
-        Write("hset", "run:r1:0:hidden", ours, "1"),
+        Write.put("run:r1:0:hidden", ours, "1"),
     )
     assert ad.hide(NAMES, room.debate, ours, False).writes == (
-        Write("hdel", "run:r1:0:hidden", ours),
+        Write.remove("run:r1:0:hidden", ours),
     )
 
 
@@ -1113,7 +1113,7 @@ def test_next_into_teams_draws_balanced_teams_for_everyone_present() -> None:
     assert effects.meta is not None
     assert key_of(effects.meta) == "r1.0:teams"
     assert {w.hash for w in effects.writes} == {"run:r1:0:teams"}
-    assert {w.op for w in effects.writes} == {"hset"}
+    assert {w.op for w in effects.writes} == {"put"}
     teams = teams_in(commit({}, effects))
     assert set(teams) == {p.id for p in crowd(7)}
     assert_balanced(teams, EXERCISE.team_size)
@@ -1146,7 +1146,7 @@ def test_a_late_joiner_is_put_on_the_smaller_side() -> None:
     meta = meta_at(EXERCISE, "arguments")
     formed = {"p01": "for-1", "p02": "against-1", "p03": "for-1"}
     effects = host(state_of(meta, crowd(4), teams_store(formed)), act("reseat"))
-    assert effects.writes == (Write("hset", "run:r1:0:teams", "p04", "against-1"),)
+    assert effects.writes == (Write.put("run:r1:0:teams", "p04", "against-1"),)
     assert effects.notice == "Seated the newcomers."
     effects = host(state_of(meta, crowd(3), teams_store(formed)), act("reseat"))
     assert effects.writes == ()
@@ -1171,7 +1171,7 @@ def test_a_late_joiner_goes_to_the_side_that_is_smaller_among_those_still_presen
     formed = {"p01": "for-1", "p02": "against-1", "p03": "for-1", "p04": "against-1"}
     people = [person(1), person(2, removed=True), person(3), person(4, removed=True), person(5)]
     effects = host(state_of(meta, people, teams_store(formed)), act("reseat"))
-    assert effects.writes == (Write("hset", "run:r1:0:teams", "p05", "against-1"),)
+    assert effects.writes == (Write.put("run:r1:0:teams", "p05", "against-1"),)
 
 
 def test_a_post_through_the_engine_is_named_after_its_author_and_action() -> None:
@@ -1182,7 +1182,7 @@ def test_a_post_through_the_engine_is_named_after_its_author_and_action() -> Non
     )
     effects = by(state_of(meta, crowd(2), store), person(1), action)
     (write,) = effects.writes
-    assert (write.op, write.hash, write.field) == ("hset", "run:r1:0:posts", "p01.abcdefgh01")
+    assert (write.op, write.hash, write.field) == ("put", "run:r1:0:posts", "p01.abcdefgh01")
     assert Post.model_validate_json(write.value) == Post(
         author="p01", side="for", team="for-1", kind="argument", text="Nine years.", at=9.0
     )
@@ -1207,7 +1207,7 @@ def test_rebuttals_and_upvotes_go_through_the_engine() -> None:
     store = commit(room.store, effects)
     state = state_of(meta, crowd(3), store)
     effects = by(state, person(3), act("upvote", post="p02.rebut0001"))
-    assert effects.writes == (Write("hset", "run:r1:0:upvotes", "p03|p02.rebut0001", "1"),)
+    assert effects.writes == (Write.put("run:r1:0:upvotes", "p03|p02.rebut0001", "1"),)
     message = rejection(by, state, person(3), act("upvote", post=argument))
     assert message == "You can upvote only your own side's posts."
 
@@ -1215,7 +1215,7 @@ def test_rebuttals_and_upvotes_go_through_the_engine() -> None:
 def test_a_vote_through_the_engine_is_saved_in_the_current_ballot() -> None:
     meta = meta_at(EXERCISE, "final_vote")
     effects = by(state_of(meta, crowd(1)), person(1), act("vote", option="against"))
-    assert effects.writes == (Write("hset", "run:r1:0:final", "p01", "against"),)
+    assert effects.writes == (Write.put("run:r1:0:final", "p01", "against"),)
     meta = meta_at(EXERCISE, "arguments")
     message = rejection(by, state_of(meta, crowd(1)), person(1), act("vote", option="for"))
     assert message == "Voting is not open right now."
@@ -1275,7 +1275,7 @@ def test_the_facilitator_hides_and_shows_a_post_through_the_engine() -> None:
     effects = host(state, act("hide_post", post=argument, seen_phase="r1.0:arguments"))
     assert effects == ad.hide(NAMES, room.debate, argument, True)
     effects = host(state, act("hide_post", post=argument, hidden=False))
-    assert effects.writes == (Write("hdel", "run:r1:0:hidden", argument),)
+    assert effects.writes == (Write.remove("run:r1:0:hidden", argument),)
     assert (
         rejection(host, state, act("hide_post", post="p01.never"))
         == "That post is no longer there."
@@ -1325,13 +1325,13 @@ def test_choosing_a_side_in_the_teams_phase_puts_you_on_its_first_team() -> None
     meta = meta_at(CHOOSING, "teams")
     state = state_of(meta, crowd(2))
     effects = by(state, person(1), act("choose_side", side="against", seen_phase="r1.0:teams"))
-    assert effects.writes == (Write("hset", "run:r1:0:teams", "p01", "against-1"),)
+    assert effects.writes == (Write.put("run:r1:0:teams", "p01", "against-1"),)
     assert effects.notice == "You are on the against side ✓"
     store = commit({}, effects)
     again = by(state_of(meta, crowd(2), store), person(1), act("choose_side", side="against"))
     assert (again.writes, again.notice) == ((), "You are already on that side.")
     switched = by(state_of(meta, crowd(2), store), person(1), act("choose_side", side="for"))
-    assert switched.writes == (Write("hset", "run:r1:0:teams", "p01", "for-1"),)
+    assert switched.writes == (Write.put("run:r1:0:teams", "p01", "for-1"),)
 
 
 @pytest.mark.parametrize("phase", ["case", "first_vote", "arguments", "rebuttals", "verdict"])

@@ -197,7 +197,7 @@ def test_questions_can_be_written_only_in_the_write_phase(phase: str) -> None:
 def test_a_saved_question_is_stored_under_the_author_and_slot_with_its_time() -> None:
     effects = bq.submit(EXERCISE, NAMES, "write", "ada", 2, "Why now?", 42.0)
     (write,) = effects.writes
-    assert (write.op, write.hash, write.field) == ("hset", "run:r1:0:questions", "ada.2")
+    assert (write.op, write.hash, write.field) == ("put", "run:r1:0:questions", "ada.2")
     assert Question.model_validate_json(write.value) == Question(text="Why now?", at=42.0)
     assert effects.notice == "Question saved ✓"
     assert effects.expect == ()
@@ -375,7 +375,7 @@ def test_taking_back_the_last_dot_removes_the_voters_entry() -> None:
 def test_a_dot_is_guarded_by_the_voters_dots_and_the_questions_moderation() -> None:
     table = table_with("ada", "ben")
     effects = bq.place_dot(EXERCISE, NAMES, table.board, "vote", "ben", "ada.1")
-    assert effects.writes == (Write("hset", NAMES.dots, "ben", '{"ada.1":1}'),)
+    assert effects.writes == (Write.put(NAMES.dots, "ben", '{"ada.1":1}'),)
     assert (NAMES.dots, "ben", "") in effects.expect
     assert (NAMES.mod, "ada.1", "") in effects.expect
 
@@ -893,7 +893,7 @@ def test_a_participants_dot_is_placed_in_the_current_round() -> None:
         Read("run:r1:0:questions", "p-ben.1"),
     )
     effects = participant(meta, ADA, action, board_store())
-    assert effects.writes == (Write("hset", "run:r1:0:dots", ADA.id, '{"p-ben.1":1}'),)
+    assert effects.writes == (Write.put("run:r1:0:dots", ADA.id, '{"p-ben.1":1}'),)
     assert effects.notice == "Dot placed ✓ (2 left)"
     store = commit(board_store(), effects)
     assert Board.decode(store, NAMES).counts() == {"p-ada.1": 0, "p-ben.1": 1}
@@ -906,7 +906,7 @@ def test_the_second_round_keeps_its_own_questions_and_dots() -> None:
     second = Names.of("run:r1:1:")
     store = {second.questions: {"p-ben.1": Question(text="Why?", at=1.0).model_dump_json()}}
     effects = participant(meta, ADA, action, store)
-    assert effects.writes == (Write("hset", second.dots, ADA.id, '{"p-ben.1":1}'),)
+    assert effects.writes == (Write.put(second.dots, ADA.id, '{"p-ben.1":1}'),)
 
 
 def test_a_dot_sent_for_an_earlier_phase_is_rejected() -> None:

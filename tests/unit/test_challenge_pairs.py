@@ -611,9 +611,9 @@ def test_pair_writes_touch_only_what_changed_each_guarded_by_what_it_replaces() 
     }
     writes, expects = pair_writes(NAMES, before, after)
     assert sorted(writes, key=lambda w: w.field) == [
-        Write("hset", "run:r1:0:pairs", "p2", after["p2"].model_dump_json()),
-        Write("hdel", "run:r1:0:pairs", "p3"),
-        Write("hset", "run:r1:0:pairs", "p4", after["p4"].model_dump_json()),
+        Write.put("run:r1:0:pairs", "p2", after["p2"].model_dump_json()),
+        Write.remove("run:r1:0:pairs", "p3"),
+        Write.put("run:r1:0:pairs", "p4", after["p4"].model_dump_json()),
     ]
     assert sorted(expects) == [
         ("run:r1:0:pairs", "p2", before["p2"].model_dump_json()),
@@ -663,7 +663,7 @@ def test_customer_and_observer_rate_the_challenger_who_rates_themself(
 ) -> None:
     half = 1 if phase == "rate" else 2
     write, rating, notice = rated(rater, phase)
-    assert (write.op, write.hash, write.field) == ("hset", "run:r1:0:ratings", f"{half}|{rater}")
+    assert (write.op, write.hash, write.field) == ("put", "run:r1:0:ratings", f"{half}|{rater}")
     assert rating.target == target
     assert rating.rater_role == role
     assert rating.scores == ALL_THREES
@@ -906,7 +906,7 @@ def test_next_from_the_brief_pairs_everyone_present_and_moves_on() -> None:
     assert key_of(effects.meta) == "r1.0:pair"
     assert effects.notice == "Now: round 1, Pair up. 3 groups, 1 of them a trio."
     assert effects.writes
-    assert {(w.op, w.hash) for w in effects.writes} == {("hset", "run:r1:0:pairs")}
+    assert {(w.op, w.hash) for w in effects.writes} == {("put", "run:r1:0:pairs")}
     assert sorted(effects.expect) == sorted(("run:r1:0:pairs", w.field, "") for w in effects.writes)
     pairs = pairs_in(store)
     assert_seating(pairs, PRESENT)
@@ -1012,8 +1012,7 @@ def test_the_facilitator_can_make_a_second_trio_by_hand_and_rebalance_keeps_it()
     effects = host(room(meta, everyone, store), action)
     assert effects.notice == "Moved Late."
     assert effects.writes == (
-        Write(
-            "hset",
+        Write.put(
             "run:r1:0:pairs",
             pair.id,
             Pair(number=pair.number, members=[*pair.members, late.id]).model_dump_json(),

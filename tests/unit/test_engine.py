@@ -115,8 +115,8 @@ def test_join_on_a_locked_room_is_rejected() -> None:
 def test_join_writes_the_name_and_the_person_and_requires_the_name_to_be_free() -> None:
     effects = engine.join(state_of(fresh_meta()), "p1", "  Ada   Lovelace ", now=5.0)
     names, people = effects.writes
-    assert names == Write("hset", "names", "ada lovelace", "p1")
-    assert (people.op, people.hash, people.field) == ("hset", "people", "p1")
+    assert names == Write.put("names", "ada lovelace", "p1")
+    assert (people.op, people.hash, people.field) == ("put", "people", "p1")
     assert Participant.model_validate_json(people.value) == Participant(
         id="p1", name="Ada Lovelace", joined_at=5.0
     )
@@ -405,7 +405,7 @@ def test_a_vote_sent_for_an_earlier_phase_is_rejected() -> None:
 
 def test_an_accepted_vote_records_the_option_under_the_participant() -> None:
     effects = vote(running_poll(), "no")
-    assert effects.writes == (Write("hset", "run:r1:votes", ADA.id, "no"),)
+    assert effects.writes == (Write.put("run:r1:votes", ADA.id, "no"),)
     assert effects.meta is None
     assert effects.must_be_absent == ()
     assert effects.drop == ()
@@ -423,7 +423,7 @@ def test_locking_and_unlocking_the_room() -> None:
 def test_removing_a_participant_marks_them_removed() -> None:
     effects = host_does(fresh_meta(), act("remove_participant", participant_id=ADA.id))
     (write,) = effects.writes
-    assert (write.op, write.hash, write.field) == ("hset", "people", ADA.id)
+    assert (write.op, write.hash, write.field) == ("put", "people", ADA.id)
     assert Participant.model_validate_json(write.value).removed
 
 

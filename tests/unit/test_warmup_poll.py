@@ -155,7 +155,7 @@ def test_the_poll_is_registered_and_a_vote_writes_the_voters_field() -> None:
     assert kind_named("warmup_poll") is not None
     state = poll_state("vote", {"p1": "kind"})
     effects = engine.apply(state, Actor("participant", "p1"), vote_action("candid"), {}, 1.0)
-    assert effects.writes == (Write("hset", "run:r1:votes", "p1", "candid"),)
+    assert effects.writes == (Write.put("run:r1:votes", "p1", "candid"),)
     assert effects.expect == () and effects.notice == "Vote saved ✓"
     assert engine.reads(state.meta, Actor("participant", "p1"), vote_action("candid")) == ()
 

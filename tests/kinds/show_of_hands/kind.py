@@ -121,7 +121,7 @@ class ShowOfHandsKind:
             raise Rejected("The hands are counted; it is too late to change yours.")
         hand = "up" if action.up else "down"
         return Effects(
-            writes=(Write("hset", run.hash(HANDS), participant_id, hand),),
+            writes=(Write.put(run.hash(HANDS), participant_id, hand),),
             notice="Hand up ✋" if action.up else "Hand down",
         )
 
@@ -130,7 +130,7 @@ class ShowOfHandsKind:
             raise Rejected(action.elsewhere)
         hands = state.data(run.hash(HANDS))
         return Effects(
-            writes=tuple(Write("hdel", run.hash(HANDS), pid) for pid in hands),
+            writes=tuple(Write.remove(run.hash(HANDS), pid) for pid in hands),
             notice="Every hand is down.",
         )
 

@@ -127,7 +127,7 @@ class AdvocacyDebateKind:
             chosen,
         )
         writes = [
-            Write("hset", names.teams, p, t) for p, t in teams.items() if debate.teams.get(p) != t
+            Write.put(names.teams, p, t) for p, t in teams.items() if debate.teams.get(p) != t
         ]
         sides = {
             side: sum(1 for t in teams.values() if t.startswith(side))
@@ -167,7 +167,7 @@ class AdvocacyDebateKind:
         for person in state.present:
             if person.id not in teams:
                 teams[person.id] = rules.seat_late(teams, person.id, _content(run).team_size)
-                writes.append(Write("hset", names.teams, person.id, teams[person.id]))
+                writes.append(Write.put(names.teams, person.id, teams[person.id]))
         return Effects(writes=tuple(writes), notice="Seated the newcomers." if writes else "Done.")
 
     # Views --------------------------------------------------------------------------------------

@@ -80,7 +80,7 @@ def vote(names: Names, phase: str, voter: str, choice: str) -> Effects:
     if choice not in CHOICES:
         raise Rejected("Choose for, against or undecided.")
     target = names.first if phase == "first_vote" else names.final
-    return Effects(writes=(Write("hset", target, voter, choice),), notice="Vote saved ✓")
+    return Effects(writes=(Write.put(target, voter, choice),), notice="Vote saved ✓")
 
 
 def clean_post(raw: str) -> str:
@@ -132,7 +132,7 @@ def post(
         at=now,
     )
     return Effects(
-        writes=(Write("hset", names.posts, post_id, entry.model_dump_json()),),
+        writes=(Write.put(names.posts, post_id, entry.model_dump_json()),),
         notice="Argument posted ✓" if kind == "argument" else "Rebuttal posted ✓",
     )
 
@@ -165,16 +165,16 @@ def upvote(names: Names, debate: Debate, phase: str, voter: str, post_id: str, o
         raise Rejected("That post is no longer there.")
     key = f"{voter}|{post_id}"
     if on:
-        return Effects(writes=(Write("hset", names.upvotes, key, "1"),), notice="Upvoted ✓")
-    return Effects(writes=(Write("hdel", names.upvotes, key),), notice="Upvote taken back.")
+        return Effects(writes=(Write.put(names.upvotes, key, "1"),), notice="Upvoted ✓")
+    return Effects(writes=(Write.remove(names.upvotes, key),), notice="Upvote taken back.")
 
 
 def hide(names: Names, debate: Debate, post_id: str, hidden: bool) -> Effects:
     if post_id not in debate.posts:
         raise Rejected("That post is no longer there.")
     if hidden:
-        return Effects(writes=(Write("hset", names.hidden, post_id, "1"),), notice="Post hidden.")
-    return Effects(writes=(Write("hdel", names.hidden, post_id),), notice="Post shown again.")
+        return Effects(writes=(Write.put(names.hidden, post_id, "1"),), notice="Post hidden.")
+    return Effects(writes=(Write.remove(names.hidden, post_id),), notice="Post shown again.")
 
 
 # Verdict -------------------------------------------------------------------------------------------
@@ -223,7 +223,7 @@ def choose_side(
     if current is not None and side_of_team(current) == side:
         return Effects(notice="You are already on that side.")
     return Effects(
-        writes=(Write("hset", names.teams, person, f"{side}-1"),),
+        writes=(Write.put(names.teams, person, f"{side}-1"),),
         notice=f"You are on the {side} side ✓",
     )
 

@@ -86,8 +86,8 @@ def _dots_value(entries: Mapping[str, int]) -> str:
 def _set_dots(names: Names, voter: str, entries: Mapping[str, int]) -> Write:
     kept = {q: n for q, n in entries.items() if n > 0}
     if not kept:
-        return Write("hdel", names.dots, voter)
-    return Write("hset", names.dots, voter, _dots_value(kept))
+        return Write.remove(names.dots, voter)
+    return Write.put(names.dots, voter, _dots_value(kept))
 
 
 def _expect_dots(names: Names, board: Board, voter: str) -> tuple[str, str, str]:
@@ -104,9 +104,7 @@ def submit(
         raise Rejected(f"You can write up to {exercise.questions_per_person} questions.")
     question = Question(text=clean_text(text), at=now)
     return Effects(
-        writes=(
-            Write("hset", names.questions, question_id(author, slot), question.model_dump_json()),
-        ),
+        writes=(Write.put(names.questions, question_id(author, slot), question.model_dump_json()),),
         notice="Question saved ✓",
     )
 
@@ -136,17 +134,17 @@ def withdraw(names: Names, board: Board, phase: str, author: str, slot: int) -> 
     writes, expects = _return_dots(names, board, {question})
     own_state = board.mod.get(question, "")
     if own_state:
-        writes.append(Write("hdel", names.mod, question))
+        writes.append(Write.remove(names.mod, question))
         expects.append((names.mod, question, own_state))
     for other, state in board.mod.items():
         if state == f"merged:{question}":
             expects.append((names.mod, other, state))
             if own_state:
-                writes.append(Write("hset", names.mod, other, own_state))
+                writes.append(Write.put(names.mod, other, own_state))
             else:
-                writes.append(Write("hdel", names.mod, other))
+                writes.append(Write.remove(names.mod, other))
     return Effects(
-        writes=(Write("hdel", names.questions, question), *writes),
+        writes=(Write.remove(names.questions, question), *writes),
         expect=tuple(expects),
         notice="Question withdrawn.",
     )
@@ -212,7 +210,7 @@ def hide(names: Names, board: Board, question: str, hidden: bool) -> Effects:
         if board.mod.get(root) != "hidden":
             return Effects(notice="That question is already shown.")
         return Effects(
-            writes=(Write("hdel", names.mod, root),),
+            writes=(Write.remove(names.mod, root),),
             expect=(expect,),
             notice="Question shown again.",
         )
@@ -220,7 +218,7 @@ def hide(names: Names, board: Board, question: str, hidden: bool) -> Effects:
         return Effects(notice="That question is already hidden.")
     writes, expects = _return_dots(names, board, {root})
     return Effects(
-        writes=(Write("hset", names.mod, root, "hidden"), *writes),
+        writes=(Write.put(names.mod, root, "hidden"), *writes),
         expect=(expect, *expects),
         notice="Question hidden; its dots went back to the voters.",
     )
@@ -239,7 +237,7 @@ def merge(exercise: BestQuestion, names: Names, board: Board, source: str, targe
     if board.is_hidden(source_root) or board.is_hidden(target_root):
         raise Rejected("Show the hidden question again before merging it.")
     authors = board.authors(source_root) | board.authors(target_root)
-    writes: list[Write] = [Write("hset", names.mod, source_root, f"merged:{target_root}")]
+    writes: list[Write] = [Write.put(names.mod, source_root, f"merged:{target_root}")]
     expects = [
         (names.mod, source_root, board.mod.get(source_root, "")),
         (names.mod, target_root, board.mod.get(target_root, "")),

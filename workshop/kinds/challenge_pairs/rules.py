@@ -53,7 +53,7 @@ def rate(
         try_next=try_next,
     )
     return Effects(
-        writes=(Write("hset", names.ratings, f"{half}|{rater}", rating.model_dump_json()),),
+        writes=(Write.put(names.ratings, f"{half}|{rater}", rating.model_dump_json()),),
         notice="Rating saved ✓" if role != "challenger" else "Self-rating saved ✓",
     )
 

@@ -180,9 +180,9 @@ def pair_writes(
             continue
         expects.append((names.pairs, pair_id, old.model_dump_json() if old else ""))
         if new is None:
-            writes.append(Write("hdel", names.pairs, pair_id))
+            writes.append(Write.remove(names.pairs, pair_id))
         else:
-            writes.append(Write("hset", names.pairs, pair_id, new.model_dump_json()))
+            writes.append(Write.put(names.pairs, pair_id, new.model_dump_json()))
     return writes, expects
 
 

@@ -19,7 +19,7 @@ def check_vote(poll: WarmupPoll, phase: str, option_id: str) -> None:
 def vote(poll: WarmupPoll, votes: str, phase: str, voter: str, option_id: str) -> Effects:
     """A vote (or a changed one) in the `votes` hash while voting is open."""
     check_vote(poll, phase, option_id)
-    return Effects(writes=(Write("hset", votes, voter, option_id),), notice="Vote saved ✓")
+    return Effects(writes=(Write.put(votes, voter, option_id),), notice="Vote saved ✓")
 
 
 @dataclass(frozen=True)

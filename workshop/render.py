@@ -40,6 +40,10 @@ REGIONS: dict[str, tuple[str, ...]] = {
 class Audience:
     kind: Literal["host", "screen", "phone"]
     participant_id: str = ""
+    personal: Hashable = None
+    """What a kind's view of a phone's stage is given when the kind declares what is personal
+    there (`Kind.phone_key`): that key, and no participant id. The view can then show nothing
+    personal that the key does not name, so phones with equal keys are shown the same stage."""
 
     @property
     def key(self) -> str:
@@ -96,7 +100,7 @@ def stage_view(state: RoomState, viewer: Audience) -> StageView | None:
     if run is None:
         return None
     kind = kind_of(run.exercise)
-    view = kind.view(state, run, viewer)
+    view = kind.view(state, run, _stage_viewer(state, viewer))
     template = f"{kind.name}/{kind.templates[viewer.kind]}"
     count = len(run.phases)
     position = run.round * count + run.phase
@@ -144,6 +148,27 @@ PhoneKeys = tuple[tuple[Hashable, ...], tuple[Hashable, ...]]
 """The keys of a phone's regions: those of `PHONE_OWN_REGIONS`, then of `PHONE_SHARED_REGIONS`."""
 _PHONE_KEYS = "phone keys"
 """Where a read keeps its `phone_keys` (in `RoomState.derived`)."""
+_STAGE_KEY = "stage key"
+"""Where a read keeps its kind's `phone_key` (in `RoomState.derived`)."""
+
+
+def _stage_key(state: RoomState) -> Callable[[str], Hashable] | None:
+    """The current kind's `phone_key` for this read (None when nothing runs, or when the kind has
+    not worked out what is personal on a phone's stage)."""
+    if _STAGE_KEY not in state.derived:
+        run = state.current_run
+        state.derived[_STAGE_KEY] = (
+            kind_of(run.exercise).phone_key(state, run) if run is not None else None
+        )
+    key: Callable[[str], Hashable] | None = state.derived[_STAGE_KEY]
+    return key
+
+
+def _stage_viewer(state: RoomState, viewer: Audience) -> Audience:
+    """Who a kind's view is drawn for: a phone, when its kind declares what is personal on its
+    stage, only as that (see `Audience.personal`)."""
+    key = _stage_key(state) if viewer.kind == "phone" else None
+    return viewer if key is None else Audience("phone", personal=key(viewer.participant_id))
 
 
 def phone_keys(state: RoomState) -> Callable[[str], PhoneKeys]:
@@ -161,9 +186,8 @@ def phone_keys(state: RoomState) -> Callable[[str], PhoneKeys]:
 def _phone_keys(state: RoomState) -> Callable[[str], PhoneKeys]:
     people = state.participants
     run = state.current_run
-    kind = kind_of(run.exercise) if run is not None else None
-    stage_key = kind.phone_key(state, run) if kind is not None and run is not None else None
-    shared_by = kind.name if kind is not None else ""
+    stage_key = _stage_key(state)
+    shared_by = kind_of(run.exercise).name if run is not None else ""
 
     def keys(participant_id: str) -> PhoneKeys:
         me = people.get(participant_id)

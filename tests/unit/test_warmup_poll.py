@@ -193,3 +193,17 @@ def test_phones_that_chose_the_same_answer_share_their_stage_key() -> None:
     stage = {p: keys(p)[1][0] for p in ("p1", "p2", "p3", "p4")}
     assert stage["p1"] == stage["p2"]
     assert len({stage["p1"], stage["p3"], stage["p4"]}) == 3
+
+
+def test_a_phones_stage_is_drawn_from_its_key_alone() -> None:
+    """Phones that chose the same answer get equal views: the poll's view of a phone is given the
+    phone's key (its answer) and not who it is, so it cannot show anything else of its own."""
+    state = poll_state("vote", {"p1": "candid", "p2": "candid", "p3": "kind"})
+    views = {}
+    for pid in ("p1", "p2", "p3", "p4"):
+        stage = stage_view(state, Audience("phone", pid))
+        assert stage is not None
+        views[pid] = stage.view
+    assert views["p1"] == views["p2"]
+    assert views["p1"] != views["p3"] != views["p4"]
+    assert isinstance(views["p4"], PollView) and views["p4"].my_choice is None

@@ -229,7 +229,8 @@ class Kind(Protocol[ContentT, SummaryT]):
 
     def view(self, state: "RoomState", run: "Run", viewer: "Audience") -> object:
         """The view model its stage templates get as `stage.view`, limited to what `viewer` may
-        see."""
+        see. For a phone, when `phone_key` is not None, `viewer` carries only the phone's key
+        (`viewer.personal`), not the participant's id."""
 
     def phone_key(self, state: "RoomState", run: "Run") -> Callable[[str], Hashable] | None:
         """Everything personal a phone's stage shows, as a function of the participant: phones

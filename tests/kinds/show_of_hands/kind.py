@@ -146,11 +146,8 @@ class ShowOfHandsKind:
     def view(self, state: "RoomState", run: "Run", viewer: "Audience") -> HandsView:
         counted = run.current_phase.name == "count" and viewer.kind != "phone"
         up, down = _counts(state, run) if counted else (None, None)
-        mine = (
-            state.data(run.hash(HANDS)).get(viewer.participant_id)
-            if viewer.kind == "phone"
-            else None
-        )
+        # A phone is drawn from its key alone (`phone_key`): its own hand.
+        mine = str(viewer.personal) if viewer.kind == "phone" and viewer.personal else None
         return HandsView(_content(run).question, run.current_phase.name, up, down, mine)
 
     def phone_key(self, state: "RoomState", run: "Run") -> Callable[[str], Hashable] | None:

@@ -166,7 +166,9 @@ def pairs_view(
     half_now = half_of(phase)
     half: Half = half_now or (2 if phase == "debrief" else 1)
     case = exercise.cases[run.round]
-    me = viewer.participant_id if viewer.kind == "phone" else ""
+    # A phone is drawn from its key alone (see `phone_key`): its own id only when seated or at
+    # the debrief; the brief and the wait for a seat show nothing of anyone.
+    me = _seated(viewer.personal) if viewer.kind == "phone" else ""
 
     def name(pid: str) -> str:
         person = state.participants.get(pid)
@@ -282,6 +284,13 @@ def pairs_view(
         if viewer.kind == "host"
         else [],
     )
+
+
+def _seated(personal: Hashable) -> str:
+    """The participant a phone's key names, if any."""
+    if isinstance(personal, tuple) and len(personal) == 2 and personal[0] == "own":
+        return str(personal[1])
+    return ""
 
 
 def phone_key(state: "RoomState", run: "Run") -> Callable[[str], Hashable]:

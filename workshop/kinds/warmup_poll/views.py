@@ -32,7 +32,6 @@ class PollView:
 
 
 def poll_view(state: "RoomState", run: "Run", poll: WarmupPoll, viewer: "Audience") -> PollView:
-    votes = state.data(run.hash(VOTES))
     voting_open = run.current_phase.name == "vote"
     show_results = viewer.kind == "host" or not voting_open
     voted, bars = poll_counts(state, run, poll)
@@ -43,7 +42,8 @@ def poll_view(state: "RoomState", run: "Run", poll: WarmupPoll, viewer: "Audienc
         voted=voted,
         eligible=len(state.present_ids),
         bars=bars if show_results else None,
-        my_choice=votes.get(viewer.participant_id) if viewer.kind == "phone" else None,
+        # A phone is drawn from its key alone (see `phone_key`): the answer it chose.
+        my_choice=str(viewer.personal) if viewer.kind == "phone" and viewer.personal else None,
     )
 
 

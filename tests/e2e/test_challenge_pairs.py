@@ -35,6 +35,8 @@ from workshop.markdown import md_text
 
 EXERCISE = "Respectful challenge in pairs"
 CASE = "The oncologist and the subgroup result"
+FIELD_EXERCISE = "Challenge pairs: field conversations"
+FIELD_CASE = "The dentist after the remake"
 HABITS = ("Candid", "Collaborative", "Compassionate", "Curious")
 NAMES = ("Ada", "Grace", "Linus", "Barbara", "Alan")
 CHALLENGER, CUSTOMER, OBSERVER = "Challenger", "Customer", "Observer"
@@ -614,4 +616,63 @@ def test_challenge_pairs_round_with_rubric_ticks_trio_turn_and_debrief(
     }
 
     # 10. Everyone, the trio's three included, has a personal card with partners' feedback.
+    expect_personal_cards(code, phones)
+
+
+@pytest.mark.browser
+def test_a_field_case_gives_everyone_a_turn_and_a_feedback_card(
+    facilitator: Page, projector: Page, make_phone: NewPhone, tmp_path: Path
+) -> None:
+    shots = screenshots(tmp_path)
+    code = start_workshop(facilitator)
+    open_projector(projector, code, facilitator)
+    phones = {name: make_phone() for name in NAMES}
+    for name, phone in phones.items():
+        join(phone, code, name, code)
+    add_and_start(facilitator, FIELD_EXERCISE)
+    expect(projector.get_by_role("heading", name=FIELD_CASE)).to_be_visible()
+    next_phase(facilitator, "Pair up")
+    groups = read_pair_board(facilitator, len(NAMES))
+    next_phase(facilitator, "Read your card")
+    show_cards(phones, groups, 1, "Read your card: 2 minutes, no talking yet.")
+    observer = next(group for group in groups if len(group.names) == 3).names[2]
+    dentist = next(group for group in groups if len(group.names) == 2).names[1]
+    shoot(phones[observer], shots / "phone-field-observer-360.png", PHONE)
+    shoot(phones[dentist], shots / "phone-field-customer-360.png", PHONE)
+    audit("Read your card (field)", projector=projector, phones=list(phones.values()))
+
+    def rate_quickly(half: Half) -> None:
+        for group in groups:
+            if not group.talks(half):
+                continue
+            for name in group.names:
+                form = phones[name].locator("form.rating-form")
+                for habit in HABITS:
+                    form.get_by_role("group", name=habit).get_by_label("4", exact=True).check()
+                form.get_by_role("checkbox").first.check()
+                form.get_by_role("button", name="Send rating").click()
+                expect(notice(phones[name])).to_have_text(re.compile("saved ✓$"))
+
+    for talk, (read, converse, rate) in enumerate(
+        (
+            ("Read your card", "Converse", "Rate"),
+            ("Read your new card", "Swap roles", "Rate again"),
+            (None, "Trio's turn", "Trio rates"),
+        ),
+        start=1,
+    ):
+        if read and talk > 1:
+            next_phase(facilitator, read)
+        next_phase(facilitator, converse)
+        next_phase(facilitator, rate)
+        rate_quickly(talk)
+    next_phase(facilitator, "Debrief")
+    expect(projector.get_by_role("heading", name="How the room did")).to_be_visible()
+    expect(projector.get_by_role("region", name="Debrief questions").locator("li")).to_have_count(4)
+    for size in WIDE:
+        label = f"{size['width']}x{size['height']}"
+        shoot(projector, shots / f"projector-field-debrief-{label}.png", size, projector=True)
+    for phone in phones.values():
+        expect(phone.locator("table.feedback td").first).not_to_have_text("-")
+    audit("Debrief (field)", console=facilitator, projector=projector, phones=list(phones.values()))
     expect_personal_cards(code, phones)

@@ -40,8 +40,11 @@ def case_named(case_id: str) -> Case:
 
 
 def test_the_library_has_the_pairs_exercises_and_their_cases() -> None:
-    assert {exercise.id for exercise in EXERCISES} == {"challenge-pairs-respectful-challenge"}
-    assert len(CASES) >= 3
+    assert {exercise.id for exercise in EXERCISES} == {
+        "challenge-pairs-respectful-challenge",
+        "challenge-pairs-field-conversations",
+    }
+    assert len(CASES) >= 6
 
 
 @pytest.mark.parametrize(("where", "card"), SIDES, ids=[where for where, _ in SIDES])

@@ -64,6 +64,7 @@ def test_the_real_library_loads_without_errors() -> None:
         "warmup-why-meet",
         "best-question-turnarounds",
         "challenge-pairs-respectful-challenge",
+        "challenge-pairs-field-conversations",
         "advocacy-debate-customer-advocate",
     }
     assert all(isinstance(exercise, ExerciseTypes) for exercise in exercises.values())
@@ -191,4 +192,4 @@ def test_cli_check_passes_on_the_real_library(capsys: pytest.CaptureFixture[str]
     assert cli.main(["exercises", "check", "--dir", str(REAL_LIBRARY)]) == 0
     captured = capsys.readouterr()
     assert captured.err == ""
-    assert "5 exercise(s) and 1 agenda(s) OK" in captured.out
+    assert "6 exercise(s) and 1 agenda(s) OK" in captured.out

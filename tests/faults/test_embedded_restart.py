@@ -163,7 +163,12 @@ async def play_pairs(host: Screen, phones: dict[str, Screen]) -> list[set[str]]:
     exercise = "challenge-pairs-respectful-challenge"
     await host.host_act(action("add_exercise", exercise_id=exercise), "Added")
     await host.host_act(action("start_run", run_id=PAIRS), "Started")
-    for phase, following in (("brief", "pair"), ("pair", "converse"), ("converse", "rate")):
+    for phase, following in (
+        ("brief", "pair"),
+        ("pair", "read"),
+        ("read", "converse"),
+        ("converse", "rate"),
+    ):
         await host.host_act(action("next_phase", seen_phase=f"{PAIRS}.0:{phase}"), "Now: round 1")
         await host.region_matching("stage", f'value="{PAIRS}.0:{following}"')
     groups = [set(group.seats) for group in board(host.regions["stage"])]

@@ -107,7 +107,12 @@ async def _scenario(
         }
         await host.host_act(action("add_exercise", exercise_id=EXERCISE), "Added")
         await host.host_act(action("start_run", run_id="r1"), "Started")
-        for phase, following in (("brief", "pair"), ("pair", "converse"), ("converse", "rate")):
+        for phase, following in (
+            ("brief", "pair"),
+            ("pair", "read"),
+            ("read", "converse"),
+            ("converse", "rate"),
+        ):
             await host.host_act(action("next_phase", seen_phase=f"r1.0:{phase}"), "Now: round 1")
             await host.region_matching("stage", f'value="r1.0:{following}"')
         await host.host_act(action("timer_start", minutes="10"), "Timer started")

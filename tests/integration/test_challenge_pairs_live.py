@@ -1,5 +1,7 @@
-"""Respectful-challenge pairs over the websocket: private cards, reloads, ratings, re-seating, moves."""
+"""Respectful-challenge pairs over the websocket: private cards (read, then talked over), reloads,
+ratings with the rubric and the checklist's ticks, a trio's rotation, re-seating, moves."""
 
+import json
 import re
 from collections.abc import Callable, Iterable
 from contextlib import ExitStack
@@ -10,11 +12,24 @@ from markupsafe import escape
 from starlette.testclient import TestClient
 
 from tests.integration.helpers import Screen, action_id, create_room, join, live
-from workshop.kinds.challenge_pairs import ChallengePairs
+from workshop.kinds.challenge_pairs import RUBRIC, ChallengePairs
+from workshop.markdown import md_text
 from workshop.settings import DEFAULT_EXERCISES
 
 EXERCISE = "challenge-pairs-respectful-challenge"
-PHASES = ("brief", "pair", "converse", "rate", "swap", "rate_swap", "debrief")
+PHASES = (
+    "brief",
+    "pair",
+    "read",
+    "converse",
+    "rate",
+    "read_swap",
+    "swap",
+    "rate_swap",
+    "trio",
+    "rate_trio",
+    "debrief",
+)
 CASE = ChallengePairs.model_validate(
     yaml.safe_load((DEFAULT_EXERCISES / f"{EXERCISE}.yaml").read_text(encoding="utf-8"))
 ).cases[0]
@@ -30,7 +45,7 @@ FIRST_CUSTOMER = shown(CASE.first.customer.conclusion)
 FIRST_CHALLENGER = shown(CASE.first.challenger.hint)
 SWAPPED_CUSTOMER = shown(CASE.swapped.customer.conclusion)
 SWAPPED_CHALLENGER = shown(CASE.swapped.challenger.hint)
-CHECKLIST = shown(CASE.observer_checklist[0])
+CHECKLIST = shown(CASE.observer_checklist[0].split(") ", 1)[-1])
 CARD_LINES = (FIRST_CUSTOMER, FIRST_CHALLENGER, SWAPPED_CUSTOMER, SWAPPED_CHALLENGER, CHECKLIST)
 FIVE = ("Ada", "Grace", "Linus", "Barbara", "Alan")
 
@@ -120,6 +135,26 @@ def until_clean(screen: Screen, region: str, text: str, forbidden: Iterable[str]
     raise AssertionError(f"{region!r} never showed {text!r}")
 
 
+def until_gone(screen: Screen, region: str, text: str) -> str:
+    """Reads frames until `region` is shown and no longer contains `text`."""
+    for _ in range(30):
+        html = screen.regions.get(region, "")
+        if html and text not in html:
+            return html
+        screen.receive()
+    raise AssertionError(f"{region!r} still shows {text!r}")
+
+
+def until_any(screen: Screen, region: str, texts: Iterable[str]) -> str:
+    """Reads frames until `region` contains one of `texts`."""
+    for _ in range(30):
+        html = screen.regions.get(region, "")
+        if any(text in html for text in texts):
+            return html
+        screen.receive()
+    raise AssertionError(f"{region!r} never showed any of {texts!r}")
+
+
 # Driving the exercise ----------------------------------------------------------------------------
 
 
@@ -146,7 +181,7 @@ def advance(host: Screen, to: str) -> None:
 
 
 def rate(
-    phone: Screen, phase: str, expect: str, scores: tuple[int, int, int, int], **extra: str
+    phone: Screen, phase: str, expect: str, scores: tuple[int, int, int, int], **extra: object
 ) -> str:
     candid, collaborative, compassionate, curious = scores
     return phone.act(
@@ -185,6 +220,33 @@ def summary_rows(stage: str) -> dict[str, tuple[list[int], str, str, str]]:
 # Tests -------------------------------------------------------------------------------------------
 
 
+ROTATED = {
+    2: {"challenger": "customer", "customer": "challenger"},
+    3: {"challenger": "observer", "customer": "challenger", "observer": "customer"},
+}
+"""A role in the first talk -> the role after the swap, by the size of the group: a pair swaps, a
+trio rotates."""
+TRIO_TURN = {"challenger": "customer", "customer": "observer", "observer": "challenger"}
+"""In a trio, a role in the first talk -> the role in the trio's turn."""
+
+
+def check_cards(stage: str, role: str, customer: str, challenger: str, others: list[str]) -> None:
+    """A phone shows the card of its own role (the observer both, and the checklist), none of
+    `others` (lines of the other talks' cards)."""
+    assert not [line for line in others if line in stage]
+    if role == "challenger":
+        assert "<h2>Challenger: " in stage and challenger in stage
+        assert customer not in stage and "Customer: " not in stage
+        assert CHECKLIST not in stage
+    elif role == "customer":
+        assert "<h2>Customer: " in stage and customer in stage
+        assert challenger not in stage and "Challenger: " not in stage
+        assert CHECKLIST not in stage
+    else:
+        assert "Observer checklist" in stage and CHECKLIST in stage
+        assert customer in stage and challenger in stage
+
+
 def test_each_phone_sees_only_its_own_card_and_the_projector_none(client: TestClient) -> None:
     code, host_cookie, cookies = open_room(client, FIVE)
     with (
@@ -196,53 +258,68 @@ def test_each_phone_sees_only_its_own_card_and_the_projector_none(client: TestCl
         groups = wait_board(host, everyone_once(FIVE))
         assert sorted(len(group.seats) for group in groups) == [2, 3]  # one trio for five people
         until_clean(screen, "stage", "pair-list", CARD_LINES)
-        advance(host, "converse")
-        until_clean(screen, "stage", "Pairs are talking", [*CARD_LINES, "role-card"])
+        advance(host, "read")
+        until_clean(screen, "stage", "Read your card", [*CARD_LINES, "role-card"])
         phones = {
             name: stack.enter_context(live(client, code, "phone", cookies[name])) for name in FIVE
         }
+        first_others = [SWAPPED_CUSTOMER, SWAPPED_CHALLENGER]
 
+        # Reading: each phone shows its own card already, before anyone talks.
         roles: dict[str, str] = {}
         for name, phone in phones.items():
             stage = phone.until("stage", "role-card")
+            assert "Read your card: 2 minutes, no talking yet." in stage
             group = group_of(groups, name)
             assert badge(group) in stage
             roles[name] = _ROLE.findall(stage)[0]
             assert roles[name] == group.seats[name].lower()
-            assert SWAPPED_CUSTOMER not in stage and SWAPPED_CHALLENGER not in stage
-            if roles[name] == "challenger":
-                assert "<h2>Challenger: " in stage and FIRST_CHALLENGER in stage
-                assert FIRST_CUSTOMER not in stage and "Customer: " not in stage
-                assert CHECKLIST not in stage
-            elif roles[name] == "customer":
-                assert "<h2>Customer: " in stage and FIRST_CUSTOMER in stage
-                assert FIRST_CHALLENGER not in stage and "Challenger: " not in stage
-                assert CHECKLIST not in stage
-            else:
-                assert "Observer checklist" in stage and CHECKLIST in stage
-                assert FIRST_CUSTOMER in stage and FIRST_CHALLENGER in stage
+            check_cards(stage, roles[name], FIRST_CUSTOMER, FIRST_CHALLENGER, first_others)
+            assert "What would honestly" in stage and "How hard to" in stage
         assert sorted(roles.values()) == ["challenger"] * 2 + ["customer"] * 2 + ["observer"]
+
+        advance(host, "converse")
+        until_clean(screen, "stage", "Pairs are talking", [*CARD_LINES, "role-card"])
+        for name, phone in phones.items():
+            stage = until_gone(phone, "stage", "no talking yet")
+            check_cards(stage, roles[name], FIRST_CUSTOMER, FIRST_CHALLENGER, first_others)
 
         advance(host, "rate")
         until_clean(screen, "stage", "Rate the challenger", [*CARD_LINES, "role-card"])
-        advance(host, "swap")
-        until_clean(screen, "stage", "Roles swapped", [*CARD_LINES, "role-card"])
-        swapped = {"challenger": "customer", "customer": "challenger", "observer": "observer"}
+        advance(host, "read_swap")
+        until_clean(screen, "stage", "read your new card", [*CARD_LINES, "role-card"])
+        swapped = {name: ROTATED[len(group_of(groups, name).seats)][roles[name]] for name in FIVE}
         for name, phone in phones.items():
             stage = phone.until("stage", "Roles have swapped")
-            assert _ROLE.findall(stage) == [swapped[roles[name]]]
+            assert _ROLE.findall(stage) == [swapped[name]]
             assert badge(group_of(groups, name)) in stage
-            assert FIRST_CUSTOMER not in stage and FIRST_CHALLENGER not in stage
-            if swapped[roles[name]] == "challenger":
-                assert SWAPPED_CHALLENGER in stage and SWAPPED_CUSTOMER not in stage
-            elif swapped[roles[name]] == "customer":
-                assert SWAPPED_CUSTOMER in stage and SWAPPED_CHALLENGER not in stage
-            else:
-                assert SWAPPED_CUSTOMER in stage and SWAPPED_CHALLENGER in stage
-                assert CHECKLIST in stage
+            check_cards(
+                stage, swapped[name], SWAPPED_CUSTOMER, SWAPPED_CHALLENGER, [FIRST_CUSTOMER]
+            )
+        advance(host, "swap")
+        until_clean(screen, "stage", "Roles swapped", [*CARD_LINES, "role-card"])
+        for name, phone in phones.items():
+            stage = phone.until("stage", "Roles have swapped, and the cards are new.</p>")
+            check_cards(
+                stage, swapped[name], SWAPPED_CUSTOMER, SWAPPED_CHALLENGER, [FIRST_CUSTOMER]
+            )
 
-        advance(host, "rate_swap")
-        until_clean(screen, "stage", "Rate the challenger", [*CARD_LINES, "role-card"])
+        # The trio's turn: its three play the first cards again, the one who has not challenged
+        # yet challenging; the pair sits it out and sees no card.
+        advance(host, "trio")
+        until_clean(screen, "stage", "The trio's turn", [*CARD_LINES, "role-card"])
+        for name, phone in phones.items():
+            if len(group_of(groups, name).seats) == 3:
+                stage = phone.until("stage", "The trio's turn")
+                role = TRIO_TURN[roles[name]]
+                assert _ROLE.findall(stage) == [role]
+                check_cards(stage, role, FIRST_CUSTOMER, FIRST_CHALLENGER, first_others)
+            else:
+                stage = phone.until("stage", "Your pair has played both its talks.")
+                assert "role-card" not in stage and "rating-form" not in stage
+        advance(host, "rate_trio")
+        until_clean(screen, "stage", "The trio rates its challenger", [*CARD_LINES, "role-card"])
+        assert "<strong>0</strong> of 3 ratings in" in screen.regions["stage"]
         advance(host, "debrief")
         debrief = screen.until("stage", "The cards, side by side")
         for line in (FIRST_CUSTOMER, FIRST_CHALLENGER, SWAPPED_CUSTOMER, SWAPPED_CHALLENGER):
@@ -650,3 +727,186 @@ def test_ratings_in_counts_only_ratings_of_the_current_pairs(client: TestClient)
         with live(client, code, "phone", cookies[partner]) as phone:
             stage = phone.until("stage", "rating-form")
             assert "Your rating is in" not in stage  # it was for the challenger who left
+
+
+# Reading, the rubric, the checklist's ticks and the trio's rotation -------------------------------
+
+ITEMS = [shown(item) for item in CASE.observer_checklist]
+
+
+def test_the_console_suggests_minutes_for_each_step_and_starts_that_timer(
+    client: TestClient,
+) -> None:
+    code, host_cookie, _ = open_room(client, ("Ada", "Grace"))
+    with live(client, code, "host", host_cookie) as host:
+        start(host)
+        advance(host, "read")
+        stage = host.until("stage", "Suggested: <strong>2 min</strong>")
+        assert "Start a 2-minute timer" in stage
+        assert "How this round is timed" in stage
+        assert '<li aria-current="step">Read your card: 2 min</li>' in stage
+        host.act("", type="timer_start", minutes=2)
+        assert "2:00" in host.until("timer", "countdown") or "1:59" in host.regions["timer"]
+        advance(host, "converse")
+        assert "Start a 7-minute timer" in host.until("stage", "Suggested: <strong>7 min</strong>")
+
+
+def test_every_rater_reads_the_rubric_and_ticks_what_they_saw(client: TestClient) -> None:
+    names = ("Ada", "Grace")
+    code, host_cookie, cookies = open_room(client, names)
+    with live(client, code, "host", host_cookie) as host:
+        start(host)
+        (group,) = wait_board(host, everyone_once(names))
+        advance(host, "rate")
+        customer, challenger = group.named("Customer"), group.named("Challenger")
+        with (
+            live(client, code, "phone", cookies[customer]) as rater,
+            live(client, code, "phone", cookies[challenger]) as own,
+        ):
+            form = rater.until("stage", "rating-form")
+            assert "I saw them… (tick each one)" in form
+            for habit in ("candid", "collaborative", "compassionate", "curious"):
+                (anchors,) = [a for a in RUBRIC if a.habit == habit]
+                for text in anchors.anchors.values():
+                    assert shown(text) in form
+            for number, item in enumerate(CASE.observer_checklist, start=1):
+                assert f'name="ticks" value="{number}"' in form
+                assert shown(item.split(") ", 1)[-1]) in form
+            rate(rater, "rate", "Rating saved ✓", (4, 4, 4, 4), ticks=["1", "3"])
+            form = rater.until("stage", "Update rating")
+            assert 'value="1" checked' in form and 'value="3" checked' in form
+            assert 'value="2" checked' not in form
+            # A form with a single box ticked sends it as one value.
+            rate(rater, "rate", "Rating saved ✓", (4, 4, 4, 4), ticks="2")
+            form = rater.until("stage", 'value="2" checked')
+            assert 'value="1" checked' not in form
+            assert "What I did (tick each one)" in own.until("stage", "rating-form")
+            rate(own, "rate", "Self-rating saved ✓", (5, 5, 5, 5), ticks=["2", "4"])
+            advance(host, "debrief")
+            stage = own.until("stage", "What your partners saw you do")
+            assert "(1 of 1)" in stage and ITEMS[1].split(") ", 1)[-1] in stage
+            assert ITEMS[3].split(") ", 1)[-1] not in stage.split("What your partners saw")[1]
+        console = host.until("stage", "tick-summary")
+        rows = dict(
+            re.findall(
+                r'<th scope="row">(?:<span class="item-habit">\w+:</span> )?([^<]+)</th>'
+                r'<td class="tick-partners">(\d+ of \d+)',
+                console,
+            )
+        )
+        second = shown(CASE.observer_checklist[1].split(") ", 1)[-1])
+        first = shown(CASE.observer_checklist[0].split(") ", 1)[-1])
+        assert rows[second] == "1 of 1" and rows[first] == "0 of 1"
+        assert "Questions for the room" in console
+        assert shown(CASE.debrief[0]) in console
+
+    # Every export carries the ticks: per rating and counted per item.
+    def export(fmt: str) -> str:
+        response = client.get(f"/host/{code}/export/{fmt}", headers={"cookie": host_cookie})
+        assert response.status_code == 200
+        return response.text
+
+    (pairs_run,) = [
+        e for e in json.loads(export("json"))["exercises"] if e["kind"] == "challenge_pairs"
+    ]
+    (round_one,) = pairs_run["rounds"]
+    assert {r["rater_role"]: r["ticks"] for r in round_one["ratings"]} == {
+        "customer": [CASE.observer_checklist[1]],
+        "challenger": [CASE.observer_checklist[1], CASE.observer_checklist[3]],
+    }
+    assert [
+        (c["partners"], c["partner_ratings"], c["own"], c["self_ratings"])
+        for c in round_one["checklist"]
+    ][:4] == [
+        (0, 1, 0, 1),
+        (1, 1, 1, 1),
+        (0, 1, 0, 1),
+        (0, 1, 1, 1),
+    ]
+    assert md_text(CASE.observer_checklist[1]) + " | 1 of 1 | 1 of 1 |" in export("md")
+    page = export("html")
+    assert "<h4>What raters saw</h4>" in page
+    assert (
+        f'<td class="text">{shown(CASE.observer_checklist[1])}</td><td class="n">1 of 1</td>'
+        in page
+    )
+
+
+def test_crafted_ticks_and_ratings_are_refused_with_clear_messages(client: TestClient) -> None:
+    code, host_cookie, cookies = open_room(client, FIVE)
+    with live(client, code, "host", host_cookie) as host, ExitStack() as stack:
+        start(host)
+        groups = wait_board(host, everyone_once(FIVE))
+        pair = next(group for group in groups if len(group.seats) == 2)
+        trio = next(group for group in groups if len(group.seats) == 3)
+        advance(host, "rate")
+        customer = stack.enter_context(live(client, code, "phone", cookies[pair.named("Customer")]))
+        customer.until("stage", "rating-form")
+        items = len(CASE.observer_checklist)
+        for tick in (str(items + 1), "0", "made-up"):
+            rate(customer, "rate", "is not on this case", (3, 3, 3, 3), ticks=[tick])
+        rate(customer, "rate", "not understood", (3, 3, 3, 3), ticks=[{"id": 1}])
+        rate(customer, "rate", "not understood", (3, 3, 3, 3), ticks=["1"] * 13)
+        host.until("stage", "0 of 5 ratings in")
+        advance(host, "rate_trio")
+        rate(customer, "rate_trio", "Only a trio plays this turn", (3, 3, 3, 3))
+        observer = stack.enter_context(live(client, code, "phone", cookies[trio.named("Customer")]))
+        observer.until("stage", "rating-form")
+        rate(observer, "rate_trio", "Rating saved ✓", (3, 3, 3, 3), ticks=["1"])
+        assert "1 of 3 ratings in" in host.until("stage", "1 of 3 ratings in")
+
+
+def test_in_a_trio_everyone_challenges_once_and_gets_feedback(client: TestClient) -> None:
+    code, host_cookie, cookies = open_room(client, FIVE)
+    with live(client, code, "host", host_cookie) as host, ExitStack() as stack:
+        start(host)
+        groups = wait_board(host, everyone_once(FIVE))
+        trio = next(group for group in groups if len(group.seats) == 3)
+        a, b, c = (trio.named(role) for role in ("Challenger", "Customer", "Observer"))
+        plan = host.until("stage", "trio-plan")
+        assert (
+            shown(
+                f"{trio.colour} {trio.number} challenges: {a} in the first talk, {b} after the "
+                f"swap, {c} in the trio's turn."
+            )
+            in plan
+        )
+        phones = {
+            name: stack.enter_context(live(client, code, "phone", cookies[name])) for name in FIVE
+        }
+        for phase in ("rate", "rate_swap", "rate_trio"):
+            advance(host, phase)
+            for name, phone in phones.items():
+                stage = until_any(
+                    phone, "stage", (f'value="r1.0:{phase}"', "played both its talks")
+                )
+                if "rating-form" in stage:
+                    rate(phone, phase, "saved ✓", (4, 3, 4, 3), landed=f"{name} in {phase}.")
+                else:
+                    assert phase == "rate_trio" and name not in trio.seats
+        stage = host.until("stage", "3 of 3 ratings in")
+        (now,) = [group for group in board(stage) if group.number == trio.number]
+        assert now.seats == {a: "Customer", b: "Observer", c: "Challenger"}
+        for name in FIVE:
+            if name not in trio.seats:
+                assert f"{name}</span> · Sitting this turn out" in stage
+        advance(host, "debrief")
+        for name, phone in phones.items():
+            rows = feedback_rows(phone.until("stage", "Your feedback"))
+            assert all(others != "-" for others, *_ in rows.values()), (name, rows)
+        md = client.get(f"/host/{code}/export/md", headers={"cookie": host_cookie}).text
+        assert "observer, then observer" not in md
+        assert md_text(f"{a} (challenger, then observer, then customer)") in md
+        assert md_text(f"{b} (customer, then challenger, then observer)") in md
+        assert md_text(f"{c} (observer, then customer, then challenger)") in md
+        page = client.get(f"/host/{code}/export/html", headers={"cookie": host_cookie}).text
+        assert '<th scope="col">Trio\'s turn</th>' in page
+        assert (
+            f'<td class="name">{c}</td><td>observer</td><td>customer</td><td>challenger</td>'
+            in page
+        )
+        for name in FIVE:
+            card = client.get(f"/r/{code}/card", headers={"cookie": cookies[name]}).text
+            assert "Feedback from your partners" in card
+            assert "No partner feedback this time." not in card, name
+            assert "feedback-round" in card

@@ -101,7 +101,19 @@ SCORES: dict[tuple[int, int, str], tuple[int, int, int, int]] = {
     (3, 2, "observer"): (1, 2, 2, 5),
     (3, 2, "challenger"): (2, 3, 4, 5),
 }
-SWAPPED = {"challenger": "customer", "customer": "challenger", "observer": "observer"}
+SWAPPED = {
+    2: {"challenger": "customer", "customer": "challenger"},
+    3: {"challenger": "observer", "customer": "challenger", "observer": "customer"},
+}
+"""A role in the first talk -> the role after the swap: a pair swaps, a trio rotates."""
+TRIO_TURN = {"challenger": "customer", "customer": "observer", "observer": "challenger"}
+"""In a trio, a role in the first talk -> the role in the trio's own turn (not rated here)."""
+
+
+def roles_of(size: int, role: str) -> list[str]:
+    """Someone's roles through a round, as the exports list them."""
+    return [role, SWAPPED[size][role], *([TRIO_TURN[role]] if size == 3 else [])]
+
 
 # Advocacy debate (run r4).
 FIRST = {ZEB: "for", XAN: "against", OTT: "undecided", BAR: "undecided", WIL: "against"}
@@ -301,15 +313,16 @@ def play_pairs(host: Screen, phones: dict[str, Screen]) -> tuple[list[Group], li
     assert sorted(len(g.seats) for g in groups) == [2, 3]
     given: list[Given] = []
     for half, phase, passing in (
-        (1, "rate", ("pair", "converse")),
-        (2, "rate_swap", ("rate", "swap")),
+        (1, "rate", ("pair", "read", "converse")),
+        (2, "rate_swap", ("rate", "read_swap", "swap")),
     ):
         for now in passing:
             host.act("Now: round 1", type="next_phase", seen_phase=f"r3.0:{now}")
         for group in groups:
             size = len(group.seats)
             roles = {
-                name: role if half == 1 else SWAPPED[role] for name, role in group.seats.items()
+                name: role if half == 1 else SWAPPED[size][role]
+                for name, role in group.seats.items()
             }
             challenger = next(name for name, role in roles.items() if role == "challenger")
             for name, role in roles.items():
@@ -329,7 +342,8 @@ def play_pairs(host: Screen, phones: dict[str, Screen]) -> tuple[list[Group], li
                 given.append(
                     Given(half, name, role, challenger, group.id, scores, landed, try_next)
                 )
-    host.act("Now: round 1, Debrief", type="next_phase", seen_phase="r3.0:rate_swap")
+    for now in ("rate_swap", "trio", "rate_trio"):
+        host.act("Now: round 1", type="next_phase", seen_phase=f"r3.0:{now}")
     return groups, given
 
 
@@ -612,7 +626,10 @@ def test_the_json_validates_and_holds_what_was_played(played_room: Session) -> N
         )
         for p in pairs["pairs"]
     } == {
-        g.id: (g.number, {n: (role, SWAPPED[role]) for n, role in g.seats.items()})
+        g.id: (
+            g.number,
+            {n: (role, SWAPPED[len(g.seats)][role]) for n, role in g.seats.items()},
+        )
         for g in played.groups
     }
     assert_habits(pairs["habits"], played.ratings)
@@ -699,7 +716,9 @@ def test_the_markdown_holds_what_was_played_and_user_text_stays_inert(played_roo
     assert f"- {loud.text} (2 upvotes, {loud.author})" in lines
     assert "  - Rebuttal: Loyalty is not a business case (0 upvotes)" in lines
     for group in played.groups:
-        seats = ", ".join(f"{n} ({r}, then {SWAPPED[r]})" for n, r in group.seats.items())
+        seats = ", ".join(
+            f"{n} ({', then '.join(roles_of(len(group.seats), r))})" for n, r in group.seats.items()
+        )
         assert f"- {group.colour} {group.number}: {seats}" in lines
     for text in ("A question the facilitator hides", "A remark the facilitator hides"):
         assert text not in md
@@ -974,7 +993,7 @@ def test_pair_ratings_export_to_csv_without_a_best_question_round(client: TestCl
         phones = [stack.enter_context(live(client, code, "phone", c)) for c in cookies]
         host.act("Added", type="add_exercise", exercise_id="challenge-pairs-respectful-challenge")
         host.act("Started", type="start_run", run_id="r1")
-        for phase in ("brief", "pair", "converse"):
+        for phase in ("brief", "pair", "read", "converse"):
             host.act("Now: round 1", type="next_phase", seen_phase=f"r1.0:{phase}")
         for phone in phones:
             phone.act(

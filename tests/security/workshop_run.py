@@ -198,7 +198,7 @@ def play_best_question(room: LiveRoom, writing: Writing) -> None:
 
 def play_pairs(room: LiveRoom, writing: Writing) -> None:
     room.host.act("Started", type="start_run", run_id="r3")
-    for step in ("brief", "pair", "converse"):
+    for step in ("brief", "pair", "read", "converse"):
         room.step(f"r3.0:{step}")
     for phase, following in (("rate", "swap"), ("rate_swap", "debrief")):
         for n, name in enumerate(room.names):
@@ -215,8 +215,9 @@ def play_pairs(room: LiveRoom, writing: Writing) -> None:
                 try_next=writing.comment(n, 1),
             )
         room.step(f"r3.0:{phase}")
-        if following == "swap":
-            room.step("r3.0:swap")
+        # On to the swapped talk after its reading step, or past a trio's turn to the debrief.
+        for step in ("read_swap", "swap") if following == "swap" else ("trio", "rate_trio"):
+            room.step(f"r3.0:{step}")
 
 
 def play_debate(room: LiveRoom, writing: Writing) -> None:

@@ -52,7 +52,19 @@ _loaded = LIBRARY["challenge-pairs-respectful-challenge"]
 assert isinstance(_loaded, ChallengePairs)
 EXERCISE: ChallengePairs = _loaded
 """The real exercise from the library, loaded once."""
-PHASE_NAMES = ["brief", "pair", "converse", "rate", "swap", "rate_swap", "debrief"]
+PHASE_NAMES = [
+    "brief",
+    "pair",
+    "read",
+    "converse",
+    "rate",
+    "read_swap",
+    "swap",
+    "rate_swap",
+    "trio",
+    "rate_trio",
+    "debrief",
+]
 
 NAMES = Names.of("run:r1:0:")
 """The first round's hashes of run r1, named as the engine names them."""
@@ -113,17 +125,42 @@ def test_every_round_is_one_case_with_its_pairs_and_ratings() -> None:
     [
         ("brief", None),
         ("pair", None),
+        ("read", 1),
         ("converse", 1),
         ("rate", 1),
+        ("read_swap", 2),
         ("swap", 2),
         ("rate_swap", 2),
+        ("trio", 3),
+        ("rate_trio", 3),
         ("debrief", None),
     ],
 )
-def test_the_first_conversation_is_half_one_and_the_swapped_one_half_two(
+def test_reading_talking_and_rating_belong_to_the_first_the_swapped_or_the_trio_talk(
     phase: str, half: int | None
 ) -> None:
     assert cp.half_of(phase) == half
+    assert cp.talk_now(phase) == (half or (4 if phase == "debrief" else 0))
+
+
+def test_each_talk_has_a_reading_step_before_it_and_a_rating_step_after_it() -> None:
+    names = [phase.name for phase in cp.PHASES]
+    for reading, talking in zip(cp.READING, cp.TALKING, strict=False):
+        assert names.index(reading) + 1 == names.index(talking)
+    for rating, talk in cp.RATING.items():
+        talking = cp.TALKING[talk - 1]
+        assert names.index(rating) == names.index(talking) + 1
+    assert list(cp.MINUTES) == names
+    assert cp.MINUTES["read"] == cp.MINUTES["read_swap"] == 2
+    reads = [phase for phase in cp.PHASES if phase.name in cp.READING]
+    assert [phase.title for phase in reads] == ["Read your card", "Read your new card"]
+    assert all("2 minutes" in phase.host_hint for phase in reads)
+
+
+def test_the_trio_turn_replays_the_first_cards_and_the_swap_has_its_own() -> None:
+    case = EXERCISE.cases[0]
+    assert case.cards(1) == case.cards(3) == case.first
+    assert case.cards(2) == case.swapped
 
 
 def test_a_pair_id_is_p_and_its_number_and_the_colours_cycle() -> None:
@@ -147,12 +184,78 @@ def test_the_first_member_challenges_first_and_is_the_customer_after_the_swap() 
     assert pair.challenger(2) == "ben"
 
 
-def test_a_third_member_observes_both_conversations() -> None:
+def test_a_trio_rotates_so_that_each_challenges_once_is_customer_once_and_observes_once() -> None:
     trio = Pair(number=2, members=["ada", "ben", "cy"])
-    assert [trio.role_of("cy", half) for half in (1, 2)] == ["observer", "observer"]
-    assert [trio.role_of("ada", half) for half in (1, 2)] == ["challenger", "customer"]
-    assert [trio.role_of("ben", half) for half in (1, 2)] == ["customer", "challenger"]
-    assert (trio.challenger(1), trio.challenger(2)) == ("ada", "ben")
+    assert [trio.role_of("ada", half) for half in cp.TALKS] == [
+        "challenger",
+        "observer",
+        "customer",
+    ]
+    assert [trio.role_of("ben", half) for half in cp.TALKS] == [
+        "customer",
+        "challenger",
+        "observer",
+    ]
+    assert [trio.role_of("cy", half) for half in cp.TALKS] == ["observer", "customer", "challenger"]
+    assert [trio.challenger(half) for half in cp.TALKS] == ["ada", "ben", "cy"]
+    assert [trio.talkers(half) for half in cp.TALKS] == [
+        ("ada", "ben"),
+        ("ben", "cy"),
+        ("cy", "ada"),
+    ]
+
+
+def test_a_pair_sits_out_the_trio_turn() -> None:
+    pair = Pair(number=1, members=["ada", "ben"])
+    assert pair.role_of("ada", 3) is None
+    assert pair.role_of("ben", 3) is None
+    assert pair.challenger(3) is None
+    assert pair.talkers(3) is None
+
+
+@pytest.mark.parametrize(
+    ("since", "roles"),
+    [
+        # Joined during the first talk: observes it, then the trio rotates.
+        (
+            1,
+            {
+                "ada": ["challenger", "observer", "customer"],
+                "cy": ["observer", "customer", "challenger"],
+            },
+        ),
+        # Joined during the swapped talk: the pair's talk goes on; the newcomer challenges in the
+        # trio's turn.
+        (
+            2,
+            {
+                "ada": ["challenger", "customer", "customer"],
+                "cy": ["observer", "observer", "challenger"],
+            },
+        ),
+        # Joined during the trio's turn: challenges in it at once.
+        (
+            3,
+            {
+                "ada": ["challenger", "customer", "customer"],
+                "cy": ["observer", "observer", "challenger"],
+            },
+        ),
+        # Joined at the debrief: plays no talk.
+        (4, {"ada": ["challenger", "customer", None], "cy": ["observer", "observer", None]}),
+    ],
+)
+def test_a_late_third_member_observes_the_talk_under_way_and_challenges_later(
+    since: int, roles: dict[str, list[str | None]]
+) -> None:
+    trio = Pair(number=1, members=["ada", "ben", "cy"], since=since)
+    for who, expected in roles.items():
+        assert [trio.role_of(who, half) for half in cp.TALKS] == expected
+
+
+def test_a_pair_stored_before_trios_rotated_still_decodes() -> None:
+    old = '{"number": 1, "members": ["a", "b", "c"]}'
+    assert decode_pairs({"p1": old}) == {"p1": Pair(number=1, members=["a", "b", "c"], since=0)}
 
 
 def test_someone_outside_the_pair_has_no_role_and_a_single_has_no_challenger() -> None:
@@ -165,14 +268,31 @@ def test_someone_outside_the_pair_has_no_role_and_a_single_has_no_challenger() -
     assert single.challenger(2) is None
 
 
-@given(size=st.integers(min_value=2, max_value=3), half=st.sampled_from((1, 2)))
-def test_every_group_has_exactly_one_challenger_who_is_a_member(size: int, half: Half) -> None:
-    pair = Pair(number=1, members=people(size))
+@given(
+    size=st.integers(min_value=2, max_value=3),
+    half=st.sampled_from(cp.TALKS),
+    since=st.integers(min_value=0, max_value=4),
+)
+def test_every_group_that_talks_has_exactly_one_challenger_who_is_a_member(
+    size: int, half: Half, since: int
+) -> None:
+    pair = Pair(number=1, members=people(size), since=since)
     roles = [pair.role_of(member, half) for member in pair.members]
+    if pair.challenger(half) is None:
+        assert roles == [None] * size
+        assert half == 3
+        return
     assert roles.count("challenger") == 1
     assert roles.count("customer") == 1
     assert roles.count("observer") == size - 2
     assert pair.members[roles.index("challenger")] == pair.challenger(half)
+
+
+@given(since=st.integers(min_value=0, max_value=3))
+def test_every_member_of_a_trio_challenges_exactly_once(since: int) -> None:
+    trio = Pair(number=1, members=people(3), since=since)
+    challengers = [trio.challenger(half) for half in cp.TALKS]
+    assert sorted(c or "" for c in challengers) == sorted(trio.members)
 
 
 # Who has been with whom
@@ -398,10 +518,10 @@ CHANGES = st.lists(
 
 
 def replayed(
-    start: int, changes: list[Change]
+    start: int, changes: list[Change], at: int = 1
 ) -> Iterator[tuple[dict[str, Pair], dict[str, Pair], list[str]]]:
-    """Pairs `start` people, then applies each change and re-seats; yields (before, after,
-    present) for every change. An earlier round's pairs make the history."""
+    """Pairs `start` people, then applies each change and re-seats (during talk `at`); yields
+    (before, after, present) for every change. An earlier round's pairs make the history."""
     present = people(start)
     history = partners_so_far([pairs_from_groups(make_pairs(present, {}, "round-1"))])
     pairs = pairs_from_groups(make_pairs(present, history, "round-2"))
@@ -413,7 +533,7 @@ def replayed(
         for _ in range(arrivals):
             present.append(f"late{arrived:03d}")
             arrived += 1
-        after = rebalance(pairs, present, history, f"seed-{step}")
+        after = rebalance(pairs, present, history, f"seed-{step}", at)
         yield pairs, after, list(present)
         pairs = after
 
@@ -530,6 +650,85 @@ def test_the_last_person_present_waits_alone() -> None:
     assert rebalance(pairs, [], {}, "s") == {}
 
 
+# rebalance while a talk is under way: trios rotate, so who talks depends on the talk. Whoever is
+# talking goes on talking, in the same roles, while both of them stay.
+
+
+def talking_in(pairs: Mapping[str, Pair], talk: Half) -> dict[tuple[str, str], str]:
+    """(challenger, customer) -> group id, for every group talking in `talk`."""
+    return {
+        talkers: pair_id
+        for pair_id, pair in pairs.items()
+        if (talkers := pair.talkers(talk)) is not None
+    }
+
+
+@PROPERTY_SETTINGS
+@given(
+    start=st.integers(min_value=2, max_value=30),
+    changes=CHANGES,
+    at=st.sampled_from(cp.TALKS),
+)
+def test_rebalance_during_a_talk_keeps_its_challenger_and_customer_while_both_stay(
+    start: int, changes: list[Change], at: Half
+) -> None:
+    for before, after, present in replayed(start, changes, at):
+        here = set(present)
+        assert_seating(after, present)
+        assert_nobody_waits_alone_needlessly(after)
+        now = talking_in(after, at)
+        for talkers, pair_id in talking_in(before, at).items():
+            if set(talkers) <= here:
+                assert now.get(talkers) == pair_id, f"{talkers} stopped talking in {pair_id}"
+
+
+@PROPERTY_SETTINGS
+@given(start=st.integers(min_value=2, max_value=30), changes=CHANGES, at=st.sampled_from((1, 2)))
+def test_rebalance_keeps_at_most_one_trio_outside_the_trio_turn(
+    start: int, changes: list[Change], at: Half
+) -> None:
+    for _, after, _present in replayed(start, changes, at):
+        assert sum(len(pair.members) == 3 for pair in after.values()) <= 1
+
+
+def test_after_the_swap_the_observer_of_a_rotating_trio_partners_a_newcomer() -> None:
+    """In talk 2 a trio's observer is its first member: they leave it to partner a late joiner;
+    the trio's talk goes on as a pair's, with the same challenger and customer."""
+    pairs = pairs_from_groups([["a", "b", "c"], ["d", "e"]])
+    assert pairs["p1"].talkers(2) == ("b", "c")
+    after = rebalance(pairs, ["a", "b", "c", "d", "e", "x"], {}, "s", at=2)
+    assert after["p1"].members == ["c", "b"]
+    assert after["p1"].talkers(2) == ("b", "c")
+    assert after["p2"] == pairs["p2"]
+    assert sorted(after["p3"].members) == ["a", "x"]
+
+
+def test_a_late_joiner_after_the_swap_observes_and_challenges_in_the_trio_turn() -> None:
+    pairs = pairs_from_groups([["a", "b"], ["c", "d"]])
+    after = rebalance(pairs, ["a", "b", "c", "d", "x"], {}, "s", at=2)
+    trio = next(pair for pair in after.values() if "x" in pair.members)
+    before = pairs[trio.id]
+    assert trio.talkers(2) == before.talkers(2)
+    assert trio.role_of("x", 2) == "observer"
+    assert trio.challenger(3) == "x"
+
+
+def test_during_the_trio_turn_a_late_joiner_joins_a_pair_that_sits_it_out() -> None:
+    pairs = pairs_from_groups([["a", "b", "c"], ["d", "e"]])
+    after = rebalance(pairs, ["a", "b", "c", "d", "e", "x"], {}, "s", at=3)
+    assert after["p1"] == pairs["p1"]
+    assert after["p2"].members == ["d", "e", "x"]
+    assert after["p2"].challenger(3) == "x"
+
+
+def test_a_trio_that_loses_its_observer_in_its_turn_finishes_the_talk_as_two() -> None:
+    pairs = pairs_from_groups([["a", "b", "c"], ["d", "e"]])
+    assert pairs["p1"].talkers(3) == ("c", "a")
+    after = rebalance(pairs, ["a", "c", "d", "e"], {}, "s", at=3)
+    assert after["p1"].talkers(3) == ("c", "a")
+    assert after["p2"].talkers(3) is None
+
+
 # move: the facilitator's hand
 
 
@@ -559,11 +758,16 @@ def test_a_group_emptied_by_a_move_disappears() -> None:
     assert after == {"p1": Pair(number=1, members=["a", "b", "c"])}
 
 
-def test_a_late_joiner_moved_by_hand_joins_as_observer() -> None:
+@pytest.mark.parametrize("at", [1, 2, 3])
+def test_a_late_joiner_moved_by_hand_observes_the_talk_under_way(at: Half) -> None:
     pairs = pairs_from_groups([["a", "b"]])
-    after = move(pairs, "x", "p1")
+    after = move(pairs, "x", "p1", at)
     assert after["p1"].members == ["a", "b", "x"]
-    assert after["p1"].role_of("x", 2) == "observer"
+    if at < 3:
+        assert after["p1"].role_of("x", at) == "observer"
+        assert after["p1"].talkers(at) == pairs["p1"].talkers(at)
+    # They challenge in the trio's turn, whenever they came.
+    assert after["p1"].challenger(3) == "x"
 
 
 def test_the_facilitator_can_make_a_second_trio_by_hand() -> None:
@@ -641,7 +845,9 @@ def rated(
     return write, Rating.model_validate_json(write.value), effects.notice
 
 
-@pytest.mark.parametrize("phase", ["brief", "pair", "converse", "swap", "debrief"])
+@pytest.mark.parametrize(
+    "phase", ["brief", "pair", "read", "converse", "read_swap", "swap", "trio", "debrief"]
+)
 def test_ratings_are_collected_only_after_each_conversation(phase: str) -> None:
     message = rejection(rate, NAMES, TRIO, phase, "ben", ALL_THREES, "", "")
     assert message == "Ratings are collected after each conversation."
@@ -653,15 +859,20 @@ def test_ratings_are_collected_only_after_each_conversation(phase: str) -> None:
         ("rate", "ben", "customer", "ada"),
         ("rate", "cy", "observer", "ada"),
         ("rate", "ada", "challenger", "ada"),
-        ("rate_swap", "ada", "customer", "ben"),
-        ("rate_swap", "cy", "observer", "ben"),
+        ("rate_swap", "cy", "customer", "ben"),
+        ("rate_swap", "ada", "observer", "ben"),
         ("rate_swap", "ben", "challenger", "ben"),
+        ("rate_trio", "ada", "customer", "cy"),
+        ("rate_trio", "ben", "observer", "cy"),
+        ("rate_trio", "cy", "challenger", "cy"),
+        ("rate", "eve", "customer", "dan"),
+        ("rate_swap", "dan", "customer", "eve"),
     ],
 )
 def test_customer_and_observer_rate_the_challenger_who_rates_themself(
     phase: str, rater: str, role: str, target: str
 ) -> None:
-    half = 1 if phase == "rate" else 2
+    half = cp.RATING[phase]
     write, rating, notice = rated(rater, phase)
     assert (write.op, write.hash, write.field) == ("put", "run:r1:0:ratings", f"{half}|{rater}")
     assert rating.target == target
@@ -738,6 +949,78 @@ def test_someone_waiting_alone_cannot_rate() -> None:
 def test_someone_without_a_seat_cannot_rate() -> None:
     message = rejection(rate, NAMES, TRIO, "rate", "late", ALL_THREES, "", "")
     assert message == "You are not in a pair this round."
+
+
+def test_a_pair_has_nothing_to_rate_in_the_trio_turn() -> None:
+    message = rejection(rate, NAMES, TRIO, "rate_trio", "dan", ALL_THREES, "", "")
+    assert message == "Only a trio plays this turn; your pair has nothing to rate now."
+
+
+@pytest.mark.parametrize(
+    ("phase", "eligible"),
+    [
+        ("rate", {"ada", "ben", "cy", "dan", "eve"}),
+        ("rate_swap", {"ada", "ben", "cy", "dan", "eve"}),
+        ("rate_trio", {"ada", "ben", "cy"}),
+    ],
+)
+def test_who_may_rate_in_each_rating_step(phase: str, eligible: set[str]) -> None:
+    everyone = {"ada", "ben", "cy", "dan", "eve", "fay", "late"}
+    for rater in everyone:
+        if rater in eligible:
+            rated(rater, phase)
+        else:
+            rejection(rate, NAMES, TRIO, phase, rater, ALL_THREES, "", "")
+
+
+# ticks: what the rater saw, from the case's checklist
+
+CHECKLIST = ["Asked how she reads it.", "Waited through the silence.", "Left the decision to her."]
+
+
+def ticked_by(ticks: Sequence[str], rater: str = "ben", phase: str = "rate") -> Rating:
+    effects = rate(NAMES, TRIO, phase, rater, ALL_THREES, "", "", ticks, CHECKLIST)
+    (write,) = effects.writes
+    return Rating.model_validate_json(write.value)
+
+
+@pytest.mark.parametrize("rater", ["ben", "cy", "ada"])
+def test_every_rater_ticks_items_of_the_checklist_stored_by_number(rater: str) -> None:
+    assert ticked_by(["3", "1"], rater).ticks == (1, 3)
+    assert ticked_by([], rater).ticks == ()
+
+
+def test_a_tick_sent_twice_counts_once() -> None:
+    assert ticked_by(["2", "2", " 2 "]).ticks == (2,)
+
+
+@pytest.mark.parametrize("tick", ["0", "4", "-1", "x", "", "1.5", "²", "9" * 30])
+def test_a_tick_of_an_item_the_checklist_lacks_is_refused(tick: str) -> None:
+    message = rejection(ticked_by, ["1", tick])
+    assert message.endswith("is not on this case's checklist. Tick only the items on your screen.")
+    assert len(message) < 120
+
+
+def test_a_rating_stored_before_raters_ticked_still_decodes_with_no_ticks() -> None:
+    old = '{"target": "a", "rater_role": "customer", "scores": {"candid": 3}, "landed": "x"}'
+    assert decode_ratings({"1|b": old})[(1, "b")].ticks == ()
+
+
+def test_the_tick_summary_counts_partners_and_self_apart() -> None:
+    ratings = [
+        Rating(target="t", rater_role="customer", scores=ALL_THREES, ticks=(1, 2)),
+        Rating(target="t", rater_role="observer", scores=ALL_THREES, ticks=(1,)),
+        Rating(target="t", rater_role="challenger", scores=ALL_THREES, ticks=(1, 3)),
+        Rating(target="t", rater_role="customer", scores=ALL_THREES),
+    ]
+    rows = cp.summarise_ticks(ratings, CHECKLIST)
+    assert [(r.number, r.item) for r in rows] == list(enumerate(CHECKLIST, start=1))
+    assert [(r.partners, r.partner_ratings, r.own, r.self_ratings) for r in rows] == [
+        (2, 3, 1, 1),
+        (1, 3, 0, 1),
+        (0, 3, 1, 1),
+    ]
+    assert [r.partners for r in cp.summarise_ticks([], CHECKLIST)] == [0, 0, 0]
 
 
 # summarise
@@ -944,7 +1227,7 @@ def test_round_three_pairs_nobody_with_a_partner_from_either_earlier_round() -> 
 
 def test_going_back_to_pair_up_does_not_reshuffle() -> None:
     _, store = pair_up(0)
-    meta = meta_at(0, "converse")
+    meta = meta_at(0, "read")
     effects = host(room(meta, ROOM, store), act("previous_phase", seen_phase=key_of(meta)))
     assert effects.meta is not None
     assert key_of(effects.meta) == "r1.0:pair"
@@ -1099,6 +1382,28 @@ def test_a_rating_through_the_engine_without_every_habit_is_rejected() -> None:
         engine.apply, room(meta, ROOM, store), Actor("participant", "p1"), action, LIBRARY, 0.0
     )
     assert "Compassionate" in message
+
+
+def test_ticks_through_the_engine_are_checked_against_the_round_case() -> None:
+    _, store = pair_up(0)
+    pair = next(iter(pairs_in(store).values()))
+    customer = pair.members[1]
+    meta = meta_at(0, "rate")
+    state = room(meta, ROOM, store)
+    items = len(EXERCISE.cases[0].observer_checklist)
+    action = act("rate", seen_phase=key_of(meta), ticks=["1", str(items)], **ALL_THREES)
+    effects = engine.apply(state, Actor("participant", customer), action, LIBRARY, 0.0)
+    (write,) = effects.writes
+    assert Rating.model_validate_json(write.value).ticks == (1, items)
+    # A form with one box ticked sends it alone, not in a list.
+    one = act("rate", seen_phase=key_of(meta), ticks="2", **ALL_THREES)
+    (write,) = engine.apply(state, Actor("participant", customer), one, LIBRARY, 0.0).writes
+    assert Rating.model_validate_json(write.value).ticks == (2,)
+    crafted = act("rate", seen_phase=key_of(meta), ticks=[str(items + 1)], **ALL_THREES)
+    message = rejection(engine.apply, state, Actor("participant", customer), crafted, LIBRARY, 0.0)
+    assert message == (
+        f"“{items + 1}” is not on this case's checklist. Tick only the items on your screen."
+    )
 
 
 def test_the_facilitator_cannot_rate() -> None:

@@ -68,6 +68,7 @@ def test_the_real_library_loads_without_errors() -> None:
         "best-question-first-meetings",
         "best-question-coaching",
         "challenge-pairs-respectful-challenge",
+        "challenge-pairs-field-conversations",
         "advocacy-debate-customer-advocate",
         "advocacy-debate-committees",
     }
@@ -207,4 +208,4 @@ def test_cli_check_passes_on_the_real_library(capsys: pytest.CaptureFixture[str]
     assert cli.main(["exercises", "check", "--dir", str(REAL_LIBRARY)]) == 0
     captured = capsys.readouterr()
     assert captured.err == ""
-    assert "10 exercise(s) and 3 agenda(s) OK" in captured.out
+    assert "11 exercise(s) and 3 agenda(s) OK" in captured.out

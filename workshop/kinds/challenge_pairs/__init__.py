@@ -1,5 +1,7 @@
-"""Respectful-challenge pairs: pair up, each side gets a private card, converse, rate, swap roles,
-rate again, debrief the four habits (partners against self).
+"""Respectful-challenge pairs: pair up, each side reads its own private card, converse, rate (an
+anchored rubric and a checklist of what the rater saw), read a new card, swap roles, rate again; a
+trio rotates so that each of its three challenges once, the third in a turn of its own; debrief the
+four habits (partners against self), what raters saw, and the case's questions.
 
 The whole kind lives in this package: its content model, phases and data (`content`), its actions
 (`actions`), seating people in pairs (`seating`), the ratings (`rules`), its view models (`views`),
@@ -22,17 +24,26 @@ from workshop.kinds.challenge_pairs.content import (
     DATA,
     HABIT_LABELS,
     HABITS,
+    MINUTES,
     PHASES,
+    RATING,
+    READING,
+    RESISTANCE,
+    RUBRIC,
+    TALKING,
+    TALKS,
     CardSet,
     Case,
     ChallengePairs,
     ChallengerCard,
     CustomerCard,
+    HabitRubric,
     Half,
     Names,
     Pair,
     Rating,
     Role,
+    RoleCard,
     current_rating,
     data_names,
     decode_pairs,
@@ -40,9 +51,17 @@ from workshop.kinds.challenge_pairs.content import (
     half_of,
     rounds,
     seat_of,
+    talk_now,
 )
 from workshop.kinds.challenge_pairs.kind import KIND, ChallengePairsKind
-from workshop.kinds.challenge_pairs.rules import HabitSummary, rate, summarise
+from workshop.kinds.challenge_pairs.rules import (
+    HabitSummary,
+    TickSummary,
+    rate,
+    summarise,
+    summarise_ticks,
+    ticked,
+)
 from workshop.kinds.challenge_pairs.seating import (
     make_pairs,
     move,
@@ -64,8 +83,15 @@ __all__ = [
     "HABIT_LABELS",
     "HOST_ACTIONS",
     "KIND",
+    "MINUTES",
     "PARTICIPANT_ACTIONS",
     "PHASES",
+    "RATING",
+    "READING",
+    "RESISTANCE",
+    "RUBRIC",
+    "TALKING",
+    "TALKS",
     "CardSet",
     "Case",
     "ChallengePairs",
@@ -73,6 +99,7 @@ __all__ = [
     "ChallengerCard",
     "Content",
     "CustomerCard",
+    "HabitRubric",
     "HabitSummary",
     "Half",
     "HostActions",
@@ -85,7 +112,9 @@ __all__ = [
     "Rating",
     "RepairPairs",
     "Role",
+    "RoleCard",
     "Summary",
+    "TickSummary",
     "current_rating",
     "data_names",
     "decode_pairs",
@@ -102,4 +131,7 @@ __all__ = [
     "seat_everyone",
     "seat_of",
     "summarise",
+    "summarise_ticks",
+    "talk_now",
+    "ticked",
 ]

@@ -1,10 +1,12 @@
 """What challenge pairs adds to the actions a screen can send."""
 
-from typing import ClassVar, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import Field
+from pydantic import Field, StringConstraints, field_validator
 
 from workshop.action_base import KindHostAction, ParticipantAction
+
+Tick = Annotated[str, StringConstraints(max_length=40)]
 
 
 class Rate(ParticipantAction):
@@ -15,6 +17,18 @@ class Rate(ParticipantAction):
     curious: int | None = Field(default=None, ge=1, le=5)
     landed: str = Field(default="", max_length=2000)
     try_next: str = Field(default="", max_length=2000)
+    ticks: tuple[Tick, ...] = Field(default=(), max_length=12)
+    """The checklist items the rater saw, by number ("1" is the first). A form sends one ticked
+    box as a single value and several as a list; numbers in a hand-made frame count as well."""
+
+    @field_validator("ticks", mode="before")
+    @classmethod
+    def _one_or_many(cls, value: Any) -> Any:
+        if isinstance(value, (str, int)) and not isinstance(value, bool):
+            value = [value]
+        if isinstance(value, list):
+            return [str(v) if isinstance(v, int) and not isinstance(v, bool) else v for v in value]
+        return value
 
 
 class RepairPairs(KindHostAction):

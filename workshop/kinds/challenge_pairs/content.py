@@ -1,17 +1,30 @@
 """What a respectful-challenge pairs exercise is made of: its content (cases, each with two card
-sets and an observer checklist), its phases, and the data a round keeps.
+sets, an observer checklist and debrief prompts), the anchored rubric every rater reads, its phases,
+and the data a round keeps.
 
-Per round the run keeps `pairs` (pair id -> Pair JSON; the first member challenges first, the second
-is the customer first, a third is the observer) and `ratings` ("<half>|<rater id>" -> Rating JSON,
-where half 1 is the first conversation and half 2 the swapped one). A rating written twice replaces
-itself, so it counts once.
+Per round the run keeps `pairs` (pair id -> Pair JSON) and `ratings` ("<talk>|<rater id>" -> Rating
+JSON). A round has up to three talks: 1, the first conversation; 2, the one after the roles swap;
+3, a trio's own turn, in which its third member challenges (pairs sit it out). A rating written
+twice replaces itself, so it counts once.
+
+Who plays which role in which talk is `Pair.role_of`: in a pair the first member challenges first
+and the second after the swap; in a trio the three rotate, so that each challenges once, is the
+customer once and observes once.
 """
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    TypeAdapter,
+    field_validator,
+    model_validator,
+)
 
 from workshop.kinds.base import ExerciseContent, Line, PhaseSpec, Slug, distinct_ids
 
@@ -24,27 +37,72 @@ HABIT_LABELS = {
     "curious": "Curious",
 }
 Text = str
+ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=400)]
+
+Resistance = Literal["gentle", "firm", "stubborn"]
+"""How hard a side holds its ground: the same three words on every card."""
+
+RESISTANCE: Mapping[str, Mapping[str, str]] = {
+    "customer": {
+        "gentle": "You are open. A fair question, or a fact you had not weighed, moves you.",
+        "firm": (
+            "Push back once or twice. Move only for a reason that fits what you see in your "
+            "own work."
+        ),
+        "stubborn": (
+            "Defend your view hard. Move only if their questions lead you to the reason yourself."
+        ),
+    },
+    "challenger": {
+        "gentle": "Offer your view once. If they answer it with good reasons, let it go.",
+        "firm": (
+            "Keep your view on the table through the first push-back, calmly, without "
+            "saying it louder."
+        ),
+        "stubborn": (
+            "Hold your view until they have answered the evidence itself, and stay warm "
+            "while you do."
+        ),
+    },
+}
+"""What each step of the scale asks of the one playing the card, by side, in one line."""
 
 
-class CustomerCard(BaseModel):
+class RoleCard(BaseModel):
+    """What every card holds, whichever side it is for: enough to play it after two minutes of
+    reading, with no other preparation."""
+
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     role: Line
-    """Who the customer is, e.g. "Oncologist at a regional cancer centre"."""
+    """Who this side is, e.g. "Oncologist at a regional cancer centre"."""
     situation: Text = Field(min_length=1, max_length=1200)
+    knows: list[Line] = Field(min_length=1, max_length=6)
+    """What this side knows (the facts it can bring up)."""
+    unknowns: list[Line] = Field(min_length=1, max_length=4)
+    """What this side does not know."""
+    moved_by: ShortText
+    """What would honestly move this side."""
+    resistance: Resistance
+    """How hard to hold its ground; `RESISTANCE` says what each step means."""
+    if_then: Line
+    """One line: "If they do X, you …"."""
+
+    @field_validator("if_then")
+    @classmethod
+    def _starts_with_if(cls, line: str) -> str:
+        if not line.startswith("If "):
+            raise ValueError('begins "If they …, you …"')
+        return line
+
+
+class CustomerCard(RoleCard):
     conclusion: Text = Field(min_length=1, max_length=600)
     """The view the customer holds and defends."""
     reasons: list[Line] = Field(min_length=1, max_length=6)
 
 
-class ChallengerCard(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    role: Line
-    """Who the challenger is, e.g. "Medical science liaison"."""
-    situation: Text = Field(min_length=1, max_length=1200)
-    data: list[Line] = Field(min_length=1, max_length=6)
-    """What the challenger knows that bears on the customer's conclusion."""
+class ChallengerCard(RoleCard):
     hint: Text = Field(min_length=1, max_length=600)
     """What the customer may have missed."""
     prompts: list[Line] = Field(min_length=1, max_length=6)
@@ -66,13 +124,22 @@ class Case(BaseModel):
     brief: Text = Field(min_length=1, max_length=1200)
     """The case in one paragraph, for the projector and every phone."""
     first: CardSet
-    """Cards for the first conversation."""
+    """Cards for the first conversation (and for a trio's own turn, played the other way round)."""
     swapped: CardSet
     """Cards for the second conversation, after the roles swap."""
     observer_checklist: list[Line] = Field(min_length=2, max_length=8)
+    """What can be seen or heard when the challenger does it well. The observer reads it during a
+    talk; every rater ticks what they saw."""
+    debrief: list[Line] = Field(min_length=2, max_length=6)
+    """Questions for the room at the debrief, on the console and the projector."""
     notes: str = ""
     """Facilitator notes for this case."""
     seeds: list[str] = []
+
+    def cards(self, talk: "Half") -> CardSet:
+        """The cards of a talk: the first set, the swapped one, and the first again for a trio's
+        turn (its new challenger has watched the first talk; its customer argued the other side)."""
+        return self.swapped if talk == 2 else self.first
 
 
 class ChallengePairs(ExerciseContent):
@@ -85,27 +152,163 @@ class ChallengePairs(ExerciseContent):
         return list(distinct_ids(cases, "case"))
 
 
+# The rubric ---------------------------------------------------------------------------------------
+
+
+class HabitRubric(BaseModel):
+    """One habit, and what a 1, a 3 and a 5 look like from across the table."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    habit: Literal["candid", "collaborative", "compassionate", "curious"]
+    means: Line
+    anchors: dict[Literal[1, 3, 5], Line]
+
+    @model_validator(mode="after")
+    def _three_anchors(self) -> "HabitRubric":
+        if sorted(self.anchors) != [1, 3, 5]:
+            raise ValueError("each habit needs what 1, 3 and 5 look like")
+        return self
+
+    @property
+    def label(self) -> str:
+        return HABIT_LABELS[self.habit]
+
+
+RUBRIC: tuple[HabitRubric, ...] = TypeAdapter(tuple[HabitRubric, ...]).validate_python(
+    [
+        {
+            "habit": "candid",
+            "means": "Says what they actually think, plainly, once they understand the other view.",
+            "anchors": {
+                1: "Kept their own reading back, or hedged it until it said nothing.",
+                3: "Offered another reading, but vaguely or only when pushed.",
+                5: "Said plainly where and why they read it differently, and named what is uncertain.",
+            },
+        },
+        {
+            "habit": "collaborative",
+            "means": "Works the problem with the customer rather than winning against them.",
+            "anchors": {
+                1: "Argued to win, recited facts at them, or told them what to do.",
+                3: "Invited them in now and then, but mostly presented.",
+                5: "Looked at the evidence together, built on their ideas and left the decision to them.",
+            },
+        },
+        {
+            "habit": "compassionate",
+            "means": "Takes the customer's reasons, worries and limits seriously before challenging.",
+            "anchors": {
+                1: "Brushed past their worry, their workload or how they felt.",
+                3: "Acknowledged the concern in passing, then moved on to their own point.",
+                5: "Named the concern out loud first, asked permission for a hard question, kept it kind.",
+            },
+        },
+        {
+            "habit": "curious",
+            "means": "Asks how the customer reached their view, and wants the answer.",
+            "anchors": {
+                1: "Asked nothing about how they see it; told or pitched instead.",
+                3: "Asked how they see it, then moved on before the answer was finished.",
+                5: "Asked how they read it before offering a view, waited through silence, followed up.",
+            },
+        },
+    ]
+)
+"""The anchored rubric every rater reads next to the 1 to 5 choice, habit by habit, in the order of
+`HABITS`. The words come from what the seeds show: asking how the physician reads the evidence and
+offering another reading (000), asking permission and waiting through the silence (002)."""
+assert tuple(h.habit for h in RUBRIC) == HABITS
+
+
+# Phases -------------------------------------------------------------------------------------------
+
 PHASES = (
-    PhaseSpec("brief", "Brief", "Introduce the case and the four habits."),
+    PhaseSpec("brief", "Brief", "Introduce the case and the four habits, curiosity first."),
     PhaseSpec("pair", "Pair up", "Everyone finds their partner by pair number and colour."),
     PhaseSpec(
-        "converse", "Converse", "Pairs talk; each side reads only its own card. Start a timer."
+        "read",
+        "Read your card",
+        "Everyone reads their own card on their phone, in silence: 2 minutes, no talking yet. "
+        "Customers: note how hard to resist and what would honestly move you.",
     ),
     PhaseSpec(
-        "rate", "Rate", "Customers and observers rate the challenger; challengers rate themselves."
+        "converse",
+        "Converse",
+        "Pairs talk; each side has only its own card. Start a 7-minute timer; walk round, don't coach.",
     ),
-    PhaseSpec("swap", "Swap roles", "Same pairs, roles swapped, new cards. Start a timer."),
-    PhaseSpec("rate_swap", "Rate again", "Rate the new challenger."),
+    PhaseSpec(
+        "rate",
+        "Rate",
+        "Customers and observers rate the challenger and tick what they saw; challengers rate "
+        "themselves. About 2 minutes.",
+    ),
+    PhaseSpec(
+        "read_swap",
+        "Read your new card",
+        "Roles swap (in a trio they rotate) and the cards are new: 2 minutes of reading, no talking.",
+    ),
+    PhaseSpec("swap", "Swap roles", "Same pairs, roles swapped. Start a 7-minute timer."),
+    PhaseSpec(
+        "rate_swap", "Rate again", "Rate the new challenger and tick what you saw: 2 minutes."
+    ),
+    PhaseSpec(
+        "trio",
+        "Trio's turn",
+        "Only a trio plays: whoever has not challenged yet does, with the first cards. 5 minutes "
+        "(1 to read, 4 to talk); pairs meanwhile tell each other one thing that landed. With no "
+        "trio, press Next.",
+    ),
+    PhaseSpec(
+        "rate_trio",
+        "Trio rates",
+        "The trio rates its third challenger: 1 minute. With no trio, press Next.",
+    ),
     PhaseSpec(
         "debrief",
         "Debrief",
-        "The room's habits, self versus partner, and the cards side by side.",
+        "The room's habits, what raters saw, self versus partner, then the cards side by side.",
         reveals=True,
     ),
 )
 
-Half = Literal[1, 2]
+MINUTES: Mapping[str, int] = {
+    "brief": 2,
+    "pair": 2,
+    "read": 2,
+    "converse": 7,
+    "rate": 2,
+    "read_swap": 2,
+    "swap": 7,
+    "rate_swap": 2,
+    "trio": 5,
+    "rate_trio": 1,
+    "debrief": 6,
+}
+"""The minutes suggested for each step, shown on the console with a button for that timer."""
+assert tuple(MINUTES) == tuple(phase.name for phase in PHASES)
+
+Half = Literal[1, 2, 3]
+"""A talk of the round: 1, the first conversation; 2, after the swap; 3, a trio's own turn."""
+TALKS: tuple[Half, ...] = (1, 2, 3)
 Role = Literal["challenger", "customer", "observer"]
+
+READING = ("read", "read_swap")
+"""The steps in which everyone reads their card before talking."""
+TALKING = ("converse", "swap", "trio")
+"""The steps in which pairs talk, each side reading its own card (a trio reads in its turn too)."""
+RATING: Mapping[str, Half] = {"rate": 1, "rate_swap": 2, "rate_trio": 3}
+"""The rating steps, and the talk each one rates."""
+_TALK_OF: Mapping[str, Half] = {
+    "read": 1,
+    "converse": 1,
+    "rate": 1,
+    "read_swap": 2,
+    "swap": 2,
+    "rate_swap": 2,
+    "trio": 3,
+    "rate_trio": 3,
+}
 
 COLOURS = (
     ("Blue", "#1f5fbf"),
@@ -132,12 +335,18 @@ def data_names(exercise: ChallengePairs) -> tuple[str, ...]:
 
 
 def half_of(phase: str) -> Half | None:
-    """Which conversation a phase belongs to: 1 before the swap, 2 after it."""
-    if phase in ("converse", "rate"):
-        return 1
-    if phase in ("swap", "rate_swap"):
-        return 2
-    return None
+    """Which talk a step belongs to (its reading, its conversation, its rating): 1 before the swap,
+    2 after it, 3 for a trio's turn; None for the brief, pairing up and the debrief."""
+    return _TALK_OF.get(phase)
+
+
+def talk_now(phase: str) -> int:
+    """Where a step stands among the talks: 0 before the first, 1 to 3 during one, 4 after them.
+    A group that becomes a trio records it, so that the talk under way is not reshuffled."""
+    half = half_of(phase)
+    if half is not None:
+        return half
+    return 4 if phase == "debrief" else 0
 
 
 @dataclass(frozen=True)
@@ -155,7 +364,13 @@ class Pair(BaseModel):
 
     number: int
     members: list[str]
-    """First: challenger in the first conversation; second: customer first; third: observer."""
+    """In a pair: the first challenges in talk 1, the second in talk 2. In a trio the three rotate
+    (see `seats`); a third member who joined late observes until the talk after they joined."""
+    since: int = 0
+    """For a trio whose third member joined after the first talk (`talk_now`: 2 or later), when
+    they joined; 0 otherwise. The talk under way goes on as a pair's, with them observing. For a
+    group of two, 3 means a trio that lost its observer during its own turn: the two talking go
+    on with it."""
 
     @property
     def id(self) -> str:
@@ -165,19 +380,44 @@ class Pair(BaseModel):
     def colour(self) -> tuple[str, str]:
         return COLOURS[(self.number - 1) % len(COLOURS)]
 
+    def rotates(self, half: Half) -> bool:
+        """A trio rotates in a talk that began after its third member joined, and in its own turn
+        (a late third member who arrives during it challenges at once)."""
+        return len(self.members) >= 3 and (half > self.since or half == self.since == 3)
+
+    def seats(self, half: Half) -> tuple[int, int] | None:
+        """Positions of the challenger and the customer in a talk (everyone else observes), or None
+        when the group does not talk then: someone alone, or a pair during a trio's turn.
+
+        Talk 1: 0 challenges 1; talk 2: 1 challenges 0. A rotating trio: talk 1, 0 challenges 1
+        (2 observes); talk 2, 1 challenges 2 (0 observes); talk 3, 2 challenges 0 (1 observes)."""
+        if len(self.members) < 2:
+            return None
+        if self.rotates(half):
+            return (half - 1) % 3, half % 3
+        if half == 3:
+            return (0, 1) if len(self.members) == 2 and self.since == 3 else None
+        return (0, 1) if half == 1 else (1, 0)
+
     def role_of(self, participant: str, half: Half) -> Role | None:
         if participant not in self.members:
             return None
+        seats = self.seats(half)
+        if seats is None:
+            return None
         position = self.members.index(participant)
-        if position >= 2 or len(self.members) < 2:
-            return "observer" if position >= 2 else None
-        challenger = 0 if half == 1 else 1
-        return "challenger" if position == challenger else "customer"
+        if position == seats[0]:
+            return "challenger"
+        return "customer" if position == seats[1] else "observer"
 
     def challenger(self, half: Half) -> str | None:
-        if len(self.members) < 2:
-            return None
-        return self.members[0 if half == 1 else 1]
+        seats = self.seats(half)
+        return self.members[seats[0]] if seats else None
+
+    def talkers(self, half: Half) -> tuple[str, str] | None:
+        """The challenger and the customer of a talk."""
+        seats = self.seats(half)
+        return (self.members[seats[0]], self.members[seats[1]]) if seats else None
 
 
 class Rating(BaseModel):
@@ -189,6 +429,9 @@ class Rating(BaseModel):
     scores: dict[str, int]
     landed: str = ""
     try_next: str = ""
+    ticks: tuple[int, ...] = ()
+    """The checklist items the rater saw (numbered from 1, in the case's order); none for a rating
+    stored before raters ticked."""
 
 
 def decode_pairs(raw: Mapping[str, str]) -> dict[str, Pair]:
@@ -211,7 +454,7 @@ def seat_of(pairs: Mapping[str, Pair], participant: str) -> Pair | None:
 def current_rating(
     pairs: Mapping[str, Pair], ratings: Mapping[tuple[int, str], Rating], half: Half, rater: str
 ) -> Rating | None:
-    """The rater's rating for this half, if it still rates the challenger they now sit with
+    """The rater's rating for this talk, if it still rates the challenger they now sit with
     (a rating of someone who has since left, or of a former partner, does not count as done)."""
     rating = ratings.get((half, rater))
     pair = seat_of(pairs, rater)

@@ -24,6 +24,7 @@ from workshop.kinds.challenge_pairs.content import (
     Pair,
     data_names,
     decode_pairs,
+    talk_now,
 )
 from workshop.kinds.challenge_pairs.summary import PairsSummary
 
@@ -105,6 +106,8 @@ class ChallengePairsKind:
             scores,
             action.landed,
             action.try_next,
+            action.ticks,
+            _content(run).cases[run.round].observer_checklist,
         )
 
     def host(self, state: "RoomState", run: "Run", action: KindHostAction) -> Effects:
@@ -118,7 +121,7 @@ class ChallengePairsKind:
                 if person is None or person.removed:
                     raise Rejected("That participant is not in the room.")
                 before = _pairs(state, run)
-                after = seating.move(before, who, to_pair)
+                after = seating.move(before, who, to_pair, talk_now(run.current_phase.name))
                 writes, expects = seating.pair_writes(_names(run), before, after)
                 return Effects(
                     writes=tuple(writes), expect=tuple(expects), notice=f"Moved {person.name}."
@@ -134,6 +137,7 @@ class ChallengePairsKind:
             history,
             f"{state.meta.code}|{run.id}|{run.round}|{state.rev}",
             fresh=fresh,
+            at=talk_now(run.current_phase.name),
         )
 
     def on_step(self, state: "RoomState", run: "Run", forward: bool) -> Effects | None:

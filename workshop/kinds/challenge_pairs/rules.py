@@ -1,7 +1,8 @@
-"""The ratings: who may rate whom in each half, what a rating must hold, and the room's summary of
-the four habits (partners against self). Pure; a decision returns `Effects` or raises `Rejected`."""
+"""The ratings: who may rate whom in each talk, what a rating must hold (every habit scored, ticks
+only of items on the case's checklist), and the room's summary of the four habits (partners against
+self) and of what raters ticked. Pure; a decision returns `Effects` or raises `Rejected`."""
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from workshop.effects import Effects, Write
@@ -9,12 +10,29 @@ from workshop.errors import Rejected
 from workshop.kinds.challenge_pairs.content import (
     HABIT_LABELS,
     HABITS,
-    Half,
+    RATING,
     Names,
     Pair,
     Rating,
     seat_of,
 )
+
+COMMENT_MAX = 200
+
+
+def ticked(ticks: Sequence[str], checklist: Sequence[str]) -> tuple[int, ...]:
+    """The checklist items a rater ticked, by number (from 1), once each and in the list's order.
+    An item the case's checklist does not have is refused."""
+    numbers = set()
+    for tick in ticks:
+        value = tick.strip()
+        if not value.isdecimal() or not 1 <= int(value) <= len(checklist):
+            shown = value if len(value) <= 20 else value[:20] + "…"
+            raise Rejected(
+                f"“{shown}” is not on this case's checklist. Tick only the items on your screen."
+            )
+        numbers.add(int(value))
+    return tuple(sorted(numbers))
 
 
 def rate(
@@ -25,16 +43,20 @@ def rate(
     scores: Mapping[str, int],
     landed: str,
     try_next: str,
+    ticks: Sequence[str] = (),
+    checklist: Sequence[str] = (),
 ) -> Effects:
-    if phase not in ("rate", "rate_swap"):
+    half = RATING.get(phase)
+    if half is None:
         raise Rejected("Ratings are collected after each conversation.")
-    half: Half = 1 if phase == "rate" else 2
     pair = seat_of(pairs, rater)
     if pair is None:
         raise Rejected("You are not in a pair this round.")
     role = pair.role_of(rater, half)
     target = pair.challenger(half)
     if role is None or target is None:
+        if len(pair.members) >= 2:
+            raise Rejected("Only a trio plays this turn; your pair has nothing to rate now.")
         raise Rejected("You are waiting for a partner, so there is nobody to rate yet.")
     missing = [HABIT_LABELS[h] for h in HABITS if h not in scores]
     if missing:
@@ -43,14 +65,15 @@ def rate(
     if any(not 1 <= scores[h] <= 5 for h in HABITS):
         raise Rejected("Each habit is rated from 1 to 5.")
     landed, try_next = " ".join(landed.split()), " ".join(try_next.split())
-    if len(landed) > 200 or len(try_next) > 200:
-        raise Rejected("Keep each comment to one sentence (at most 200 characters).")
+    if len(landed) > COMMENT_MAX or len(try_next) > COMMENT_MAX:
+        raise Rejected(f"Keep each comment to one sentence (at most {COMMENT_MAX} characters).")
     rating = Rating(
         target=target,
         rater_role=role,
         scores={h: scores[h] for h in HABITS},
         landed=landed,
         try_next=try_next,
+        ticks=ticked(ticks, checklist),
     )
     return Effects(
         writes=(Write.put(names.ratings, f"{half}|{rater}", rating.model_dump_json()),),
@@ -95,4 +118,36 @@ def summarise(ratings: Iterable[Rating]) -> list[HabitSummary]:
             self_mean=_mean(own[h]),
         )
         for h in HABITS
+    ]
+
+
+@dataclass(frozen=True)
+class TickSummary:
+    """One checklist item: how many partner ratings ticked it (of how many), and how many
+    self-ratings did."""
+
+    number: int
+    item: str
+    partners: int
+    partner_ratings: int
+    own: int
+    self_ratings: int
+
+
+def summarise_ticks(ratings: Iterable[Rating], checklist: Sequence[str]) -> list[TickSummary]:
+    """Per item of the checklist, in its order: partner ticks and self ticks, each with the number
+    of ratings that could have ticked it."""
+    given = list(ratings)
+    partners = [r for r in given if r.rater_role != "challenger"]
+    own = [r for r in given if r.rater_role == "challenger"]
+    return [
+        TickSummary(
+            number=number,
+            item=item,
+            partners=sum(number in r.ticks for r in partners),
+            partner_ratings=len(partners),
+            own=sum(number in r.ticks for r in own),
+            self_ratings=len(own),
+        )
+        for number, item in enumerate(checklist, start=1)
     ]

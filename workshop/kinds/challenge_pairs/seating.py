@@ -1,13 +1,16 @@
 """Seating people in pairs (and one trio when the count is odd): fresh pairs that avoid earlier
 partners, keeping pairs under way as people arrive or leave, and the facilitator's moves by hand.
-Pure: each function returns a new map of pairs, or the `Effects` that store it."""
+Pure: each function returns a new map of pairs, or the `Effects` that store it.
+
+Where the round stands (`at`, see `content.talk_now`) matters once trios rotate: a talk under way
+keeps its challenger and customer, whoever else comes or goes."""
 
 import random
 from collections.abc import Iterable, Mapping, Sequence
 
 from workshop.effects import Effects, Write
 from workshop.errors import Rejected
-from workshop.kinds.challenge_pairs.content import Names, Pair
+from workshop.kinds.challenge_pairs.content import TALKS, Half, Names, Pair
 
 
 def partners_so_far(rounds_pairs: Iterable[Mapping[str, Pair]]) -> dict[str, set[str]]:
@@ -111,22 +114,70 @@ def make_pairs(
     return best or []
 
 
+def _talk(at: int) -> Half | None:
+    """The talk under way, if one is."""
+    return next((talk for talk in TALKS if talk == at), None)
+
+
+def _keeping(pair: Pair, members: list[str], at: int) -> Pair:
+    """`pair` with `members` (the ones staying, in order). A trio that falls to two is ordered so
+    that the talk under way, if both its challenger and its customer stay, goes on as it was (in
+    the trio's own turn too)."""
+    talk = _talk(at)
+    since = pair.since if len(members) >= 3 or len(members) == len(pair.members) else 0
+    if len(members) == 2 and len(pair.members) >= 3 and talk is not None:
+        talkers = pair.talkers(talk)
+        if talkers is not None and set(talkers) == set(members):
+            challenger, customer = talkers
+            members = [customer, challenger] if talk == 2 else [challenger, customer]
+            since = 3 if talk == 3 else 0
+    return pair.model_copy(update={"members": members, "since": since})
+
+
+def _observer(trio: Pair, at: int) -> str:
+    """Who in a trio is not talking now (before and after the talks, its third member)."""
+    talk = _talk(at)
+    talkers = trio.talkers(talk) if talk is not None else None
+    if talkers is None:
+        return trio.members[2]
+    return next(m for m in trio.members if m not in talkers)
+
+
+def _with_third(pair: Pair, newcomer: str, at: int) -> Pair:
+    """A pair that takes a third member: they observe the talk under way and rotate in from the
+    next (see `Pair.rotates`). Joining before the swap changes nothing in the first talk, so it
+    counts as joining from the start."""
+    talkers = pair.talkers(3) if at == 3 else None
+    if talkers is not None:
+        # Two carrying on a trio's turn: the newcomer watches it (see `Pair.seats`).
+        challenger, customer = talkers
+        return pair.model_copy(update={"members": [customer, newcomer, challenger], "since": 3})
+    since = at if at >= 2 else 0
+    return pair.model_copy(update={"members": [*pair.members, newcomer], "since": since})
+
+
 def rebalance(
-    pairs: Mapping[str, Pair], present: Sequence[str], history: Mapping[str, set[str]], seed: str
+    pairs: Mapping[str, Pair],
+    present: Sequence[str],
+    history: Mapping[str, set[str]],
+    seed: str,
+    at: int = 1,
 ) -> dict[str, Pair]:
     """Keeps everyone present in exactly one pair or trio as people arrive late or leave.
 
     Groups that still have two or three people keep their members and number, so conversations
-    under way are not reshuffled. Members who left are dropped; people without a seat (late joiners,
-    a partner left alone) pair up with each other; a last one joins a pair as its observer, or
-    waits alone when every group is already a trio."""
+    under way are not reshuffled: a talk goes on with its challenger and customer while both stay.
+    Members who left are dropped; people without a seat (late joiners, a partner left alone) pair
+    up with each other; a last one joins a pair as its observer, or waits alone when every group is
+    already a trio. During a trio's turn (`at` 3) a last one joins a pair that sits it out and
+    challenges in it at once, rather than take the trio's observer."""
     here = set(present)
     result: dict[str, Pair] = {}
     loose: list[str] = []
     for pair in pairs.values():
         members = [m for m in pair.members if m in here]
         if len(members) >= 2:
-            result[pair.id] = pair.model_copy(update={"members": members})
+            result[pair.id] = _keeping(pair, members, at)
         else:
             loose.extend(members)
     seated = {m for pair in result.values() for m in pair.members}
@@ -142,18 +193,21 @@ def rebalance(
         single = groups.pop()[0]
         trios = [pair for pair in result.values() if len(pair.members) == 3]
         open_pairs = [pair for pair in result.values() if len(pair.members) == 2]
-        if trios:
-            fresh = [t for t in trios if _fresh(history, single, t.members[2])]
+        if trios and not (at == 3 and open_pairs):
+            fresh = [t for t in trios if _fresh(history, single, _observer(t, at))]
             trio = (fresh or trios)[0]
-            result[trio.id] = trio.model_copy(update={"members": trio.members[:2]})
-            groups.append([trio.members[2], single])
+            observer = _observer(trio, at)
+            staying = [m for m in trio.members if m != observer]
+            result[trio.id] = _keeping(trio, staying, at)
+            groups.append([observer, single])
         elif groups:
             fresh_new = [g for g in groups if all(_fresh(history, single, m) for m in g)]
             (fresh_new or groups)[0].append(single)
         elif open_pairs:
             fresh = [p for p in open_pairs if all(_fresh(history, single, m) for m in p.members)]
-            chosen = (fresh or open_pairs)[0]
-            result[chosen.id] = chosen.model_copy(update={"members": [*chosen.members, single]})
+            idle = [p for p in (fresh or open_pairs) if p.talkers(3) is None]
+            chosen = (idle or fresh or open_pairs)[0]
+            result[chosen.id] = _with_third(chosen, single, at)
         else:
             groups.append([single])
     number = max((pair.number for pair in pairs.values()), default=0)
@@ -186,10 +240,13 @@ def pair_writes(
     return writes, expects
 
 
-def move(pairs: Mapping[str, Pair], participant: str, to_pair: str) -> dict[str, Pair]:
-    """The facilitator's hand: moves someone into another pair, or into a new pair of their own."""
+def move(pairs: Mapping[str, Pair], participant: str, to_pair: str, at: int = 1) -> dict[str, Pair]:
+    """The facilitator's hand: moves someone into another pair, or into a new pair of their own.
+    Someone moved into a pair observes the talk under way."""
     result = {
-        pair_id: pair.model_copy(update={"members": [m for m in pair.members if m != participant]})
+        pair_id: _keeping(pair, [m for m in pair.members if m != participant], at)
+        if participant in pair.members
+        else pair
         for pair_id, pair in pairs.items()
     }
     if to_pair == "new":
@@ -201,7 +258,10 @@ def move(pairs: Mapping[str, Pair], participant: str, to_pair: str) -> dict[str,
         target = result[to_pair]
         if len(target.members) >= 3:
             raise Rejected("That group already has three people.")
-        result[to_pair] = target.model_copy(update={"members": [*target.members, participant]})
+        if len(target.members) == 2:
+            result[to_pair] = _with_third(target, participant, at)
+        else:
+            result[to_pair] = target.model_copy(update={"members": [*target.members, participant]})
     return {pair_id: pair for pair_id, pair in result.items() if pair.members}
 
 
@@ -212,13 +272,14 @@ def seat_everyone(
     history: Mapping[str, set[str]],
     seed: str,
     fresh: bool,
+    at: int = 1,
 ) -> Effects:
     """Pairs everyone present (fresh, or when nobody is seated yet) or keeps the current pairs and
     seats whoever is loose."""
     if fresh or not before:
         after = pairs_from_groups(make_pairs(present, history, seed))
     else:
-        after = rebalance(before, present, history, seed)
+        after = rebalance(before, present, history, seed, at)
     writes, expects = pair_writes(names, before, after)
     trios = sum(1 for pair in after.values() if len(pair.members) == 3)
     notice = f"{len(after)} groups" + (f", {trios} of them a trio" if trios else "") + "."

@@ -16,7 +16,7 @@ from workshop.kinds.challenge_pairs.content import (
     decode_ratings,
     seat_of,
 )
-from workshop.kinds.challenge_pairs.rules import summarise
+from workshop.kinds.challenge_pairs.rules import summarise, summarise_ticks
 from workshop.markdown import md_table, md_text
 
 if TYPE_CHECKING:
@@ -27,6 +27,12 @@ class Seat(BaseModel):
     participant: str
     first_role: str
     swapped_role: str
+    third_role: str = ""
+    """A trio's own turn (empty for a pair, which sits it out)."""
+
+    @property
+    def roles(self) -> list[str]:
+        return [r for r in (self.first_role, self.swapped_role, self.third_role) if r]
 
 
 class PairEntry(BaseModel):
@@ -54,6 +60,18 @@ class RatingEntry(BaseModel):
     scores: dict[str, int]
     landed: str
     try_next: str
+    ticks: list[str] = []
+    """The checklist items the rater ticked (what they saw the challenger do)."""
+
+
+class ChecklistRow(BaseModel):
+    item: str
+    partners: int
+    """How many partner ratings (customers and observers) ticked it, of `partner_ratings`."""
+    partner_ratings: int
+    own: int
+    """How many self-ratings ticked it, of `self_ratings`."""
+    self_ratings: int
 
 
 class PairsRound(BaseModel):
@@ -62,6 +80,13 @@ class PairsRound(BaseModel):
     pairs: list[PairEntry]
     habits: list[HabitRow]
     ratings: list[RatingEntry]
+    checklist: list[ChecklistRow] = []
+    """The case's checklist, item by item, with how often raters ticked it."""
+
+    @property
+    def trio_turn(self) -> bool:
+        """Some group of this round had a trio's turn."""
+        return any(seat.third_role for pair in self.pairs for seat in pair.seats)
 
 
 class PairsSummary(SummaryEntry):
@@ -81,6 +106,7 @@ def pairs_summary(
     rounds = []
     for number in range(run.round + 1):
         names = _names(run, number)
+        checklist = exercise.cases[number].observer_checklist
         pairs = decode_pairs(state.data(names.pairs))
         ratings = decode_ratings(state.data(names.ratings))
         rounds.append(
@@ -97,6 +123,7 @@ def pairs_summary(
                                 participant=name(m),
                                 first_role=pair.role_of(m, 1) or "waiting",
                                 swapped_role=pair.role_of(m, 2) or "waiting",
+                                third_role=pair.role_of(m, 3) or "",
                             )
                             for m in pair.members
                         ],
@@ -114,9 +141,11 @@ def pairs_summary(
                         scores=rating.scores,
                         landed=rating.landed,
                         try_next=rating.try_next,
+                        ticks=[checklist[n - 1] for n in rating.ticks if 0 < n <= len(checklist)],
                     )
                     for (half, rater), rating in sorted(ratings.items())
                 ],
+                checklist=_checklist_rows(ratings.values(), checklist),
             )
         )
     return PairsSummary(run=run.id, title=exercise.title, rounds=rounds)
@@ -135,32 +164,53 @@ def _habit_rows_of(ratings: Iterable[Rating]) -> list[HabitRow]:
     ]
 
 
-def _habit_rows(entries: list[RatingEntry]) -> list[HabitRow]:
-    """Habit rows recomputed from exported ratings (for a summary cut down to one pair)."""
-    return _habit_rows_of(
+def _checklist_rows(ratings: Iterable[Rating], checklist: list[str]) -> list[ChecklistRow]:
+    return [
+        ChecklistRow(
+            item=row.item,
+            partners=row.partners,
+            partner_ratings=row.partner_ratings,
+            own=row.own,
+            self_ratings=row.self_ratings,
+        )
+        for row in summarise_ticks(ratings, checklist)
+    ]
+
+
+def _ratings_of(entries: list[RatingEntry], checklist: list[str]) -> list[Rating]:
+    """Ratings rebuilt from exported entries (for a summary cut down to one pair)."""
+    return [
         Rating(
             target=e.target,
             rater_role=e.rater_role,
             scores=e.scores,
             landed=e.landed,
             try_next=e.try_next,
+            ticks=tuple(n for n, item in enumerate(checklist, 1) if item in e.ticks),
         )
         for e in entries
-    )
+    ]
 
 
 def only_pair(exercise: PairsSummary, pair: str) -> PairsSummary | None:
     """The part of a pairs summary that concerns one pair: its seats and the ratings given in it,
-    with the habits worked out again from those."""
+    with the habits and the checklist's ticks worked out again from those."""
     rounds = []
     for r in exercise.rounds:
         pairs = [p for p in r.pairs if p.pair == pair]
         if not pairs:
             continue
         ratings = [g for g in r.ratings if g.pair == pair]
+        checklist = [row.item for row in r.checklist]
+        rebuilt = _ratings_of(ratings, checklist)
         rounds.append(
             r.model_copy(
-                update={"pairs": pairs, "ratings": ratings, "habits": _habit_rows(ratings)}
+                update={
+                    "pairs": pairs,
+                    "ratings": ratings,
+                    "habits": _habit_rows_of(rebuilt),
+                    "checklist": _checklist_rows(rebuilt, checklist),
+                }
             )
         )
     return exercise.model_copy(update={"rounds": rounds}) if rounds else None
@@ -220,9 +270,7 @@ def markdown(exercise: PairsSummary) -> list[str]:
     for r in exercise.rounds:
         out += ["", f"### Round {r.round}: {md_text(r.case)}", "", "Pairs:", ""]
         for pair in r.pairs:
-            seats = ", ".join(
-                f"{s.participant} ({s.first_role}, then {s.swapped_role})" for s in pair.seats
-            )
+            seats = ", ".join(f"{s.participant} ({', then '.join(s.roles)})" for s in pair.seats)
             out.append(f"- {pair.colour} {pair.number}: {md_text(seats)}")
         out += [
             "",
@@ -240,6 +288,24 @@ def markdown(exercise: PairsSummary) -> list[str]:
                 ),
             ),
         ]
+        if r.checklist:
+            out += [
+                "",
+                "What raters saw the challenger do (ticks from partners, and from challengers "
+                "of themselves):",
+                "",
+                md_table(
+                    ["Checklist item", "Partners", "Self"],
+                    (
+                        (
+                            c.item,
+                            f"{c.partners} of {c.partner_ratings}",
+                            f"{c.own} of {c.self_ratings}",
+                        )
+                        for c in r.checklist
+                    ),
+                ),
+            ]
     return out
 
 
@@ -256,8 +322,11 @@ CSV_FILES = {
         *HABITS,
         "what_landed",
         "what_to_try",
+        "checklist_ticked",
     ]
 }
+TICK_SEPARATOR = " | "
+"""Between the checklist items one rating ticked, in `checklist_ticked`."""
 
 
 def csv_rows(ex: PairsSummary) -> dict[str, list[list[Any]]]:
@@ -275,6 +344,7 @@ def csv_rows(ex: PairsSummary) -> dict[str, list[list[Any]]]:
                 *(g.scores.get(h, "") for h in HABITS),
                 g.landed,
                 g.try_next,
+                TICK_SEPARATOR.join(g.ticks),
             ]
             for pr in ex.rounds
             for g in pr.ratings

@@ -1,6 +1,7 @@
 """What each audience sees of a pairs round: the view models its stage templates lay out."""
 
-from collections.abc import Callable, Hashable
+import re
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -8,6 +9,14 @@ from workshop.kinds.challenge_pairs.content import (
     COLOURS,
     HABIT_LABELS,
     HABITS,
+    MINUTES,
+    PHASES,
+    RATING,
+    READING,
+    RESISTANCE,
+    RUBRIC,
+    TALKING,
+    TALKS,
     ChallengePairs,
     ChallengerCard,
     CustomerCard,
@@ -21,7 +30,7 @@ from workshop.kinds.challenge_pairs.content import (
     half_of,
     seat_of,
 )
-from workshop.kinds.challenge_pairs.rules import summarise
+from workshop.kinds.challenge_pairs.rules import summarise, summarise_ticks
 
 if TYPE_CHECKING:
     from workshop.models import RoomState, Run
@@ -44,6 +53,8 @@ class SeatView:
     role: str
     online: bool
     rated: bool
+    plays: bool
+    """Has a part in the current talk (a pair sits out a trio's turn)."""
 
 
 @dataclass(frozen=True)
@@ -115,6 +126,63 @@ class Contrast:
 
 
 @dataclass(frozen=True)
+class Item:
+    """A checklist item, its habit (when the item names one) apart from its words."""
+
+    number: int
+    habit: str
+    text: str
+
+
+@dataclass(frozen=True)
+class RubricHabit:
+    """One habit of the rating form: what it means, what 1, 3 and 5 look like, the rater's score."""
+
+    habit: str
+    label: str
+    means: str
+    anchors: list[tuple[int, str]]
+    chosen: int | None
+
+
+@dataclass(frozen=True)
+class Choice:
+    """A checklist item offered to a rater as a tick."""
+
+    item: Item
+    ticked: bool
+
+
+@dataclass(frozen=True)
+class TickRow:
+    """One checklist item at the debrief: how many partner ratings and self-ratings ticked it."""
+
+    item: Item
+    partners: int
+    partner_ratings: int
+    own: int
+    self_ratings: int
+    width: int
+    """Share of partner ratings that ticked it, 0-100."""
+
+
+@dataclass(frozen=True)
+class Seen:
+    """What partners ticked for this participant: an item and how many of them saw it."""
+
+    item: Item
+    count: int
+    of: int
+
+
+@dataclass(frozen=True)
+class StepTime:
+    title: str
+    minutes: int
+    current: bool
+
+
+@dataclass(frozen=True)
 class PairsView:
     title: str
     brief: str
@@ -122,38 +190,75 @@ class PairsView:
     """The case's facilitator notes: for the console only."""
     phase: str
     half: int | None
+    reading: bool
+    """This phone reads its card before talking (a reading step, or a trio's turn)."""
     habits: list[tuple[str, str]]
     customer_card: CustomerCard | None
     challenger_card: ChallengerCard | None
-    checklist: list[str]
-    """The cards and the observer checklist this viewer reads now: a phone, in a conversation,
-    sees those of its own role (an observer sees all three); nobody else sees any."""
+    customer_resistance: str
+    challenger_resistance: str
+    """What the card's resistance means, in one line, for each card shown."""
+    checklist: list[Item]
+    """The cards and the observer checklist this viewer reads now: a phone, while reading or in a
+    conversation, sees those of its own role (an observer sees all three); nobody else sees any."""
     contrasts: list[Contrast]
     """The projector's and console's debrief: both conversations' cards side by side."""
     my_pair: PairView | None
     my_role: str | None
+    sits_out: bool
+    """This phone's pair has no part in the current talk (a trio's turn)."""
     partner_names: list[str]
     target_name: str
     my_rating: Rating | None
+    rubric: list[RubricHabit]
+    choices: list[Choice]
+    """The rating form: each habit with its anchors, and the checklist as ticks."""
     feedback: list[HabitScore]
     comments: list[Comment]
+    seen: list[Seen]
+    seen_by: int
+    """How many partner ratings `seen` counts over."""
     pairs: list[PairView]
     ratings_in: int
     ratings_expected: int
     summary: list[SummaryRow]
+    ticks: list[TickRow]
+    debrief: list[str]
+    """The room's debrief: habits, what raters ticked, and the case's prompts (console, projector)."""
     unseated: list[PersonView]
     move_targets: list[tuple[str, str]]
+    minutes: int | None
+    """The console's suggested minutes for this step, and the round's plan."""
+    plan: list[StepTime]
+    trios: list[str]
+    """For the console: who challenges in which talk, in each trio."""
 
 
 ROLE_LABELS = {"challenger": "Challenger", "customer": "Customer", "observer": "Observer"}
-TALKING = ("converse", "swap")
-"""The phases in which pairs talk, each side reading its own card."""
 ROLE_SEES = {
     "customer": frozenset({"customer"}),
     "challenger": frozenset({"challenger"}),
     "observer": frozenset({"observer", "customer", "challenger"}),
 }
-"""Which cards each role reads while the pair talks: each side only its own; the observer all."""
+"""Which cards each role reads while the pair reads and talks: each side only its own; the observer
+all."""
+TALK_NAMES = {1: "in the first talk", 2: "after the swap", 3: "in the trio's turn"}
+_TAGGED = re.compile(r"^\((\w+)\)\s*(.+)$")
+
+
+def item_of(number: int, text: str) -> Item:
+    """A checklist line; "(Curious) Asked …" names its habit."""
+    match = _TAGGED.match(text)
+    if match and match.group(1).lower() in HABIT_LABELS:
+        return Item(number, HABIT_LABELS[match.group(1).lower()], match.group(2))
+    return Item(number, "", text)
+
+
+def seat_label(pair: Pair, participant: str, half: Half) -> str:
+    role = pair.role_of(participant, half)
+    if role is not None:
+        return ROLE_LABELS[role]
+    return "Waiting for a partner" if len(pair.members) < 2 else "Sitting this turn out"
 
 
 def pairs_view(
@@ -169,6 +274,10 @@ def pairs_view(
     # A phone is drawn from its key alone (see `phone_key`): its own id only when seated or at
     # the debrief; the brief and the wait for a seat show nothing of anyone.
     me = _seated(viewer.personal) if viewer.kind == "phone" else ""
+    host = viewer.kind == "host"
+    room = viewer.kind != "phone"
+    debrief = phase == "debrief"
+    items = [item_of(number, text) for number, text in enumerate(case.observer_checklist, 1)]
 
     def name(pid: str) -> str:
         person = state.participants.get(pid)
@@ -180,9 +289,10 @@ def pairs_view(
             SeatView(
                 id=pid,
                 name=name(pid),
-                role=ROLE_LABELS.get(pair.role_of(pid, half) or "", "Waiting for a partner"),
+                role=seat_label(pair, pid, half),
                 online=pid in state.online,
                 rated=current_rating(pairs, ratings, half, pid) is not None,
+                plays=pair.role_of(pid, half) is not None,
             )
             for pid in pair.members
         ]
@@ -214,11 +324,13 @@ def pairs_view(
             )
             for habit in HABITS
         ]
-        if me and phase == "debrief"
+        if me and debrief
         else []
     )
+    my_rating = current_rating(pairs, ratings, half, me) if me else None
+    rating_now = bool(me and phase in RATING and my_role is not None)
     summary = []
-    if viewer.kind != "phone" and phase == "debrief":
+    if room and debrief:
         for habit in summarise(ratings.values()):
             top = max(habit.distribution) or 1
             summary.append(
@@ -235,54 +347,95 @@ def pairs_view(
             )
     seated = {m for pair in pairs.values() for m in pair.members}
     views = [pair_view(pair) for pair in pairs.values()]
-    cards = case.first if half == 1 else case.swapped
-    sees = ROLE_SEES.get(my_role or "", frozenset()) if phase in TALKING else frozenset()
+    cards = case.cards(half)
+    shows_cards = phase in READING or phase in TALKING
+    sees = ROLE_SEES.get(my_role or "", frozenset()) if shows_cards else frozenset()
+    customer_card = cards.customer if "customer" in sees else None
+    challenger_card = cards.challenger if "challenger" in sees else None
     return PairsView(
         title=case.title,
         brief=case.brief,
-        notes=case.notes if viewer.kind == "host" else "",
+        notes=case.notes if host else "",
         phase=phase,
         half=half_now,
+        reading=phase in READING or (phase == "trio" and bool(sees)),
         habits=[(h, HABIT_LABELS[h]) for h in HABITS],
-        customer_card=cards.customer if "customer" in sees else None,
-        challenger_card=cards.challenger if "challenger" in sees else None,
-        checklist=list(case.observer_checklist) if "observer" in sees else [],
+        customer_card=customer_card,
+        challenger_card=challenger_card,
+        customer_resistance=RESISTANCE["customer"][customer_card.resistance]
+        if customer_card
+        else "",
+        challenger_resistance=RESISTANCE["challenger"][challenger_card.resistance]
+        if challenger_card
+        else "",
+        checklist=items if "observer" in sees else [],
         contrasts=[
             Contrast(title, cs.customer.conclusion, cs.challenger.hint)
             for title, cs in (("First conversation", case.first), ("Roles swapped", case.swapped))
         ]
-        if viewer.kind != "phone" and phase == "debrief"
+        if room and debrief
         else [],
         my_pair=pair_view(mine) if mine else None,
         my_role=my_role,
+        sits_out=bool(mine and my_role is None and len(mine.members) >= 2),
         partner_names=[name(m) for m in mine.members if m != me] if mine else [],
         target_name=name(target) if target and target != me else "",
-        my_rating=current_rating(pairs, ratings, half, me) if me else None,
+        my_rating=my_rating,
+        rubric=[
+            RubricHabit(
+                habit=h.habit,
+                label=h.label,
+                means=h.means,
+                anchors=sorted(h.anchors.items()),
+                chosen=my_rating.scores.get(h.habit) if my_rating else None,
+            )
+            for h in RUBRIC
+        ]
+        if rating_now
+        else [],
+        choices=[Choice(item, bool(my_rating and item.number in my_rating.ticks)) for item in items]
+        if rating_now
+        else [],
         feedback=feedback,
         comments=[
             Comment(ROLE_LABELS[r.rater_role], r.landed, r.try_next)
             for r in received
             if r.landed or r.try_next
         ],
-        pairs=views if viewer.kind != "phone" else [],
+        seen=[
+            Seen(item, count, len(received))
+            for item in items
+            if (count := sum(item.number in r.ticks for r in received))
+        ]
+        if me and debrief
+        else [],
+        seen_by=len(received),
+        pairs=views if room else [],
         ratings_in=sum(
             1
             for pair in pairs.values()
             for member in pair.members
             if current_rating(pairs, ratings, half, member) is not None
         ),
-        ratings_expected=sum(len(p.members) for p in pairs.values() if len(p.members) >= 2),
+        ratings_expected=sum(
+            1 for pair in pairs.values() for m in pair.members if pair.role_of(m, half)
+        ),
         summary=summary,
+        ticks=_tick_rows(ratings.values(), case.observer_checklist) if room and debrief else [],
+        debrief=list(case.debrief) if room and debrief else [],
         unseated=[
             PersonView(p.id, p.name, p.id in state.online)
             for p in state.present
             if p.id not in seated
         ]
-        if viewer.kind == "host"
+        if host
         else [],
         move_targets=[(v.id, f"{v.colour} {v.number}") for v in views if len(v.seats) < 3]
-        if viewer.kind == "host"
+        if host
         else [],
+        minutes=MINUTES[phase] if host else None,
+        plan=[StepTime(p.title, MINUTES[p.name], p.name == phase) for p in PHASES] if host else [],
+        trios=_trio_plan(pairs, name) if host else [],
     )
 
 
@@ -291,6 +444,35 @@ def _seated(personal: Hashable) -> str:
     if isinstance(personal, tuple) and len(personal) == 2 and personal[0] == "own":
         return str(personal[1])
     return ""
+
+
+def _tick_rows(ratings: Iterable[Rating], checklist: Sequence[str]) -> list[TickRow]:
+    return [
+        TickRow(
+            item=item_of(row.number, row.item),
+            partners=row.partners,
+            partner_ratings=row.partner_ratings,
+            own=row.own,
+            self_ratings=row.self_ratings,
+            width=round(100 * row.partners / row.partner_ratings) if row.partner_ratings else 0,
+        )
+        for row in summarise_ticks(ratings, checklist)
+    ]
+
+
+def _trio_plan(pairs: Mapping[str, Pair], name: Callable[[str], str]) -> list[str]:
+    lines = []
+    for pair in pairs.values():
+        if len(pair.members) < 3:
+            continue
+        turns = [
+            f"{name(challenger)} {TALK_NAMES[talk]}"
+            for talk in TALKS
+            if (challenger := pair.challenger(talk))
+        ]
+        colour, _ = pair.colour
+        lines.append(f"{colour} {pair.number} challenges: {', '.join(turns)}.")
+    return lines
 
 
 def phone_key(state: "RoomState", run: "Run") -> Callable[[str], Hashable]:

@@ -4,7 +4,7 @@ protocol through which the engine, the views, the summary and the exports ask a 
 
 from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Annotated, Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Generic, Protocol, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
@@ -141,6 +141,66 @@ STAGE_TEMPLATES: Mapping[str, str] = {
     "phone": "phone.html",
 }
 """The usual stage template per audience, in a kind's own `templates/` folder."""
+
+
+def round_data(rounds: int, names: Sequence[str]) -> tuple[str, ...]:
+    """The run-relative hashes of a run whose every round keeps `names`: "<round>:<name>"."""
+    return tuple(f"{number}:{name}" for number in range(rounds) for name in names)
+
+
+class KindBase(Generic[ContentT, SummaryT]):
+    """What most kinds answer alike, for a kind's class to start from: its phases and rounds from
+    class attributes, its stage and report templates by their usual names, and "nothing" for the
+    hooks a kind may not need (seating, shared phone renders, groups, the personal card). A kind
+    overrides what it does differently; the `Kind` protocol is what counts."""
+
+    phase_specs: ClassVar[tuple[PhaseSpec, ...]] = ()
+    rounds_field: ClassVar[str] = ""
+    """The content's list of rounds ("cases", "scenarios"); empty: the exercise is one round."""
+    round_names: ClassVar[tuple[str, ...]] = ()
+    """The hashes each round keeps (under "<round>:"), when the kind keeps data per round."""
+    run_names: ClassVar[tuple[str, ...]] = ()
+    """The hashes the run keeps whatever the round."""
+    templates: Mapping[str, str] = STAGE_TEMPLATES
+    export_template = "export.html"
+    host_actions: tuple[type[KindHostAction], ...] = ()
+    csv_files: Mapping[str, list[str]] = {}
+
+    def phases(self, exercise: ContentT) -> tuple[PhaseSpec, ...]:
+        return self.phase_specs
+
+    def rounds(self, exercise: ContentT) -> int:
+        return len(getattr(exercise, self.rounds_field)) if self.rounds_field else 1
+
+    def first_rounds(self, exercise: ContentT, count: int) -> ContentT:
+        if not self.rounds_field:
+            return exercise
+        cut = getattr(exercise, self.rounds_field)[:count]
+        return exercise.model_copy(update={self.rounds_field: cut})
+
+    def data_names(self, exercise: ContentT) -> tuple[str, ...]:
+        return (*self.run_names, *round_data(self.rounds(exercise), self.round_names))
+
+    def step_reads(self, run: "Run") -> tuple[Read, ...]:
+        return ()
+
+    def on_step(self, state: "RoomState", run: "Run", forward: bool) -> Effects | None:
+        return None
+
+    def seats_people(self, run: "Run") -> bool:
+        return False
+
+    def reseat(self, state: "RoomState", run: "Run") -> Effects:
+        return Effects(notice="Nothing to rearrange.")
+
+    def phone_key(self, state: "RoomState", run: "Run") -> Callable[[str], Hashable] | None:
+        return None
+
+    def only_group(self, entry: SummaryT, group: str) -> SummaryT | None:
+        return None
+
+    def card(self, state: "RoomState", run: "Run", participant_id: str) -> CardPart:
+        return CardPart()
 
 
 class Kind(Protocol[ContentT, SummaryT]):

@@ -8,10 +8,9 @@ from workshop.action_base import KindHostAction, ParticipantAction, Staged
 from workshop.effects import Effects, Read, Write
 from workshop.errors import Rejected
 from workshop.kinds.base import (
-    STAGE_TEMPLATES,
-    CardPart,
     ExerciseContent,
     Kind,
+    KindBase,
     Line,
     Namer,
     PhaseSpec,
@@ -77,7 +76,7 @@ def _counts(state: "RoomState", run: "Run") -> tuple[int, int]:
     return up, down
 
 
-class ShowOfHandsKind:
+class ShowOfHandsKind(KindBase[ShowOfHands, HandsSummary]):
     name = "show_of_hands"
     label = "Show of hands"
     package = "tests.kinds.show_of_hands"
@@ -85,27 +84,12 @@ class ShowOfHandsKind:
     summary_model = HandsSummary
     participant_actions: tuple[type[ParticipantAction], ...] = (RaiseHand,)
     host_actions: tuple[type[KindHostAction], ...] = (LowerAllHands,)
-    templates: Mapping[str, str] = STAGE_TEMPLATES
-    export_template = "export.html"
+    phase_specs = PHASES
+    run_names = (HANDS,)
     csv_files: Mapping[str, list[str]] = {"hands.csv": ["run", "question", "up", "down"]}
-
-    def phases(self, exercise: ShowOfHands) -> tuple[PhaseSpec, ...]:
-        return PHASES
-
-    def rounds(self, exercise: ShowOfHands) -> int:
-        return 1
-
-    def first_rounds(self, exercise: ShowOfHands, count: int) -> ShowOfHands:
-        return exercise
-
-    def data_names(self, exercise: ShowOfHands) -> tuple[str, ...]:
-        return (HANDS,)
 
     def reads(self, run: "Run", participant_id: str, action: Staged) -> tuple[Read, ...]:
         return (Read(run.hash(HANDS)),) if isinstance(action, LowerAllHands) else ()
-
-    def step_reads(self, run: "Run") -> tuple[Read, ...]:
-        return ()
 
     def decide(
         self,
@@ -134,15 +118,6 @@ class ShowOfHandsKind:
             notice="Every hand is down.",
         )
 
-    def on_step(self, state: "RoomState", run: "Run", forward: bool) -> Effects | None:
-        return None
-
-    def seats_people(self, run: "Run") -> bool:
-        return False
-
-    def reseat(self, state: "RoomState", run: "Run") -> Effects:
-        return Effects(notice="Nothing to rearrange.")
-
     def view(self, state: "RoomState", run: "Run", viewer: "Audience") -> HandsView:
         counted = run.current_phase.name == "count" and viewer.kind != "phone"
         up, down = _counts(state, run) if counted else (None, None)
@@ -160,12 +135,6 @@ class ShowOfHandsKind:
             run=run.id, title=run.exercise.title, question=question, up=up, down=down
         )
         return entry, 0
-
-    def only_group(self, entry: HandsSummary, group: str) -> HandsSummary | None:
-        return None
-
-    def card(self, state: "RoomState", run: "Run", participant_id: str) -> CardPart:
-        return CardPart()
 
     def markdown(self, entry: HandsSummary) -> list[str]:
         return [f"## {entry.title}", "", f"{entry.question}: {entry.up} up, {entry.down} down."]

@@ -18,7 +18,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from workshop.kinds.base import ExerciseContent, Line, PhaseSpec, Slug, distinct_ids
+from workshop.kinds.base import ExerciseContent, Line, PhaseSpec, Slug, distinct_ids, round_data
 
 Side = Literal["for", "against"]
 Choice = Literal["for", "against", "undecided"]
@@ -86,7 +86,7 @@ DATA = ("first", "final", "teams", "posts", "upvotes", "hidden")
 
 
 def data_names(exercise: AdvocacyDebate) -> tuple[str, ...]:
-    return tuple(f"{n}:{name}" for n in range(len(exercise.cases)) for name in DATA)
+    return round_data(len(exercise.cases), DATA)
 
 
 @dataclass(frozen=True)

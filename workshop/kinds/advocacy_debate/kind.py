@@ -1,7 +1,7 @@
 """The advocacy debate as a `Kind`: what the engine, the views, the summary and the exports ask of
 it, answered from this package alone."""
 
-from collections.abc import Callable, Hashable, Mapping
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from workshop.action_base import KindHostAction, ParticipantAction, Staged, Vote
@@ -18,6 +18,7 @@ from workshop.kinds.advocacy_debate.actions import (
     Upvote,
 )
 from workshop.kinds.advocacy_debate.content import (
+    DATA,
     PHASES,
     AdvocacyDebate,
     Debate,
@@ -26,7 +27,7 @@ from workshop.kinds.advocacy_debate.content import (
     side_of_team,
 )
 from workshop.kinds.advocacy_debate.summary import DebateSummary
-from workshop.kinds.base import STAGE_TEMPLATES, CardPart, Kind, Namer, PhaseSpec
+from workshop.kinds.base import CardPart, Kind, KindBase, Namer
 
 if TYPE_CHECKING:
     from workshop.models import RoomState, Run
@@ -42,31 +43,18 @@ def _content(run: "Run") -> AdvocacyDebate:
     return run.exercise
 
 
-class AdvocacyDebateKind:
+class AdvocacyDebateKind(KindBase[AdvocacyDebate, DebateSummary]):
     name = "advocacy_debate"
     label = "Advocacy debate"
     package = "workshop.kinds.advocacy_debate"
     content = AdvocacyDebate
     summary_model = DebateSummary
+    phase_specs = PHASES
+    rounds_field = "cases"
+    round_names = DATA
     participant_actions: tuple[type[ParticipantAction], ...] = PARTICIPANT_ACTIONS
     host_actions: tuple[type[KindHostAction], ...] = HOST_ACTIONS
-    templates: Mapping[str, str] = STAGE_TEMPLATES
-    export_template = "export.html"
     csv_files: Mapping[str, list[str]] = summary.CSV_FILES
-
-    # Content ------------------------------------------------------------------------------------
-
-    def phases(self, exercise: AdvocacyDebate) -> tuple[PhaseSpec, ...]:
-        return PHASES
-
-    def rounds(self, exercise: AdvocacyDebate) -> int:
-        return len(exercise.cases)
-
-    def first_rounds(self, exercise: AdvocacyDebate, count: int) -> AdvocacyDebate:
-        return exercise.model_copy(update={"cases": exercise.cases[:count]})
-
-    def data_names(self, exercise: AdvocacyDebate) -> tuple[str, ...]:
-        return data_names(exercise)
 
     # Actions and rules --------------------------------------------------------------------------
 
@@ -174,10 +162,6 @@ class AdvocacyDebateKind:
 
     def view(self, state: "RoomState", run: "Run", viewer: "Audience") -> views.DebateView:
         return views.debate_view(state, run, _content(run), viewer)
-
-    def phone_key(self, state: "RoomState", run: "Run") -> Callable[[str], Hashable] | None:
-        # Teams, sides, votes and own posts all differ from phone to phone: no sharing worked out.
-        return None
 
     # Summary and exports ------------------------------------------------------------------------
 

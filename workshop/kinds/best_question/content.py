@@ -20,7 +20,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
-from workshop.kinds.base import ExerciseContent, Line, PhaseSpec, Slug, distinct_ids
+from workshop.kinds.base import ExerciseContent, Line, PhaseSpec, Slug, distinct_ids, round_data
 
 Para = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=1200)]
 
@@ -86,7 +86,7 @@ DATA = ("questions", "mod", "dots")
 
 
 def data_names(exercise: BestQuestion) -> tuple[str, ...]:
-    return tuple(f"{number}:{name}" for number in range(len(exercise.scenarios)) for name in DATA)
+    return round_data(len(exercise.scenarios), DATA)
 
 
 @dataclass(frozen=True)

@@ -1,13 +1,13 @@
 """Best question as a `Kind`: what the engine, the views, the summary and the exports ask of it,
 answered from this package alone."""
 
-from collections.abc import Callable, Hashable, Mapping
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from workshop.action_base import KindHostAction, ParticipantAction, Staged
 from workshop.effects import Effects, Read
 from workshop.errors import Rejected
-from workshop.kinds.base import STAGE_TEMPLATES, CardPart, Kind, Namer, PhaseSpec
+from workshop.kinds.base import CardPart, Kind, KindBase, Namer
 from workshop.kinds.best_question import rules, summary, views
 from workshop.kinds.best_question.actions import (
     HOST_ACTIONS,
@@ -20,7 +20,7 @@ from workshop.kinds.best_question.actions import (
     SubmitQuestion,
     WithdrawQuestion,
 )
-from workshop.kinds.best_question.content import PHASES, BestQuestion, Board, Names, data_names
+from workshop.kinds.best_question.content import DATA, PHASES, BestQuestion, Board, Names
 from workshop.kinds.best_question.summary import BestQuestionSummary
 
 if TYPE_CHECKING:
@@ -37,31 +37,18 @@ def _content(run: "Run") -> BestQuestion:
     return run.exercise
 
 
-class BestQuestionKind:
+class BestQuestionKind(KindBase[BestQuestion, BestQuestionSummary]):
     name = "best_question"
     label = "Best question"
     package = "workshop.kinds.best_question"
     content = BestQuestion
     summary_model = BestQuestionSummary
+    phase_specs = PHASES
+    rounds_field = "scenarios"
+    round_names = DATA
     participant_actions: tuple[type[ParticipantAction], ...] = PARTICIPANT_ACTIONS
     host_actions: tuple[type[KindHostAction], ...] = HOST_ACTIONS
-    templates: Mapping[str, str] = STAGE_TEMPLATES
-    export_template = "export.html"
     csv_files: Mapping[str, list[str]] = summary.CSV_FILES
-
-    # Content ------------------------------------------------------------------------------------
-
-    def phases(self, exercise: BestQuestion) -> tuple[PhaseSpec, ...]:
-        return PHASES
-
-    def rounds(self, exercise: BestQuestion) -> int:
-        return len(exercise.scenarios)
-
-    def first_rounds(self, exercise: BestQuestion, count: int) -> BestQuestion:
-        return exercise.model_copy(update={"scenarios": exercise.scenarios[:count]})
-
-    def data_names(self, exercise: BestQuestion) -> tuple[str, ...]:
-        return data_names(exercise)
 
     # Actions and rules --------------------------------------------------------------------------
 
@@ -75,9 +62,6 @@ class BestQuestionKind:
             case WithdrawQuestion() | HideQuestion() | MergeQuestions() | Spotlight():
                 return rules.reads_for_board(names)
         # Writing a question replaces the author's own slot whatever it held.
-        return ()
-
-    def step_reads(self, run: "Run") -> tuple[Read, ...]:
         return ()
 
     def decide(
@@ -116,24 +100,10 @@ class BestQuestionKind:
                 return rules.spotlight(state.meta, run, board, question)
         raise Rejected(action.elsewhere)
 
-    def on_step(self, state: "RoomState", run: "Run", forward: bool) -> Effects | None:
-        # The engine clears the spotlight on every step; nothing else changes.
-        return None
-
-    def seats_people(self, run: "Run") -> bool:
-        return False
-
-    def reseat(self, state: "RoomState", run: "Run") -> Effects:
-        return Effects(notice="Nothing to rearrange.")
-
     # Views --------------------------------------------------------------------------------------
 
     def view(self, state: "RoomState", run: "Run", viewer: "Audience") -> views.BestQuestionView:
         return views.best_question_view(state, run, _content(run), viewer)
-
-    def phone_key(self, state: "RoomState", run: "Run") -> Callable[[str], Hashable] | None:
-        # Own slots, own dots and a ballot shuffled per phone: no sharing worked out.
-        return None
 
     # Summary and exports ------------------------------------------------------------------------
 
@@ -142,9 +112,6 @@ class BestQuestionKind:
     ) -> tuple[BestQuestionSummary, int]:
         entry = summary.best_question_summary(state, run, _content(run), name)
         return entry, sum(r.hidden for r in entry.rounds)
-
-    def only_group(self, entry: BestQuestionSummary, group: str) -> BestQuestionSummary | None:
-        return None
 
     def card(self, state: "RoomState", run: "Run", participant_id: str) -> CardPart:
         return CardPart(questions=summary.card_questions(state, run, _content(run), participant_id))

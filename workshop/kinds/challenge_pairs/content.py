@@ -26,7 +26,7 @@ from pydantic import (
     model_validator,
 )
 
-from workshop.kinds.base import ExerciseContent, Line, PhaseSpec, Slug, distinct_ids
+from workshop.kinds.base import ExerciseContent, Line, PhaseSpec, Slug, distinct_ids, round_data
 
 HABITS = ("candid", "collaborative", "compassionate", "curious")
 """The four habits seed 000 closes with; every rating scores all four, 1 to 5."""
@@ -331,7 +331,7 @@ DATA = ("pairs", "ratings")
 
 
 def data_names(exercise: ChallengePairs) -> tuple[str, ...]:
-    return tuple(f"{number}:{name}" for number in range(len(exercise.cases)) for name in DATA)
+    return round_data(len(exercise.cases), DATA)
 
 
 def half_of(phase: str) -> Half | None:

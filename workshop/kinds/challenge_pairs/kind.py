@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 from workshop.action_base import KindHostAction, ParticipantAction, Staged
 from workshop.effects import Effects, Read
 from workshop.errors import Rejected
-from workshop.kinds.base import STAGE_TEMPLATES, CardPart, Kind, Namer, PhaseSpec
+from workshop.kinds.base import CardPart, Kind, KindBase, Namer
 from workshop.kinds.challenge_pairs import rules, seating, summary, views
 from workshop.kinds.challenge_pairs.actions import (
     HOST_ACTIONS,
@@ -17,6 +17,7 @@ from workshop.kinds.challenge_pairs.actions import (
     RepairPairs,
 )
 from workshop.kinds.challenge_pairs.content import (
+    DATA,
     HABITS,
     PHASES,
     ChallengePairs,
@@ -49,31 +50,18 @@ def _pairs(state: "RoomState", run: "Run", number: int | None = None) -> dict[st
     return decode_pairs(state.data(_names(run, number).pairs))
 
 
-class ChallengePairsKind:
+class ChallengePairsKind(KindBase[ChallengePairs, PairsSummary]):
     name = "challenge_pairs"
     label = "Challenge pairs"
     package = "workshop.kinds.challenge_pairs"
     content = ChallengePairs
     summary_model = PairsSummary
+    phase_specs = PHASES
+    rounds_field = "cases"
+    round_names = DATA
     participant_actions: tuple[type[ParticipantAction], ...] = PARTICIPANT_ACTIONS
     host_actions: tuple[type[KindHostAction], ...] = HOST_ACTIONS
-    templates: Mapping[str, str] = STAGE_TEMPLATES
-    export_template = "export.html"
     csv_files: Mapping[str, list[str]] = summary.CSV_FILES
-
-    # Content ------------------------------------------------------------------------------------
-
-    def phases(self, exercise: ChallengePairs) -> tuple[PhaseSpec, ...]:
-        return PHASES
-
-    def rounds(self, exercise: ChallengePairs) -> int:
-        return len(exercise.cases)
-
-    def first_rounds(self, exercise: ChallengePairs, count: int) -> ChallengePairs:
-        return exercise.model_copy(update={"cases": exercise.cases[:count]})
-
-    def data_names(self, exercise: ChallengePairs) -> tuple[str, ...]:
-        return data_names(exercise)
 
     # Actions and rules --------------------------------------------------------------------------
 

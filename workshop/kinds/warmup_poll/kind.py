@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 from workshop.action_base import KindHostAction, ParticipantAction, Staged, Vote
 from workshop.effects import Effects, Read
 from workshop.errors import Rejected
-from workshop.kinds.base import STAGE_TEMPLATES, CardPart, Kind, Namer, PhaseSpec
+from workshop.kinds.base import Kind, KindBase, Namer
 from workshop.kinds.warmup_poll import rules, summary, views
 from workshop.kinds.warmup_poll.actions import HOST_ACTIONS, PARTICIPANT_ACTIONS
 from workshop.kinds.warmup_poll.content import DATA, PHASES, VOTES, WarmupPoll
@@ -23,39 +23,22 @@ def _content(run: "Run") -> WarmupPoll:
     return run.exercise
 
 
-class WarmupPollKind:
+class WarmupPollKind(KindBase[WarmupPoll, PollSummary]):
     name = "warmup_poll"
     label = "Poll"
     package = "workshop.kinds.warmup_poll"
     content = WarmupPoll
     summary_model = PollSummary
+    phase_specs = PHASES
+    run_names = DATA
     participant_actions: tuple[type[ParticipantAction], ...] = PARTICIPANT_ACTIONS
     host_actions: tuple[type[KindHostAction], ...] = HOST_ACTIONS
-    templates: Mapping[str, str] = STAGE_TEMPLATES
-    export_template = "export.html"
     csv_files: Mapping[str, list[str]] = summary.CSV_FILES
-
-    # Content ------------------------------------------------------------------------------------
-
-    def phases(self, exercise: WarmupPoll) -> tuple[PhaseSpec, ...]:
-        return PHASES
-
-    def rounds(self, exercise: WarmupPoll) -> int:
-        return 1
-
-    def first_rounds(self, exercise: WarmupPoll, count: int) -> WarmupPoll:
-        return exercise
-
-    def data_names(self, exercise: WarmupPoll) -> tuple[str, ...]:
-        return DATA
 
     # Actions and rules --------------------------------------------------------------------------
 
     def reads(self, run: "Run", participant_id: str, action: Staged) -> tuple[Read, ...]:
         # A vote replaces the voter's own field whatever it held: it relies on no data.
-        return ()
-
-    def step_reads(self, run: "Run") -> tuple[Read, ...]:
         return ()
 
     def decide(
@@ -75,15 +58,6 @@ class WarmupPollKind:
     def host(self, state: "RoomState", run: "Run", action: KindHostAction) -> Effects:
         raise Rejected(action.elsewhere)
 
-    def on_step(self, state: "RoomState", run: "Run", forward: bool) -> Effects | None:
-        return None
-
-    def seats_people(self, run: "Run") -> bool:
-        return False
-
-    def reseat(self, state: "RoomState", run: "Run") -> Effects:
-        return Effects(notice="Nothing to rearrange.")
-
     # Views --------------------------------------------------------------------------------------
 
     def view(self, state: "RoomState", run: "Run", viewer: "Audience") -> views.PollView:
@@ -96,12 +70,6 @@ class WarmupPollKind:
 
     def summary(self, state: "RoomState", run: "Run", name: Namer) -> tuple[PollSummary, int]:
         return summary.poll_summary(state, run, _content(run), name), 0
-
-    def only_group(self, entry: PollSummary, group: str) -> PollSummary | None:
-        return None
-
-    def card(self, state: "RoomState", run: "Run", participant_id: str) -> CardPart:
-        return CardPart()
 
     def markdown(self, entry: PollSummary) -> list[str]:
         return summary.markdown(entry)

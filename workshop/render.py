@@ -23,6 +23,7 @@ from jinja2 import (
 )
 from markupsafe import Markup
 
+from workshop import words
 from workshop.agendas import Agenda
 from workshop.caching import Lru
 from workshop.exercises import Library
@@ -265,6 +266,9 @@ class Renderer:
             auto_reload=False,
         )
         self.env.filters["dom_id"] = dom_id
+        self.env.globals["count"] = words.count
+        self.env.filters["moment"] = words.moment
+        self.env.filters["day"] = words.day
         # What the printable report needs of each registered kind: its label and its section.
         self.env.globals["kind_names"] = {name: kind.label for name, kind in KINDS.items()}
         self.env.globals["kind_exports"] = {

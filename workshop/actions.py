@@ -71,6 +71,15 @@ class SetLocked(_Action):
     locked: bool
 
 
+class SetScreen(_Action):
+    """Changes how the projector looks; a field left out stays as it is."""
+
+    type: Literal["set_screen"]
+    theme: Literal["light", "dark"] | None = None
+    blank: bool | None = None
+    show_join: bool | None = None
+
+
 class RemoveParticipant(_Action):
     type: Literal["remove_participant"]
     participant_id: str
@@ -100,12 +109,22 @@ HostAction = (
     | TimerAdd
     | TimerClear
     | SetLocked
+    | SetScreen
     | RemoveParticipant
     | SetTitle
     | Reseat
     | KindHostActions
 )
-ROOM_ACTIONS = (TimerStart, TimerPause, TimerResume, TimerAdd, TimerClear, SetLocked, SetTitle)
+ROOM_ACTIONS = (
+    TimerStart,
+    TimerPause,
+    TimerResume,
+    TimerAdd,
+    TimerClear,
+    SetLocked,
+    SetScreen,
+    SetTitle,
+)
 """Facilitator actions whose rules read nobody's record: only the room's own settings."""
 Action = Annotated[HostAction | KindParticipantActions, Field(discriminator="type")]
 """Every action: the shared facilitator actions above, and each kind's own (see the registry)."""

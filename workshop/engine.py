@@ -26,6 +26,7 @@ from workshop.models import (
     RoomMeta,
     RoomState,
     Run,
+    ScreenLook,
     Timer,
     name_key,
     normalise_name,
@@ -258,6 +259,9 @@ def _host_action(
                 if locked
                 else "The room is open for joining.",
             )
+        case a.SetScreen():
+            look = _screen(meta.screen, action)
+            return _meta(meta.model_copy(update={"screen": look}), _screen_notice(action))
         case a.RemoveParticipant(participant_id=participant_id):
             person = state.participants.get(participant_id)
             if person is None or person.removed:
@@ -294,6 +298,25 @@ def seats_people(meta: RoomMeta) -> bool:
     come and go."""
     run = meta.current_run
     return run is not None and kind_of(run.exercise).seats_people(run)
+
+
+def _screen(look: ScreenLook, action: a.SetScreen) -> ScreenLook:
+    changed = action.model_dump(include={"theme", "blank", "show_join"}, exclude_none=True)
+    if not changed:
+        raise Rejected("Say what to change on the projector.")
+    return look.model_copy(update=changed)
+
+
+def _screen_notice(action: a.SetScreen) -> str:
+    if action.blank is not None:
+        return "The projector is blank." if action.blank else "The projector shows the stage again."
+    if action.show_join is not None:
+        return (
+            "The projector shows how to join."
+            if action.show_join
+            else "The projector keeps the room code in its strip."
+        )
+    return f"The projector is {action.theme}."
 
 
 def _meta(meta: RoomMeta, notice: str) -> Effects:

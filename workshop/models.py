@@ -6,7 +6,7 @@ import secrets
 import unicodedata
 from collections.abc import Hashable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
@@ -126,6 +126,18 @@ class Run(BaseModel):
         return run_hash(self.id, name)
 
 
+class ScreenLook(BaseModel):
+    """How the projector looks, set from the console: its theme for a bright or a dim room, the
+    screen blanked (as a presentation tool's B key does), and the join details shown in full
+    while an exercise runs, for latecomers."""
+
+    model_config = ConfigDict(frozen=True)
+
+    theme: Literal["light", "dark"] = "light"
+    blank: bool = False
+    show_join: bool = False
+
+
 class RoomMeta(BaseModel):
     """The small, rarely changing part of a room, stored as one document."""
 
@@ -140,6 +152,7 @@ class RoomMeta(BaseModel):
     current: str | None = None
     timer: Timer | None = None
     runs_created: int = 0
+    screen: ScreenLook = ScreenLook()
 
     def run(self, run_id: str) -> Run | None:
         return next((run for run in self.agenda if run.id == run_id), None)

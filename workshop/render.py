@@ -31,8 +31,17 @@ from workshop.kinds import KINDS, PhaseSpec, kind_of
 from workshop.models import Participant, RoomState, Run, Timer, name_key
 
 REGIONS: dict[str, tuple[str, ...]] = {
-    "host": ("room-header", "roster", "agenda", "stage", "timer", "timer-controls", "announce"),
-    "screen": ("join-panel", "stage", "timer", "announce"),
+    "host": (
+        "room-header",
+        "roster",
+        "agenda",
+        "stage",
+        "timer",
+        "timer-controls",
+        "screen-controls",
+        "announce",
+    ),
+    "screen": ("look", "join-panel", "stage", "timer", "announce"),
     "phone": ("me", "stage", "timer", "announce"),
 }
 
@@ -353,6 +362,7 @@ def room_context(
         "code": meta.code,
         "title": meta.title,
         "locked": meta.locked,
+        "look": meta.screen,
         "headcount": len(state.present),
         "stage": stage_view(state, viewer),
         "timer": timer_view(meta.timer, now),

@@ -45,6 +45,7 @@ EVERY_TYPE: list[tuple[dict[str, Any], type]] = [
     (frame("timer_add", seconds=-60), a.TimerAdd),
     (frame("timer_clear"), a.TimerClear),
     (frame("set_locked", locked=True), a.SetLocked),
+    (frame("set_screen", theme="dark"), a.SetScreen),
     (frame("remove_participant", participant_id="p1"), a.RemoveParticipant),
     (frame("set_title", title="Team day"), a.SetTitle),
     (frame("vote", option="yes"), a.Vote),

@@ -144,6 +144,7 @@ HOST_ACTIONS: list[tuple[str, dict[str, Any]]] = [
     ("timer_add", {"seconds": 60}),
     ("timer_clear", {}),
     ("set_locked", {"locked": True}),
+    ("set_screen", {"blank": True}),
     ("remove_participant", {"participant_id": "p-ada"}),
     ("set_title", {"title": "Mine now"}),
 ]
@@ -418,6 +419,27 @@ def test_locking_and_unlocking_the_room() -> None:
     locked = host_meta(fresh_meta(), act("set_locked", locked=True))
     assert locked.locked
     assert not host_meta(locked, act("set_locked", locked=False)).locked
+
+
+def test_the_projector_is_blanked_darkened_and_shows_how_to_join_from_the_console() -> None:
+    meta = fresh_meta()
+    assert (meta.screen.theme, meta.screen.blank, meta.screen.show_join) == ("light", False, False)
+    blank = host_meta(meta, act("set_screen", blank=True))
+    assert blank.screen.blank
+    dark = host_meta(blank, act("set_screen", theme="dark"))
+    # A field left out stays as it was.
+    assert (dark.screen.theme, dark.screen.blank) == ("dark", True)
+    joining = host_meta(dark, act("set_screen", show_join=True, blank=False))
+    assert (joining.screen.theme, joining.screen.blank, joining.screen.show_join) == (
+        "dark",
+        False,
+        True,
+    )
+    assert host_does(meta, act("set_screen", blank=True)).notice == "The projector is blank."
+
+
+def test_a_screen_change_that_names_nothing_is_refused() -> None:
+    assert rejected(fresh_meta(), act("set_screen")) == "Say what to change on the projector."
 
 
 def test_removing_a_participant_marks_them_removed() -> None:

@@ -161,7 +161,7 @@ def build_card(state: RoomState, participant_id: str) -> PersonalCard:
 
 def filter_summary(summary: Summary, group: str) -> Summary:
     """The part of a summary that concerns one group: a debate team or a pair, by its id (the
-    exercises it took no part in are dropped)."""
+    exercises it took no part in are dropped, and so is the count of what they hid)."""
     exercises: list[KindSummary] = []
     for exercise in summary.exercises:
         part = kind_named(exercise.kind).only_group(exercise, group)
@@ -176,9 +176,13 @@ def filter_summary(summary: Summary, group: str) -> Summary:
             *(s.participant for p in getattr(r, "pairs", []) for s in p.seats),
         ]
     }
+    hidden = sum(
+        getattr(r, "hidden", 0) for exercise in exercises for r in getattr(exercise, "rounds", [])
+    )
     return summary.model_copy(
         update={
             "exercises": exercises,
             "participants": [p for p in summary.participants if p.name in people],
+            "hidden_items": hidden,
         }
     )

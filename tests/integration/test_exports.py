@@ -946,6 +946,13 @@ def test_only_one_debate_team(played_room: Session) -> None:
         for absent in (flat(QUESTIONS[XAN]), "Being curious"):
             assert absent not in body
     assert "#### Arguments against the motion\n\nNo arguments against the motion." in md
+    # The team's rebuttal to the other side's argument stands alone, and says why; what is left
+    # out is counted for this team's exercise only.
+    shown_md = markdown_read.texts(md)
+    assert (
+        "These answer an argument not in this summary: another team's, or a hidden one." in shown_md
+    )
+    assert "1 post or question the facilitator hid is left out." in shown_md
     assert not [r for r in read_csv(csv_files["votes.csv"])[1:] if r[4] in others]
 
 

@@ -164,6 +164,14 @@ class DebateRound(BaseModel):
         return [p for p in self.posts if p.kind == "rebuttal" and p.answers not in shown]
 
     @property
+    def unanswered_note(self) -> str:
+        """Why `unanswered` rebuttals stand alone (a hidden argument's rebuttals answer nothing;
+        a one-team summary leaves the other team's arguments out)."""
+        if all(not p.answers for p in self.unanswered):
+            return "These answer an argument the facilitator hid."
+        return "These answer an argument not in this summary: another team's, or a hidden one."
+
+    @property
     def hidden_note(self) -> str:
         return f"{count(self.hidden, 'hidden post', 'hidden posts')} left out"
 
@@ -271,7 +279,7 @@ def markdown(exercise: DebateSummary) -> list[str]:
             if not side.threads:
                 out.append(side.empty_note)
         if r.unanswered:
-            out += ["", "#### Rebuttals to arguments not shown", ""]
+            out += ["", "#### Rebuttals to arguments not shown", "", r.unanswered_note, ""]
             out += [
                 f"- Rebuttal from {reply.side_label}: {md_inline(reply.text)} ({_credit(reply)})"
                 for reply in r.unanswered

@@ -5,7 +5,6 @@ import contextlib
 import logging
 import time
 from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 from starlette.applications import Starlette
@@ -32,7 +31,7 @@ from workshop.network import InterfaceSource, LanAddresses, system_interfaces
 from workshop.render import Renderer
 from workshop.runtime import Runtime
 from workshop.service import Rooms
-from workshop.settings import Settings
+from workshop.settings import STATIC_DIR, Settings
 from workshop.store import Store
 
 log = logging.getLogger(__name__)
@@ -91,8 +90,6 @@ def quiet_bad_frames(logger: logging.Logger) -> None:
     if not any(isinstance(f, QuietBadFrames) for f in logger.filters):
         logger.addFilter(QuietBadFrames())
 
-
-STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "

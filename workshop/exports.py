@@ -1,7 +1,8 @@
 """Session summaries in the formats teams use: Markdown, JSON, CSV (zipped) and printable HTML.
 
 Every format is drawn from one `Summary`. Text written by participants is escaped for the format
-it lands in: Markdown table cells and inline text, CSV quoting, HTML autoescaping.
+it lands in, and only as much as that format needs to show it as typed: Markdown (where a heading,
+list item, table cell or line would act on it), CSV quoting (and no formulas), HTML autoescaping.
 """
 
 import csv
@@ -12,8 +13,9 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from workshop.kinds import KINDS, kind_named
-from workshop.markdown import md_text
+from workshop.markdown import md_block, md_heading
 from workshop.summary import Summary
+from workshop.words import count
 
 FORMATS = ("md", "json", "csv", "html")
 
@@ -63,29 +65,33 @@ def json_schema() -> str:
 
 
 def to_markdown(summary: Summary) -> str:
-    out: list[str] = []
-    title = summary.title or f"Workshop {summary.room}"
-    out.append(f"# {md_text(title)}")
-    out.append("")
-    out.append(f"Room {summary.room} · {summary.date} · {len(summary.participants)} participants")
+    """The summary as one Markdown page: the session, then one section (a "##" heading) per
+    exercise, rounds under "###". Participants' text is escaped only where Markdown would act on
+    it (see `workshop.markdown`)."""
+    out = [
+        f"# {md_heading(summary.heading)}",
+        "",
+        f"Room {summary.room} · {summary.day} · "
+        + count(len(summary.participants), "participant", "participants"),
+        "",
+        f"Exported {summary.exported}.",
+    ]
     if summary.anonymised:
-        out.append("")
-        out.append("Names are replaced by pseudonyms.")
+        out += ["", "Names are replaced by pseudonyms (in order of arrival)."]
     if summary.hidden_items:
-        out.append("")
-        out.append(f"{summary.hidden_items} hidden post(s) or question(s) are left out.")
-    out.append("")
-    out.append("## Participants")
-    out.append("")
-    out.append(", ".join(md_text(p.name) for p in summary.participants) or "Nobody joined.")
+        out += ["", summary.hidden_note]
+    out += ["", "## Participants", ""]
+    if summary.participants:
+        out += [
+            f"- {md_block(p.name)}" + ("" if p.present else " (left)") for p in summary.participants
+        ]
+    else:
+        out.append("Nobody joined.")
     for exercise in summary.exercises:
-        out.append("")
-        match exercise:
-            case _:
-                out.extend(kind_named(exercise.kind).markdown(exercise))
+        out += ["", *kind_named(exercise.kind).markdown(exercise)]
+    if not summary.exercises:
+        out += ["", "No exercises were run in this room."]
     return "\n".join(out) + "\n"
-
-    return out
 
 
 # CSV -------------------------------------------------------------------------------------------

@@ -29,6 +29,7 @@ from workshop.caching import Lru
 from workshop.exercises import Library
 from workshop.kinds import KINDS, PhaseSpec, kind_of
 from workshop.models import Participant, RoomState, Run, Timer, name_key
+from workshop.settings import STATIC_DIR
 
 REGIONS: dict[str, tuple[str, ...]] = {
     "host": (
@@ -250,6 +251,15 @@ _SEQ_MARK = "\x00"
 cleaned of control characters, and the rest is our own wording)."""
 
 
+def design_tokens() -> Markup:
+    """The design system's token sheet (static/tokens.css), for the `<style>` of the standalone
+    exports, which load nothing from elsewhere."""
+    sheet = (STATIC_DIR / "tokens.css").read_text(encoding="utf-8")
+    if "</" in sheet:
+        raise ValueError("tokens.css must not hold '</': it is written inside a <style> element")
+    return Markup(sheet)  # noqa: S704 - the app's own file, checked above
+
+
 class Renderer:
     def __init__(self) -> None:
         self.env = Environment(
@@ -278,6 +288,7 @@ class Renderer:
         self.env.globals["count"] = words.count
         self.env.filters["moment"] = words.moment
         self.env.filters["day"] = words.day
+        self.env.globals["design_tokens"] = design_tokens()
         # What the printable report needs of each registered kind: its label and its section.
         self.env.globals["kind_names"] = {name: kind.label for name, kind in KINDS.items()}
         self.env.globals["kind_exports"] = {

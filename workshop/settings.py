@@ -6,6 +6,9 @@ from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEFAULT_EXERCISES = Path(__file__).resolve().parent.parent / "exercises"
+STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
+"""The app's style sheets and scripts, served under /static (and the design tokens, which the
+standalone exports carry inline)."""
 
 
 def default_data_dir() -> Path:

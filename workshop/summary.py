@@ -9,6 +9,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, Field
 
+from workshop import words
 from workshop.kinds import KindSummary, kind_named, kind_of
 from workshop.kinds.base import CardPost, CardQuestion, CardRound
 from workshop.models import RoomState
@@ -33,11 +34,37 @@ class Summary(BaseModel):
     date: str
     """The day the room was created (UTC, ISO 8601)."""
     exported_at: str
+    """When the summary was made (UTC, ISO 8601)."""
     anonymised: bool
     participants: list[Person]
     exercises: list[ExerciseSummary]
     hidden_items: int
     """Posts and questions the facilitator hid; they are left out of this summary."""
+
+    @property
+    def heading(self) -> str:
+        return self.title or f"Workshop {self.room}"
+
+    @property
+    def day(self) -> str:
+        """The room's day as people write it: "4 December 2026"."""
+        return words.day(_timestamp(self.date))
+
+    @property
+    def exported(self) -> str:
+        """When the summary was made, as people write it: "4 December 2026, 18:58 UTC"."""
+        return words.moment(_timestamp(self.exported_at))
+
+    @property
+    def hidden_note(self) -> str:
+        """What is left out, in a sentence (empty when nothing is)."""
+        if not self.hidden_items:
+            return ""
+        left_out = "is" if self.hidden_items == 1 else "are"
+        return (
+            f"{words.count(self.hidden_items, 'post or question', 'posts and questions')} "
+            f"the facilitator hid {left_out} left out."
+        )
 
 
 def build_summary(state: RoomState, now: float, anonymise: bool = False) -> Summary:
@@ -80,6 +107,12 @@ def _day(timestamp: float) -> str:
     return datetime.datetime.fromtimestamp(timestamp, datetime.UTC).date().isoformat()
 
 
+def _timestamp(iso: str) -> float:
+    """An ISO 8601 day or moment of a summary (UTC unless it says otherwise) as a timestamp."""
+    at = datetime.datetime.fromisoformat(iso)
+    return (at if at.tzinfo else at.replace(tzinfo=datetime.UTC)).timestamp()
+
+
 class PersonalCard(BaseModel):
     """One participant's own feedback: nothing by or about anyone else except the comments
     addressed to them (without the commenter's name)."""
@@ -92,6 +125,15 @@ class PersonalCard(BaseModel):
     questions: list[CardQuestion]
     feedback: list[CardRound]
     posts: list[CardPost]
+
+    @property
+    def heading(self) -> str:
+        return self.title or f"Workshop {self.room}"
+
+    @property
+    def day(self) -> str:
+        """The room's day as people write it: "4 December 2026"."""
+        return words.day(_timestamp(self.date))
 
 
 def build_card(state: RoomState, participant_id: str) -> PersonalCard:
@@ -119,7 +161,7 @@ def build_card(state: RoomState, participant_id: str) -> PersonalCard:
 
 def filter_summary(summary: Summary, group: str) -> Summary:
     """The part of a summary that concerns one group: a debate team or a pair, by its id (the
-    exercises it took no part in are dropped)."""
+    exercises it took no part in are dropped, and so is the count of what they hid)."""
     exercises: list[KindSummary] = []
     for exercise in summary.exercises:
         part = kind_named(exercise.kind).only_group(exercise, group)
@@ -134,9 +176,13 @@ def filter_summary(summary: Summary, group: str) -> Summary:
             *(s.participant for p in getattr(r, "pairs", []) for s in p.seats),
         ]
     }
+    hidden = sum(
+        getattr(r, "hidden", 0) for exercise in exercises for r in getattr(exercise, "rounds", [])
+    )
     return summary.model_copy(
         update={
             "exercises": exercises,
             "participants": [p for p in summary.participants if p.name in people],
+            "hidden_items": hidden,
         }
     )

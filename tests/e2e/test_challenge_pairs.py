@@ -31,7 +31,7 @@ from tests.e2e.conftest import EXERCISES, NewPhone
 from tests.e2e.helpers import add_and_start, join, open_projector, start_workshop
 from workshop.exercises import load_library
 from workshop.kinds.challenge_pairs import RUBRIC, ChallengePairs
-from workshop.markdown import md_text
+from workshop.markdown import md_cell
 
 EXERCISE = "Respectful challenge in pairs"
 CASE = "The oncologist and the subgroup result"
@@ -604,7 +604,7 @@ def test_challenge_pairs_round_with_rubric_ticks_trio_turn_and_debrief(
     summary = download(facilitator, row.get_by_role("link", name="This pair's summary")).decode()
     in_pair = [r for r in ratings if r.group == pair.badge]
     for number, (partners, own) in enumerate(expected_ticks(in_pair), start=1):
-        assert f"| {md_text(CHECKLIST[number - 1])} | {partners} | {own} |" in summary
+        assert f"| {md_cell(CHECKLIST[number - 1])} | {partners} | {own} |" in summary
     for name in trio.names:
         assert name not in summary
     body = download(facilitator, facilitator.get_by_role("link", name="CSV (zip)", exact=True))

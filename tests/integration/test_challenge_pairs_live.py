@@ -13,7 +13,7 @@ from starlette.testclient import TestClient
 
 from tests.integration.helpers import Screen, action_id, create_room, join, live
 from workshop.kinds.challenge_pairs import RUBRIC, ChallengePairs
-from workshop.markdown import md_text
+from workshop.markdown import md_cell
 from workshop.settings import DEFAULT_EXERCISES
 
 EXERCISE = "challenge-pairs-respectful-challenge"
@@ -823,7 +823,7 @@ def test_every_rater_reads_the_rubric_and_ticks_what_they_saw(client: TestClient
         (0, 1, 0, 1),
         (0, 1, 1, 1),
     ]
-    assert md_text(CASE.observer_checklist[1]) + " | 1 of 1 | 1 of 1 |" in export("md")
+    assert md_cell(CASE.observer_checklist[1]) + " | 1 of 1 | 1 of 1 |" in export("md")
     page = export("html")
     assert "<h4>What raters saw</h4>" in page
     assert (
@@ -896,9 +896,9 @@ def test_in_a_trio_everyone_challenges_once_and_gets_feedback(client: TestClient
             assert all(others != "-" for others, *_ in rows.values()), (name, rows)
         md = client.get(f"/host/{code}/export/md", headers={"cookie": host_cookie}).text
         assert "observer, then observer" not in md
-        assert md_text(f"{a} (challenger, then observer, then customer)") in md
-        assert md_text(f"{b} (customer, then challenger, then observer)") in md
-        assert md_text(f"{c} (observer, then customer, then challenger)") in md
+        assert f" | {md_cell(a)} | challenger | observer | customer |" in md
+        assert f" | {md_cell(b)} | customer | challenger | observer |" in md
+        assert f" | {md_cell(c)} | observer | customer | challenger |" in md
         page = client.get(f"/host/{code}/export/html", headers={"cookie": host_cookie}).text
         assert '<th scope="col">Trio\'s turn</th>' in page
         assert (

@@ -8,6 +8,7 @@ import html
 import io
 import json
 import re
+import time
 import zipfile
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import ExitStack
@@ -19,11 +20,13 @@ from typing import Any
 import httpx2
 import jsonschema
 import pytest
+from markdown_it import MarkdownIt
 from markupsafe import escape
 from starlette.testclient import TestClient
 
+from tests import markdown_read
 from tests.integration.helpers import Screen, action_id, create_room, join, live
-from workshop import engine
+from workshop import engine, words
 from workshop.actions import action_adapter
 from workshop.app import create_app
 from workshop.cli import main
@@ -473,43 +476,13 @@ def everything(page: str) -> str:
     return html.unescape(page)
 
 
-_UNESCAPED_PIPE = re.compile(r"(?<!\\)\|")
-
-
-def md_unescape(cell: str) -> str:
-    return re.sub(r"\\(.)", r"\1", cell)
-
-
-def md_tables(md: str) -> dict[tuple[str, ...], list[list[str]]]:
-    """Header -> rows (unescaped cells) of every Markdown table; checks each row's cell count."""
-    blocks: list[list[str]] = []
-    current: list[str] = []
-    for line in [*md.splitlines(), ""]:
-        if line.startswith("|"):
-            current.append(line)
-        elif current:
-            blocks.append(current)
-            current = []
-    tables: dict[tuple[str, ...], list[list[str]]] = {}
-    for block in blocks:
-        rows = [[c.strip() for c in _UNESCAPED_PIPE.split(line)[1:-1]] for line in block]
-        header, rule, *body = rows
-        assert all(c == "---" for c in rule), block
-        for line, row in zip(block[2:], body, strict=True):
-            assert line.endswith(" |") and len(row) == len(header), f"broken table row: {line!r}"
-        tables.setdefault(tuple(header), []).extend([md_unescape(c) for c in r] for r in body)
-    return tables
-
-
 def assert_inert_markdown(md: str) -> None:
-    """Participants' text cannot open a heading, emphasis, HTML, or a table cell in Markdown."""
-    for line in md.splitlines():
-        body = line if line.startswith("|") else re.sub(r"^#{1,4} ", "", line)
-        if not line.startswith("|"):
-            assert not _UNESCAPED_PIPE.search(body), line
-        assert not re.search(r"(?<!\\)[<>*#`]", body), line
+    """Participants' text opens no heading, emphasis, code, link or HTML in Markdown: the only
+    markup is the export's own."""
+    markdown_read.assert_inert(md)
+    rendered = MarkdownIt("commonmark").enable("table").render(md)
     for tag in RAW_TAGS:
-        assert tag not in md
+        assert tag not in rendered
 
 
 def unzip(body: bytes) -> dict[str, str]:
@@ -656,7 +629,12 @@ def test_the_json_validates_and_holds_what_was_played(played_room: Session) -> N
     )
     assert (debate["winner"], debate["voted_both"], debate["hidden"]) == ("for", 5, 1)
     assert debate["teams"] == [  # For first
-        {"team": f"{side}-1", "side": side, "members": sorted(members, key=lambda n: played.ids[n])}
+        {
+            "team": f"{side}-1",
+            "label": f"{side.capitalize()} · team 1",
+            "side": side,
+            "members": sorted(members, key=lambda n: played.ids[n]),
+        }
         for side, members in (("for", played.teams["for"]), ("against", played.teams["against"]))
     ]
     assert [
@@ -690,7 +668,7 @@ def test_the_markdown_holds_what_was_played_and_user_text_stays_inert(played_roo
     )
     md = response.text
     assert_inert_markdown(md)
-    tables = md_tables(md)
+    tables = markdown_read.tables(md)
 
     assert tables[("Option", "Votes")] == [[o, str(n)] for o, n in POLL_RESULTS]
     assert tables[("Rank", "Question", "Dots", "Written by")] == [
@@ -701,27 +679,52 @@ def test_the_markdown_holds_what_was_played_and_user_text_stays_inert(played_roo
         [h, *map(str, dist), one_decimal(p), one_decimal(s), one_decimal(gap, True)]
         for h, dist, p, s, gap in expected_habits(played.ratings)
     ]
+    assert tables[("Group", "Person", "First conversation", "Swapped", "Trio's turn")] == [
+        [
+            f"{g.colour} {g.number}",
+            name,
+            *roles_of(len(g.seats), role),
+            *(["-"] * (3 - len(g.seats))),
+        ]
+        for g in played.groups
+        for name, role in g.seats.items()
+    ]
     assert tables[("Vote", "First", "Final", "Shift (points)")] == [
         [c.capitalize(), str(first), str(final), f"{shift:+.0f}"]
         for c, (first, final, shift) in VERDICT.items()
     ]
-    assert "Winner by shift: For (counted over 5 people who voted both times)." in md
-    assert "2 hidden post(s) or question(s) are left out." in md
-    assert "1 hidden question(s) left out." in md
-    assert "1 hidden post(s) left out." in md
 
-    lines = [md_unescape(line) for line in md.splitlines()]
-    assert f"Room {played.code} · " in md and ", ".join(NAMES) in lines
-    loud = played.posts[0]
-    assert f"- {loud.text} (2 upvotes, {loud.author})" in lines
-    assert "  - Rebuttal: Loyalty is not a business case (0 upvotes)" in lines
-    for group in played.groups:
-        seats = ", ".join(
-            f"{n} ({', then '.join(roles_of(len(group.seats), r))})" for n, r in group.seats.items()
-        )
-        assert f"- {group.colour} {group.number}: {seats}" in lines
+    shown = markdown_read.texts(md)
+    today = words.day(time.time())
+    assert f"Room {played.code} · {today} · 5 participants" in shown
+    assert any(re.fullmatch(rf"Exported {today}, \d\d:\d\d UTC\.", line) for line in shown)
+    people = shown.index("Participants") + 1
+    assert shown[people : people + len(NAMES)] == list(NAMES)
+    assert "5 votes cast." in shown
+    assert "2 posts and questions the facilitator hid are left out." in shown
+    assert "1 hidden question left out." in shown
+    assert "1 hidden post left out." in shown
+    assert (
+        "Winner by shift: For, the side that moved more of the room "
+        "(counted over 5 people who voted both times)." in shown
+    )
+    assert "6 partner ratings and 4 self-ratings" in md
+
+    # Teams and posts by the labels the screens use, never by their ids; each rebuttal says whose.
+    for side, label in (("for", "For · team 1"), ("against", "Against · team 1")):
+        assert f"{label}: {', '.join(sorted(played.teams[side], key=played.ids.get))}" in shown
+    assert not re.search(r"\b(for|against)-\d", md)
+    loud, margins = played.posts[0], played.posts[1]
+    business, account = played.posts[4], played.posts[5]
+    assert f"{loud.text} (2 upvotes, {loud.author}, For · team 1)" in shown
+    assert f"{margins.text} (1 upvote, {margins.author}, Against · team 1)" in shown
+    assert f"Rebuttal from Against: {business.text} (0 upvotes, {business.author})" in shown
+    assert f"Rebuttal from For: {account.text} (0 upvotes, {account.author})" in shown
+    sections = md.split("#### Arguments against the motion")
+    assert business.text in sections[0] and account.text in sections[1]
     for text in ("A question the facilitator hides", "A remark the facilitator hides"):
         assert text not in md
+    assert not re.search(r"\b1 (participants|upvotes|votes|people|hidden \w+s)\b", md)
 
 
 def test_the_csv_reads_back_as_the_records_of_the_json_summary(played_room: Session) -> None:
@@ -823,7 +826,7 @@ def test_newlines_that_reach_a_summary_stay_inside_their_cell(played_room: Sessi
 
     md = to_markdown(summary)
     assert_inert_markdown(md)
-    question_rows = md_tables(md)[("Rank", "Question", "Dots", "Written by")]
+    question_rows = markdown_read.tables(md)[("Rank", "Question", "Dots", "Written by")]
     assert question_rows[0][1] == flat(broken)
 
     page = Renderer().page("export.html", summary=summary)
@@ -937,11 +940,19 @@ def test_only_one_debate_team(played_room: Session) -> None:
     assert_inert_markdown(md)
     page = everything(played_room.ok("html", "?only=for-1").text)
     csv_files = unzip(played_room.ok("csv", "?only=for-1").content)
-    for body in (json.dumps(data, ensure_ascii=False), md_unescape(md), page, *csv_files.values()):
+    shown = " ".join(markdown_read.texts(md))
+    for body in (json.dumps(data, ensure_ascii=False), shown, page, *csv_files.values()):
         assert not [text for text in theirs if text in body]
         for absent in (flat(QUESTIONS[XAN]), "Being curious"):
             assert absent not in body
-    assert "#### Arguments against\n\n- none" in md
+    assert "#### Arguments against the motion\n\nNo arguments against the motion." in md
+    # The team's rebuttal to the other side's argument stands alone, and says why; what is left
+    # out is counted for this team's exercise only.
+    shown_md = markdown_read.texts(md)
+    assert (
+        "These answer an argument not in this summary: another team's, or a hidden one." in shown_md
+    )
+    assert "1 post or question the facilitator hid is left out." in shown_md
     assert not [r for r in read_csv(csv_files["votes.csv"])[1:] if r[4] in others]
 
 
@@ -960,7 +971,7 @@ def test_only_one_pair(played_room: Session) -> None:
     md = played_room.ok("md", f"?only={pair.id}").text
     assert_inert_markdown(md)
     page = everything(played_room.ok("html", f"?only={pair.id}").text)
-    for body in (json.dumps(data, ensure_ascii=False), md_unescape(md), page):
+    for body in (json.dumps(data, ensure_ascii=False), " ".join(markdown_read.texts(md)), page):
         assert not [TOKENS[n] for n in outside if TOKENS[n] in body]
         assert not [text for text in elsewhere if text in body]
 

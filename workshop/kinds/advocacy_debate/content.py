@@ -120,6 +120,13 @@ def side_of_team(team: str) -> Side:
     return "for" if team.startswith("for") else "against"
 
 
+def team_label(team: str) -> str:
+    """A team as the screens name it: "For · team 1" for "for-1"."""
+    side, _, number = team.partition("-")
+    label = CHOICE_LABELS.get(side, side)
+    return f"{label} · team {number}" if number else label
+
+
 @dataclass
 class Debate:
     """One round's votes, teams, posts, upvotes and moderation, decoded."""

@@ -1,13 +1,24 @@
 """What a debate adds to the session summary, the personal card and the exports."""
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel
 
 from workshop.kinds.advocacy_debate import rules
-from workshop.kinds.advocacy_debate.content import AdvocacyDebate, Debate, Names, side_of_team
+from workshop.kinds.advocacy_debate.content import (
+    CHOICE_LABELS,
+    CHOICES,
+    SIDES,
+    AdvocacyDebate,
+    Debate,
+    Names,
+    side_of_team,
+    team_label,
+)
 from workshop.kinds.base import CardPost, Namer, SummaryEntry
-from workshop.markdown import md_table, md_text
+from workshop.markdown import md_block, md_heading, md_inline, md_table
+from workshop.words import count
 
 if TYPE_CHECKING:
     from workshop.models import RoomState, Run
@@ -15,6 +26,8 @@ if TYPE_CHECKING:
 
 class Team(BaseModel):
     team: str
+    label: str
+    """The team as the screens name it: "For · team 1"."""
     side: str
     members: list[str]
 
@@ -28,6 +41,55 @@ class DebatePost(BaseModel):
     text: str
     upvotes: int
     answers: str = ""
+
+    @property
+    def team_label(self) -> str:
+        return team_label(self.team) if self.team else ""
+
+    @property
+    def side_label(self) -> str:
+        return CHOICE_LABELS.get(self.side, self.side)
+
+    @property
+    def upvoted(self) -> str:
+        return count(self.upvotes, "upvote", "upvotes")
+
+
+@dataclass(frozen=True)
+class Thread:
+    """An argument and the other side's rebuttals that answer it, oldest first."""
+
+    argument: DebatePost
+    rebuttals: list[DebatePost]
+
+
+@dataclass(frozen=True)
+class SideArguments:
+    side: str
+    label: str
+    """ "For" or "Against"."""
+    other: str
+    """The side whose rebuttals answer these arguments: "Against" or "For"."""
+    threads: list[Thread]
+    """Most upvoted first."""
+
+    @property
+    def heading(self) -> str:
+        return f"Arguments {self.side} the motion"
+
+    @property
+    def empty_note(self) -> str:
+        return f"No arguments {self.side} the motion."
+
+
+@dataclass(frozen=True)
+class VerdictRow:
+    choice: str
+    label: str
+    first: int
+    final: int
+    shift: str
+    """In points, signed: "+40", "+0", "-40"."""
 
 
 class DebateVote(BaseModel):
@@ -49,6 +111,69 @@ class DebateRound(BaseModel):
     posts: list[DebatePost]
     votes: list[DebateVote]
     hidden: int
+
+    @property
+    def verdict_rows(self) -> list[VerdictRow]:
+        return [
+            VerdictRow(
+                choice=c,
+                label=CHOICE_LABELS[c],
+                first=self.first.get(c, 0),
+                final=self.final.get(c, 0),
+                # Rounded before it is signed, so that -0.4 reads "+0", not "-0".
+                shift=f"{round(self.shift.get(c, 0.0)) + 0:+d}",
+            )
+            for c in CHOICES
+        ]
+
+    @property
+    def verdict_note(self) -> str:
+        """Who won, and over how many people, in a sentence."""
+        over = f"counted over {count(self.voted_both, 'person', 'people')} who voted both times"
+        if self.winner:
+            label = CHOICE_LABELS.get(self.winner, self.winner)
+            return f"Winner by shift: {label}, the side that moved more of the room ({over})."
+        if self.voted_both:
+            return f"No winner: neither side moved the room more than the other ({over})."
+        return "No winner: nobody voted both times."
+
+    @property
+    def sides(self) -> list[SideArguments]:
+        """Each side's arguments, each with the rebuttals from the other side that answer it."""
+        rebuttals = [p for p in self.posts if p.kind == "rebuttal"]
+        return [
+            SideArguments(
+                side=side,
+                label=CHOICE_LABELS[side],
+                other=CHOICE_LABELS[other],
+                threads=[
+                    Thread(post, [p for p in rebuttals if p.answers == post.id])
+                    for post in sorted(
+                        (p for p in self.posts if p.kind == "argument" and p.side == side),
+                        key=lambda p: -p.upvotes,
+                    )
+                ],
+            )
+            for side, other in zip(SIDES, reversed(SIDES), strict=True)
+        ]
+
+    @property
+    def unanswered(self) -> list[DebatePost]:
+        """Rebuttals whose argument is not shown (the facilitator hid it)."""
+        shown = {p.id for p in self.posts if p.kind == "argument"}
+        return [p for p in self.posts if p.kind == "rebuttal" and p.answers not in shown]
+
+    @property
+    def unanswered_note(self) -> str:
+        """Why `unanswered` rebuttals stand alone (a hidden argument's rebuttals answer nothing;
+        a one-team summary leaves the other team's arguments out)."""
+        if all(not p.answers for p in self.unanswered):
+            return "These answer an argument the facilitator hid."
+        return "These answer an argument not in this summary: another team's, or a hidden one."
+
+    @property
+    def hidden_note(self) -> str:
+        return f"{count(self.hidden, 'hidden post', 'hidden posts')} left out"
 
 
 class DebateSummary(SummaryEntry):
@@ -77,7 +202,7 @@ def debate_summary(
                 case=exercise.cases[number].title,
                 motion=exercise.cases[number].motion,
                 teams=[
-                    Team(team=t, side=side_of_team(t), members=m)
+                    Team(team=t, label=team_label(t), side=side_of_team(t), members=m)
                     for t, m in sorted(
                         teams.items(), key=lambda kv: (not kv[0].startswith("for"), kv[0])
                     )
@@ -118,48 +243,56 @@ def debate_summary(
 
 
 def markdown(exercise: DebateSummary) -> list[str]:
-    out = [f"## {md_text(exercise.title)}"]
+    out = [f"## {md_heading(exercise.title)}"]
     for r in exercise.rounds:
-        winner = {"for": "For", "against": "Against"}.get(r.winner or "", "no side")
         out += [
             "",
-            f"### Debate {r.round}: {md_text(r.case)}",
+            f"### Debate {r.round}: {md_heading(r.case)}",
             "",
-            f"Motion: {md_text(r.motion)}",
+            f"Motion: {md_inline(r.motion)}",
             "",
             md_table(
                 ["Vote", "First", "Final", "Shift (points)"],
-                (
-                    (
-                        c.capitalize(),
-                        r.first.get(c, 0),
-                        r.final.get(c, 0),
-                        f"{r.shift.get(c, 0.0):+.0f}",
-                    )
-                    for c in ("for", "against", "undecided")
-                ),
+                ((v.label, v.first, v.final, v.shift) for v in r.verdict_rows),
+                numbers={1, 2, 3},
             ),
             "",
-            f"Winner by shift: {winner} (counted over {r.voted_both} people who voted both times).",
+            r.verdict_note,
             "",
-            "Teams: "
-            + "; ".join(f"{t.team}: {', '.join(md_text(m) for m in t.members)}" for t in r.teams),
+            "#### Teams",
+            "",
         ]
-        arguments = [p for p in r.posts if p.kind == "argument"]
-        for side in ("for", "against"):
-            mine = sorted((p for p in arguments if p.side == side), key=lambda p: -p.upvotes)
-            out += ["", f"#### Arguments {side}", ""]
-            for post in mine or []:
-                out.append(
-                    f"- {md_text(post.text)} ({post.upvotes} upvotes, {md_text(post.author)})"
-                )
-                for reply in (p for p in r.posts if p.kind == "rebuttal" and p.answers == post.id):
-                    out.append(f"  - Rebuttal: {md_text(reply.text)} ({reply.upvotes} upvotes)")
-            if not mine:
-                out.append("- none")
+        out += [
+            f"- {t.label}: {', '.join(md_inline(m) for m in t.members) or 'nobody'}"
+            for t in r.teams
+        ] or ["No teams were formed."]
+        for side in r.sides:
+            out += ["", f"#### {side.heading}", ""]
+            for thread in side.threads:
+                post = thread.argument
+                out.append(f"- {md_block(post.text)} ({_credit(post, team=True)})")
+                out += [
+                    f"  - Rebuttal from {reply.side_label}: {md_inline(reply.text)} "
+                    f"({_credit(reply)})"
+                    for reply in thread.rebuttals
+                ]
+            if not side.threads:
+                out.append(side.empty_note)
+        if r.unanswered:
+            out += ["", "#### Rebuttals to arguments not shown", "", r.unanswered_note, ""]
+            out += [
+                f"- Rebuttal from {reply.side_label}: {md_inline(reply.text)} ({_credit(reply)})"
+                for reply in r.unanswered
+            ]
         if r.hidden:
-            out += ["", f"{r.hidden} hidden post(s) left out."]
+            out += ["", f"{r.hidden_note}."]
     return out
+
+
+def _credit(post: DebatePost, team: bool = False) -> str:
+    """ "2 upvotes, Ada" (and her team): what follows a post in the Markdown."""
+    credit = f"{post.upvoted}, {md_inline(post.author)}"
+    return f"{credit}, {post.team_label}" if team and post.team else credit
 
 
 def only_team(exercise: DebateSummary, team: str) -> DebateSummary | None:

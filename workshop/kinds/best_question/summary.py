@@ -7,7 +7,8 @@ from pydantic import BaseModel
 from workshop.kinds.base import CardQuestion, Namer, SummaryEntry
 from workshop.kinds.best_question import rules
 from workshop.kinds.best_question.content import BestQuestion, Board, Names
-from workshop.markdown import md_table, md_text
+from workshop.markdown import md_heading, md_table
+from workshop.words import count
 
 if TYPE_CHECKING:
     from workshop.models import RoomState, Run
@@ -35,6 +36,10 @@ class QuestionRound(BaseModel):
     dots: list[Dot]
     hidden: int
     """Questions the facilitator hid, left out of this summary."""
+
+    @property
+    def hidden_note(self) -> str:
+        return f"{count(self.hidden, 'hidden question', 'hidden questions')} left out"
 
 
 class BestQuestionSummary(SummaryEntry):
@@ -108,9 +113,9 @@ def card_questions(
 
 
 def markdown(exercise: BestQuestionSummary) -> list[str]:
-    out = [f"## {md_text(exercise.title)}"]
+    out = [f"## {md_heading(exercise.title)}"]
     for r in exercise.rounds:
-        out += ["", f"### Round {r.round}: {md_text(r.scenario)}", ""]
+        out += ["", f"### Round {r.round}: {md_heading(r.scenario)}", ""]
         if r.questions:
             out.append(
                 md_table(
@@ -119,12 +124,13 @@ def markdown(exercise: BestQuestionSummary) -> list[str]:
                         (f"{q.rank}{'=' if q.tied else ''}", q.text, q.dots, ", ".join(q.authors))
                         for q in r.questions
                     ),
+                    numbers={0, 2},
                 )
             )
         else:
-            out.append("No questions.")
+            out.append("No questions this round.")
         if r.hidden:
-            out += ["", f"{r.hidden} hidden question(s) left out."]
+            out += ["", f"{r.hidden_note}."]
     return out
 
 

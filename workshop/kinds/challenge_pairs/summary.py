@@ -17,7 +17,8 @@ from workshop.kinds.challenge_pairs.content import (
     seat_of,
 )
 from workshop.kinds.challenge_pairs.rules import summarise, summarise_ticks
-from workshop.markdown import md_table, md_text
+from workshop.markdown import md_heading, md_table
+from workshop.words import count
 
 if TYPE_CHECKING:
     from workshop.models import RoomState, Run
@@ -40,6 +41,11 @@ class PairEntry(BaseModel):
     number: int
     colour: str
     seats: list[Seat]
+
+    @property
+    def label(self) -> str:
+        """The pair as the screens name it: "Blue 3"."""
+        return f"{self.colour} {self.number}"
 
 
 class HabitRow(BaseModel):
@@ -82,6 +88,16 @@ class PairsRound(BaseModel):
     ratings: list[RatingEntry]
     checklist: list[ChecklistRow] = []
     """The case's checklist, item by item, with how often raters ticked it."""
+
+    @property
+    def ratings_note(self) -> str:
+        """How many ratings the round's figures count: "6 partner ratings and 4 self-ratings"."""
+        partner = sum(1 for g in self.ratings if g.rater_role != "challenger")
+        own = len(self.ratings) - partner
+        return (
+            f"{count(partner, 'partner rating', 'partner ratings')} and "
+            f"{count(own, 'self-rating', 'self-ratings')}"
+        )
 
     @property
     def trio_turn(self) -> bool:
@@ -266,13 +282,32 @@ def _number(value: float | None, signed: bool = False) -> str:
 
 
 def markdown(exercise: PairsSummary) -> list[str]:
-    out = [f"## {md_text(exercise.title)}"]
+    out = [f"## {md_heading(exercise.title)}"]
     for r in exercise.rounds:
-        out += ["", f"### Round {r.round}: {md_text(r.case)}", "", "Pairs:", ""]
-        for pair in r.pairs:
-            seats = ", ".join(f"{s.participant} ({', then '.join(s.roles)})" for s in pair.seats)
-            out.append(f"- {pair.colour} {pair.number}: {md_text(seats)}")
+        out += ["", f"### Round {r.round}: {md_heading(r.case)}", "", "#### Pairs", ""]
+        trio = r.trio_turn
+        if r.pairs:
+            out.append(
+                md_table(
+                    ["Group", "Person", "First conversation", "Swapped"]
+                    + (["Trio's turn"] if trio else []),
+                    (
+                        [pair.label, s.participant, s.first_role, s.swapped_role]
+                        + ([s.third_role or "-"] if trio else [])
+                        for pair in r.pairs
+                        for s in pair.seats
+                    ),
+                )
+            )
+        else:
+            out.append("Nobody was paired.")
+        out += ["", "#### Habits", ""]
+        if not r.ratings:
+            out.append("No ratings this round.")
+            continue
         out += [
+            "How many partner ratings gave each score (1 to 5); the partners' and the challengers' "
+            f"own averages, and the gap (own minus partners'); over {r.ratings_note}.",
             "",
             md_table(
                 ["Habit", "1", "2", "3", "4", "5", "Partners", "Self", "Gap"],
@@ -286,13 +321,16 @@ def markdown(exercise: PairsSummary) -> list[str]:
                     )
                     for h in r.habits
                 ),
+                numbers=range(1, 9),
             ),
         ]
         if r.checklist:
             out += [
                 "",
-                "What raters saw the challenger do (ticks from partners, and from challengers "
-                "of themselves):",
+                "#### What raters saw",
+                "",
+                "How many partner ratings, and how many self-ratings, ticked each item of the "
+                "case's checklist.",
                 "",
                 md_table(
                     ["Checklist item", "Partners", "Self"],
@@ -304,6 +342,7 @@ def markdown(exercise: PairsSummary) -> list[str]:
                         )
                         for c in r.checklist
                     ),
+                    numbers={1, 2},
                 ),
             ]
     return out

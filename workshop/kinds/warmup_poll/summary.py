@@ -7,7 +7,8 @@ from pydantic import BaseModel
 from workshop.kinds.base import Namer, SummaryEntry
 from workshop.kinds.warmup_poll import rules
 from workshop.kinds.warmup_poll.content import VOTES, WarmupPoll
-from workshop.markdown import md_table, md_text
+from workshop.markdown import md_block, md_heading, md_table
+from workshop.words import count
 
 if TYPE_CHECKING:
     from workshop.models import RoomState, Run
@@ -31,6 +32,11 @@ class PollSummary(SummaryEntry):
     results: list[PollResult]
     votes: list[PollVote]
 
+    @property
+    def cast(self) -> str:
+        """How many votes were cast, in words: "5 votes"."""
+        return count(sum(r.votes for r in self.results), "vote", "votes")
+
 
 def poll_summary(state: "RoomState", run: "Run", poll: WarmupPoll, name: Namer) -> PollSummary:
     votes = state.data(run.hash(VOTES))
@@ -53,12 +59,14 @@ def poll_summary(state: "RoomState", run: "Run", poll: WarmupPoll, name: Namer) 
 
 
 def markdown(poll: PollSummary) -> list[str]:
+    out = [f"## {md_heading(poll.title)}", "", md_block(poll.question), ""]
+    if not poll.results:
+        return [*out, "This poll had no options."]
     return [
-        f"## {md_text(poll.title)}",
+        *out,
+        md_table(["Option", "Votes"], ((r.option, r.votes) for r in poll.results), numbers={1}),
         "",
-        md_text(poll.question),
-        "",
-        md_table(["Option", "Votes"], ((r.option, r.votes) for r in poll.results)),
+        f"{poll.cast} cast.",
     ]
 
 

@@ -174,6 +174,7 @@ def create_app(
         Route("/host/{code}/people", views.people_search),
         Route("/r/{code}/card", views.personal_card),
         Route("/healthz", views.healthz),
+        Route("/favicon.ico", views.favicon),
         WebSocketRoute("/ws/{code}/{audience}", live_endpoint),
         Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
     ]

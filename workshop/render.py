@@ -11,6 +11,7 @@ import unicodedata
 from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
 import segno
 from jinja2 import (
@@ -87,6 +88,8 @@ class StageView:
     """The next step shows the room its results."""
     round_number: int
     round_count: int
+    round_word: str
+    """What the kind calls a round ("Round", "Debate")."""
     view: object
     """The kind's view model, limited to what this audience may see (see `Kind.view`)."""
     template: str
@@ -132,6 +135,7 @@ def stage_view(state: RoomState, viewer: Audience) -> StageView | None:
         next_reveals=not last and following.reveals,
         round_number=run.round + 1,
         round_count=run.rounds,
+        round_word=kind.round_word,
         view=view,
         template=template,
     )
@@ -226,7 +230,11 @@ def announcement(stage: StageView | None) -> str:
     """What a screen reader says when the room moves on: the exercise and its step."""
     if stage is None:
         return "Waiting for the first exercise."
-    rounds = f"round {stage.round_number} of {stage.round_count}, " if stage.round_count > 1 else ""
+    rounds = (
+        f"{stage.round_word.lower()} {stage.round_number} of {stage.round_count}, "
+        if stage.round_count > 1
+        else ""
+    )
     said = f"{stage.run.exercise.title}: {rounds}{stage.phase.title}."
     return f"{said} The results are shown." if stage.phase.reveals else said
 
@@ -301,8 +309,10 @@ class Renderer:
             "act",
             "timer_region",
             "bars_chart",
+            "progress",
             "ranked_list",
             "link_status",
+            "mark",
             "announcer",
         ):
             self.env.globals[name] = getattr(macros, name)
@@ -379,6 +389,8 @@ def room_context(
         "timer": timer_view(meta.timer, now),
         "server_now": now,
         "join_url": join_url,
+        # What people type: the address without its scheme; the code goes in the page's form.
+        "join_address": urlsplit(join_url).netloc,
     }
     base["announcement"] = announcement(base["stage"])
     if viewer.kind == "host":

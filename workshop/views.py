@@ -6,7 +6,13 @@ import time
 from typing import Any
 
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from starlette.responses import (
+    FileResponse,
+    HTMLResponse,
+    JSONResponse,
+    RedirectResponse,
+    Response,
+)
 
 from workshop.errors import Rejected, StoreUnavailable
 from workshop.exports import FORMATS, Export, export
@@ -16,6 +22,7 @@ from workshop.origins import is_own, request_origin
 from workshop.render import Audience, find_people
 from workshop.runtime import Runtime
 from workshop.service import RoomNotFound
+from workshop.settings import STATIC_DIR
 from workshop.summary import build_card, build_summary, filter_summary
 
 log = logging.getLogger(__name__)
@@ -315,6 +322,15 @@ async def people_search(request: Request) -> Response:
     find = request.query_params.get("find", "").strip()[:200]
     people, more = find_people(state, find)
     return _html(request, "_found.html", find=find, people=people, more=more)
+
+
+async def favicon(request: Request) -> Response:
+    """The icon browsers ask for by this name before they read a page's icon links."""
+    return FileResponse(
+        STATIC_DIR / "icons" / "favicon.ico",
+        media_type="image/x-icon",
+        headers={"cache-control": "public, max-age=86400"},
+    )
 
 
 async def healthz(request: Request) -> JSONResponse:

@@ -135,9 +135,7 @@ def test_a_new_facilitator_runs_the_first_exercise_from_the_readme(
     facilitator.bring_to_front()
     facilitator.evaluate("document.activeElement && document.activeElement.blur()")
     facilitator.keyboard.press(REVEAL_KEY.lower())
-    expect(projector.locator(".bar-labels li").filter(has_text="Being curious")).to_contain_text(
-        "2"
-    )
+    expect(projector.locator("li.result").filter(has_text="Being curious")).to_contain_text("2")
     announcer = projector.locator("#announce")
     expect(announcer).to_have_attribute("aria-live", "polite")
     expect(announcer).to_contain_text("Results. The results are shown.")

@@ -88,7 +88,7 @@ def test_warmup_poll_from_start_to_results(
             if other != pick:
                 expect(choice(phone, other)).to_have_attribute("aria-pressed", "false")
     expect(projector.get_by_text("3 of 3 voted")).to_be_visible()
-    expect(projector.locator("svg.bars")).to_have_count(0)
+    expect(projector.locator("ol.results")).to_have_count(0)
     expect(projector.locator(".bar-count")).to_have_count(0)
     audit("everyone voted", console=facilitator, projector=projector, phones=phones)
 
@@ -102,15 +102,20 @@ def test_warmup_poll_from_start_to_results(
 
     # 8. The facilitator reveals the results: the projector and the phones show the bar chart.
     facilitator.get_by_role("button", name="Next: Results →").click()
-    expect(projector.locator("svg.bars")).to_be_visible()
+    expect(projector.locator("ol.results")).to_be_visible()
     expected = {"Being curious": "2", "Being candid": "1", "Being collaborative": "0"}
     for label, count in expected.items():
-        bar = projector.locator(".bar-labels li").filter(has_text=label)
+        bar = projector.locator("li.result").filter(has_text=label)
         expect(bar.locator(".bar-count")).to_have_text(count)
+    # Read from the back of the room: the share on each bar, and the winner marked.
+    winner = projector.locator("li.result").filter(has_text="Being curious")
+    expect(winner.locator(".bar-pct")).to_have_text("67%")
+    expect(winner.locator(".winner-mark")).to_have_text("★ most votes")
+    expect(projector.locator(".winner-mark")).to_have_count(1)
     for phone, pick in zip(phones, picks, strict=True):
-        expect(phone.locator("svg.bars")).to_be_visible()
+        expect(phone.locator("ol.results")).to_be_visible()
         expect(
-            phone.locator(".bar-labels li").filter(has_text="Being curious").locator(".bar-count")
+            phone.locator("li.result").filter(has_text="Being curious").locator(".bar-count")
         ).to_have_text("2")
         expect(phone.get_by_text(f"You voted: {pick}")).to_be_visible()
         expect(phone.get_by_role("group", name="Your answer")).to_have_count(0)

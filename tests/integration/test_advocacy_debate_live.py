@@ -229,7 +229,8 @@ def test_bad_posts_and_upvotes_get_clear_messages_and_change_nothing(client: Tes
         own_list = phone[f1].until("stage", "1 ▲")
         assert own_list.count('class="post-text"') == 1
         assert "xxxxx" not in own_list
-        screen.until("stage", "Arguments: For 1 · Against 1")
+        screen.until("stage", 'For</span> <span class="side-count">1 argument</span>')
+        screen.until("stage", 'Against</span> <span class="side-count">1 argument</span>')
 
         # Rebuttals: one linked to your own side's argument, or to nothing, or empty, or too long.
         advance(host, "arguments", "rebuttals")
@@ -250,7 +251,8 @@ def test_bad_posts_and_upvotes_get_clear_messages_and_change_nothing(client: Tes
         rebuttal = by_text(final, "Margin is not the whole account")
         assert (rebuttal.kind, rebuttal.side, rebuttal.author) == ("rebuttal", "for", f2)
         assert [p for p in final if p.id != rebuttal.id] == after
-        screen.until("stage", "Rebuttals: For 1 · Against 0")
+        screen.until("stage", 'For</span> <span class="side-count">1 rebuttal</span>')
+        screen.until("stage", 'Against</span> <span class="side-count">0 rebuttals</span>')
         thread = phone[f1].until("stage", "Margin is not the whole account")
         assert thread.count('<li class="post">') == 1  # the one rebuttal, in the thread
         assert "yyyyy" not in thread and "We agree" not in thread
@@ -472,5 +474,5 @@ def test_a_hidden_argument_never_reaches_the_projector_through_a_rebuttal(
         post(phone[a1], "rebuttals", "A fair answer", argument.id, "Rebuttal posted ✓")
         host.act("Post hidden.", type="hide_post", seen_phase=key("rebuttals"), post=argument.id)
         advance(host, "rebuttals", "verdict")
-        verdict = screen.until("stage", "verdict-table")
+        verdict = screen.until("stage", "shift-picture")
         assert "Offensive remark" not in verdict

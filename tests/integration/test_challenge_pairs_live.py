@@ -321,7 +321,7 @@ def test_each_phone_sees_only_its_own_card_and_the_projector_none(client: TestCl
         until_clean(screen, "stage", "The trio rates its challenger", [*CARD_LINES, "role-card"])
         assert "<strong>0</strong> of 3 ratings in" in screen.regions["stage"]
         advance(host, "debrief")
-        debrief = screen.until("stage", "The cards, side by side")
+        debrief = screen.until("stage", 'class="contrast"')
         for line in (FIRST_CUSTOMER, FIRST_CHALLENGER, SWAPPED_CUSTOMER, SWAPPED_CHALLENGER):
             assert line in debrief
 

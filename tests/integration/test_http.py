@@ -17,6 +17,21 @@ def test_health_reports_the_embedded_store(client: TestClient) -> None:
     assert client.get("/healthz").json() == {"status": "ok", "store": "embedded"}
 
 
+def test_the_app_has_its_icons(client: TestClient) -> None:
+    icon = client.get("/favicon.ico")
+    assert icon.status_code == 200
+    assert icon.headers["content-type"] == "image/x-icon"
+    # An icon file whose one image is a PNG, as every browser reads it.
+    assert icon.content[:4] == b"\x00\x00\x01\x00" and b"\x89PNG" in icon.content
+    page = client.get("/").text
+    for link in ('href="/static/mark.svg"', 'href="/favicon.ico"', 'rel="manifest"'):
+        assert link in page
+    manifest = client.get("/static/icons/app.webmanifest")
+    assert manifest.status_code == 200
+    for icon_entry in manifest.json()["icons"]:
+        assert client.get(icon_entry["src"]).status_code == 200
+
+
 def test_pages_carry_a_strict_content_security_policy(client: TestClient) -> None:
     policy = client.get("/").headers["content-security-policy"]
     assert "script-src 'self'" in policy
@@ -207,7 +222,8 @@ def test_a_projector_opened_as_localhost_sends_phones_to_the_network_address(
     with TestClient(app, base_url="http://localhost:8000") as local:
         code, host_cookie = create_room(local)
         screen = local.get(f"/screen/{code}", headers={"cookie": host_cookie}).text
-    assert f"Join at <strong>{shown}/r/{code}</strong>" in screen
+    typed = shown.removeprefix("http://")
+    assert f'Join at <strong class="join-address">{typed}</strong>' in screen
     assert f'aria-label="QR code for {shown}/r/{code}"' in screen
 
 

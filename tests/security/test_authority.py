@@ -109,6 +109,7 @@ HOST_FRAMES: dict[str, dict[str, object]] = {
     "timer_add": {"seconds": 60},
     "timer_clear": {},
     "set_locked": {"locked": "true"},
+    "set_screen": {"blank": "true"},
     "remove_participant": {"participant_id": "(Grace)"},
     "set_title": {"title": "Taken over"},
     "hide_question": {"seen_phase": "r1.0:vote", "question": "x.1", "hidden": "true"},

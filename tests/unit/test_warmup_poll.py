@@ -179,13 +179,22 @@ def test_results_are_hidden_from_the_room_until_reveal_but_not_from_the_facilita
     assert phone.view.my_choice == "kind" and screen.view.my_choice is None
     assert (console.view.voted, console.view.eligible) == (3, 4)
     assert console.view.bars == [
-        BarView("Candid", 2, 67),
+        BarView("Candid", 2, 67, leading=True),
         BarView("Curious", 0, 0),
         BarView("Kind", 1, 33),
     ]
     revealed = stage_view(poll_state("reveal", votes), Audience("screen"))
     assert revealed is not None and isinstance(revealed.view, PollView)
     assert revealed.view.bars == console.view.bars and not revealed.view.open
+
+
+def test_every_answer_with_the_most_votes_leads_and_none_before_the_first_vote() -> None:
+    tied = stage_view(poll_state("reveal", {"p1": "candid", "p2": "kind"}), Audience("screen"))
+    assert tied is not None and isinstance(tied.view, PollView) and tied.view.bars is not None
+    assert [bar.leading for bar in tied.view.bars] == [True, False, True]
+    empty = stage_view(poll_state("reveal", {}), Audience("screen"))
+    assert empty is not None and isinstance(empty.view, PollView) and empty.view.bars is not None
+    assert not any(bar.leading for bar in empty.view.bars)
 
 
 def test_phones_that_chose_the_same_answer_share_their_stage_key() -> None:

@@ -161,6 +161,7 @@ class KindBase(Generic[ContentT, SummaryT]):
     """The hashes each round keeps (under "<round>:"), when the kind keeps data per round."""
     run_names: ClassVar[tuple[str, ...]] = ()
     """The hashes the run keeps whatever the round."""
+    round_word: str = "Round"
     templates: Mapping[str, str] = STAGE_TEMPLATES
     export_template = "export.html"
     host_actions: tuple[type[KindHostAction], ...] = ()
@@ -226,6 +227,10 @@ class Kind(Protocol[ContentT, SummaryT]):
         """The Python package that holds its `templates/` folder."""
 
     @property
+    def round_word(self) -> str:
+        """What a round is called on the screens ("Round", "Debate")."""
+
+    @property
     def content(self) -> type[ContentT]:
         """The model of its exercise files (a subclass of `ExerciseContent`)."""
 
@@ -285,7 +290,10 @@ class Kind(Protocol[ContentT, SummaryT]):
     # Views ----------------------------------------------------------------------------------------
     @property
     def templates(self) -> Mapping[str, str]:
-        """Audience ("host", "screen", "phone") -> its stage template, in the kind's folder."""
+        """Audience ("host", "screen", "phone") -> its stage template, in the kind's folder. The
+        console's and the phone's are included where the stage goes; the projector's defines two
+        macros, `headline()` (the step's one message, the stage's heading) and `body()` (what
+        the stage shows under it, fitted to the screen)."""
 
     def view(self, state: "RoomState", run: "Run", viewer: "Audience") -> object:
         """The view model its stage templates get as `stage.view`, limited to what `viewer` may

@@ -46,6 +46,7 @@ def _content(run: "Run") -> AdvocacyDebate:
 class AdvocacyDebateKind(KindBase[AdvocacyDebate, DebateSummary]):
     name = "advocacy_debate"
     label = "Advocacy debate"
+    round_word = "Debate"
     package = "workshop.kinds.advocacy_debate"
     content = AdvocacyDebate
     summary_model = DebateSummary

@@ -3,7 +3,7 @@
 import math
 import random
 from collections.abc import Mapping, Sequence, Set
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 from workshop.effects import Effects, Write
@@ -190,6 +190,8 @@ class Verdict:
     """Change in each option's share (percentage points) among those who voted both times."""
     winner: Side | None
     """The side whose share grew more; None for a tie."""
+    moved_to: dict[str, int] = field(default_factory=dict)
+    """Of those who voted both times, how many ended on each option having started elsewhere."""
 
 
 def verdict(debate: Debate, present: Set[str]) -> Verdict:
@@ -208,7 +210,10 @@ def verdict(debate: Debate, present: Set[str]) -> Verdict:
     winner: Side | None = None
     if both and shift["for"] != shift["against"]:
         winner = "for" if shift["for"] > shift["against"] else "against"
-    return Verdict(first, final, len(both), shift, winner)
+    moved_to: dict[str, int] = {
+        c: sum(1 for p in both if debate.final[p] == c and debate.first[p] != c) for c in CHOICES
+    }
+    return Verdict(first, final, len(both), shift, winner, moved_to)
 
 
 # Sides chosen by hand, and when teams stand --------------------------------------------------------

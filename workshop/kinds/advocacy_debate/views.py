@@ -1,11 +1,18 @@
 """What each audience sees of a debate: the view models its stage templates lay out."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from workshop.kinds.advocacy_debate import content as advocacy_debate
 from workshop.kinds.advocacy_debate import rules
-from workshop.kinds.advocacy_debate.content import AdvocacyDebate, Debate, Names, side_of_team
+from workshop.kinds.advocacy_debate.content import (
+    AdvocacyDebate,
+    Debate,
+    Names,
+    side_of_team,
+    team_label,
+)
+from workshop.words import count
 
 if TYPE_CHECKING:
     from workshop.models import RoomState, Run
@@ -53,6 +60,39 @@ class SideHighlight:
     label: str
     argument: PostView | None
     rebuttal: PostView | None
+    other: str = ""
+    """The other side's label: whose rebuttals answer this side's argument."""
+
+
+@dataclass(frozen=True)
+class SideColumn:
+    """One side's newest posts of the step, as the projector shows them while they come in."""
+
+    side: str
+    label: str
+    count: int
+    posts: list[PostView]
+
+
+@dataclass(frozen=True)
+class Segment:
+    choice: str
+    label: str
+    count: int
+    percent: int
+    x: float
+    width: float
+    labelled: bool
+    """Wide enough to carry its percentage."""
+
+
+@dataclass(frozen=True)
+class ShiftBar:
+    """The room's opinion at one vote, as one bar cut into For, Undecided and Against."""
+
+    when: str
+    total: int
+    segments: list[Segment]
 
 
 @dataclass(frozen=True)
@@ -80,14 +120,20 @@ class DebateView:
     winner: str | None
     highlights: list[SideHighlight]
     moderation: list[PostView]
+    columns: list[SideColumn] = field(default_factory=list)
+    """Arguments and rebuttals, on the projector: each side's newest posts of the step."""
+    shift_bars: list[ShiftBar] = field(default_factory=list)
+    """The verdict: the room before and after."""
+    moves: list[str] = field(default_factory=list)
+    """The verdict in plain words: who moved where, and who stayed."""
 
 
 SIDE_LABELS = {"for": "For", "against": "Against"}
-
-
-def _team_label(team: str) -> str:
-    side, number = team.split("-", 1)
-    return f"{SIDE_LABELS[side]} · team {number}"
+SCREEN_NEWEST = 3
+"""How many of each side's newest posts the projector shows while they come in."""
+SEGMENT_LABELLED = 12
+"""A bar's segment carries its percentage from this share of the room on."""
+BAR_ORDER = ("for", "undecided", "against")
 
 
 def debate_view(
@@ -134,7 +180,7 @@ def debate_view(
         if pid in present:
             teams.setdefault(team, []).append(name(pid))
     team_views = [
-        TeamView(t, _team_label(t), side_of_team(t), sorted(n))
+        TeamView(t, team_label(t), side_of_team(t), sorted(n))
         for t, n in sorted(
             teams.items(),
             key=lambda item: (item[0].split("-")[0] != "for", int(item[0].split("-")[1])),
@@ -179,15 +225,30 @@ def debate_view(
                     if arguments
                     else None,
                     rebuttal=view(rebuttals[0]) if rebuttals else None,
+                    other=SIDE_LABELS["against" if side == "for" else "for"],
+                )
+            )
+    columns: list[SideColumn] = []
+    if viewer.kind == "screen" and phase in ("arguments", "rebuttals"):
+        kind = "argument" if phase == "arguments" else "rebuttal"
+        for side in advocacy_debate.SIDES:
+            shown = debate.shown(kind, side)
+            newest = sorted(shown, key=lambda p: debate.posts[p].at, reverse=True)
+            columns.append(
+                SideColumn(
+                    side, SIDE_LABELS[side], len(shown), [view(p) for p in newest[:SCREEN_NEWEST]]
                 )
             )
     return DebateView(
+        columns=columns,
+        shift_bars=_shift_bars(verdict) if phase == "verdict" else [],
+        moves=_moves(verdict) if phase == "verdict" else [],
         case=exercise.cases[run.round],
         phase=phase,
         choose_sides=exercise.choose_sides,
         my_vote=ballot.get(me) if me else None,
         my_side=my_side,
-        my_team=_team_label(my_team) if my_team else "",
+        my_team=team_label(my_team) if my_team else "",
         teammates=sorted(
             name(p) for p, t in debate.teams.items() if t == my_team and p != me and p in present
         )
@@ -215,3 +276,40 @@ def debate_view(
         if host
         else [],
     )
+
+
+def _shift_bars(verdict: rules.Verdict) -> list[ShiftBar]:
+    bars = []
+    for when, counts in (("Before", verdict.first), ("After", verdict.final)):
+        total = sum(counts.values())
+        segments = []
+        x = 0.0
+        for choice in BAR_ORDER:
+            share = 100 * counts[choice] / total if total else 0.0
+            segments.append(
+                Segment(
+                    choice,
+                    advocacy_debate.CHOICE_LABELS[choice],
+                    counts[choice],
+                    round(share),
+                    round(x, 2),
+                    round(share, 2),
+                    share >= SEGMENT_LABELLED,
+                )
+            )
+            x += share
+        bars.append(ShiftBar(when, total, segments))
+    return bars
+
+
+def _moves(verdict: rules.Verdict) -> list[str]:
+    """Who changed their vote, in words: "3 people moved to For"."""
+    lines = [
+        f"{count(moved, 'person', 'people')} moved to {advocacy_debate.CHOICE_LABELS[choice]}"
+        for choice in BAR_ORDER
+        if (moved := verdict.moved_to.get(choice, 0))
+    ]
+    stayed = verdict.both - sum(verdict.moved_to.values())
+    if stayed:
+        lines.append(f"{count(stayed, 'person', 'people')} kept their vote")
+    return lines

@@ -17,6 +17,8 @@ class BarView:
     label: str
     count: int
     percent: int
+    leading: bool = False
+    """Has the most votes (ties all lead; nobody leads before the first vote)."""
 
 
 @dataclass(frozen=True)
@@ -55,9 +57,11 @@ def poll_counts(state: "RoomState", run: "Run", poll: WarmupPoll) -> tuple[int, 
     if counted is None:
         eligible = state.present_ids
         votes = state.data(run.hash(VOTES))
+        tally = rules.tally(poll, votes, eligible)
+        most = max((bar.count for bar in tally), default=0)
         bars = [
-            BarView(bar.option.label, bar.count, round(bar.share * 100))
-            for bar in rules.tally(poll, votes, eligible)
+            BarView(bar.option.label, bar.count, round(bar.share * 100), 0 < most == bar.count)
+            for bar in tally
         ]
         counted = state.derived[key] = (sum(1 for pid in votes if pid in eligible), bars)
     return counted

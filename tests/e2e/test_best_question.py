@@ -231,6 +231,11 @@ def test_best_question_round_with_moderation_and_ranked_reveal(
     expect(ranked.locator(".question-text")).to_have_text([row.text for row in expected])
     expect(ranked.locator(".dot-count")).to_have_text([str(row.dots) for row in expected])
     expect(projector.locator("#stage")).not_to_contain_text(HIDDEN)
+    # The ranking builds up from the last to the first: the top question comes in last.
+    delays = ranked.evaluate_all(
+        "items => items.map(item => parseFloat(getComputedStyle(item).animationDelay))"
+    )
+    assert delays == sorted(delays, reverse=True) and delays[0] > delays[-1], delays
     # Ada's phone shows the same list, with her own questions marked.
     ada_ranked = phones[ADA].locator("ol.ranked-list li.ranked-item")
     expect(ada_ranked.locator(".question-text")).to_have_text([row.text for row in expected])

@@ -587,6 +587,14 @@ def test_challenge_pairs_round_with_rubric_ticks_trio_turn_and_debrief(
     expect(projector.get_by_role("heading", name="How the room did")).to_be_visible()
     expect_summary(projector, ratings)
     expect_summary(facilitator, ratings)
+    # More than one screen of results: the stage shows a page at a time; the arrow keys turn it.
+    pages = projector.locator(".stage-pages")
+    expect(pages).to_have_text(re.compile(r"^1 / [2-9]$"))
+    projector.keyboard.press("ArrowRight")
+    expect(pages).to_have_text(re.compile(r"^2 / [2-9]$"))
+    expect(projector.locator("section.debrief-prompts")).to_be_visible()
+    projector.keyboard.press("ArrowLeft")
+    expect(pages).to_have_text(re.compile(r"^1 / [2-9]$"))
     for name, phone in phones.items():
         expect_feedback(phone, name, ratings)
         expect(phone.locator("table.habit-summary")).to_have_count(0)

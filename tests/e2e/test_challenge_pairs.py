@@ -28,7 +28,7 @@ from playwright.sync_api import Locator, Page, expect
 
 from tests.e2e.audit import audit, check_page
 from tests.e2e.conftest import EXERCISES, NewPhone
-from tests.e2e.helpers import add_and_start, join, open_projector, start_workshop
+from tests.e2e.helpers import add_and_start, join, open_projector, show_tab, start_workshop
 from workshop.exercises import load_library
 from workshop.kinds.challenge_pairs import RUBRIC, ChallengePairs
 from workshop.markdown import md_text
@@ -480,8 +480,6 @@ def test_challenge_pairs_round_with_rubric_ticks_trio_turn_and_debrief(
         join(phone, code, name, code)
     expect(projector.get_by_text(f"{len(NAMES)} joined")).to_be_visible()
 
-    library = facilitator.locator("details.library")
-    expect(library).to_have_attribute("open", "")
     add_and_start(facilitator, EXERCISE)
 
     # Brief: everyone sees the case; nobody is seated yet.
@@ -607,6 +605,7 @@ def test_challenge_pairs_round_with_rubric_ticks_trio_turn_and_debrief(
         assert f"| {md_text(CHECKLIST[number - 1])} | {partners} | {own} |" in summary
     for name in trio.names:
         assert name not in summary
+    show_tab(facilitator, "Room")
     body = download(facilitator, facilitator.get_by_role("link", name="CSV (zip)", exact=True))
     with zipfile.ZipFile(io.BytesIO(body)) as archive:
         rows = list(csv.DictReader(io.StringIO(archive.read("ratings.csv").decode("utf-8"))))

@@ -233,6 +233,14 @@ def test_the_cockpit_shows_the_projector_live(
     audit("the poll's results, projector blank", console=facilitator)
     shoot(facilitator, folder, "poll-results-blank")
 
+    # The console follows the system's dark mode, through the tokens.
+    facilitator.emulate_media(color_scheme="dark")
+    assert facilitator.evaluate("getComputedStyle(document.body).backgroundColor") != (
+        "rgb(244, 245, 249)"
+    )
+    shoot(facilitator, folder, "poll-results-dark")
+    facilitator.emulate_media(color_scheme="light")
+
     # A narrow window stacks the panels; nothing scrolls sideways.
     facilitator.set_viewport_size({"width": 400, "height": 800})
     assert not check_page(facilitator)

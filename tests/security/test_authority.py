@@ -119,6 +119,7 @@ HOST_FRAMES: dict[str, dict[str, object]] = {
     "reseat": {},
     "hide_post": {"seen_phase": "r1.0:vote", "post": "x.y", "hidden": "true"},
     "balance_teams": {"seen_phase": "r1.0:vote"},
+    "set_screen": {"blank": "true"},
 }
 """A well-formed frame for every facilitator action; "(Grace)" is replaced by her id."""
 

@@ -3,6 +3,7 @@
 import asyncio
 import contextlib
 import logging
+import re
 import time
 from collections.abc import AsyncIterator
 from typing import Any
@@ -91,17 +92,35 @@ def quiet_bad_frames(logger: logging.Logger) -> None:
         logger.addFilter(QuietBadFrames())
 
 
-CONTENT_SECURITY_POLICY = (
+_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-    "connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; "
+    "connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors {ancestors}; "
     "form-action 'self'"
 )
-SECURITY_HEADERS = [
-    (b"content-security-policy", CONTENT_SECURITY_POLICY.encode()),
+CONTENT_SECURITY_POLICY = _POLICY.format(ancestors="'none'")
+_COMMON_HEADERS = [
     (b"x-content-type-options", b"nosniff"),
     (b"referrer-policy", b"no-referrer"),
+]
+SECURITY_HEADERS = [
+    (b"content-security-policy", CONTENT_SECURITY_POLICY.encode()),
+    *_COMMON_HEADERS,
     (b"x-frame-options", b"DENY"),
 ]
+FRAMEABLE_PATH = re.compile(r"/screen/[^/]+")
+"""The projector view, and nothing else, may be shown in a frame of the app's own pages: the
+console shows it in miniature."""
+SAME_ORIGIN_FRAME_HEADERS = [
+    (b"content-security-policy", _POLICY.format(ancestors="'self'").encode()),
+    *_COMMON_HEADERS,
+    (b"x-frame-options", b"SAMEORIGIN"),
+]
+
+
+def security_headers(path: str) -> list[tuple[bytes, bytes]]:
+    """The headers every response carries; only the projector view may be framed, and only by a
+    page of the same origin."""
+    return SAME_ORIGIN_FRAME_HEADERS if FRAMEABLE_PATH.fullmatch(path) else SECURITY_HEADERS
 
 
 class SecurityHeaders:
@@ -112,10 +131,11 @@ class SecurityHeaders:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        headers = security_headers(scope["path"])
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                message["headers"] = [*message.get("headers", []), *SECURITY_HEADERS]
+                message["headers"] = [*message.get("headers", []), *headers]
             await send(message)
 
         await self.app(scope, receive, send_with_headers)

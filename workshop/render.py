@@ -37,6 +37,8 @@ REGIONS: dict[str, tuple[str, ...]] = {
         "room-header",
         "roster",
         "agenda",
+        "notes",
+        "room-settings",
         "stage",
         "timer",
         "timer-controls",

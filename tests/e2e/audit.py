@@ -5,6 +5,9 @@ least 44 px, and the projector's text reads from 5 metres.
 axe-core comes from the npm registry (pinned in tests/e2e/package.json, installed by
 `scripts/setup dev`). It is evaluated through the DevTools protocol, so the pages keep their
 strict Content-Security-Policy while being checked.
+
+With WORKSHOP_E2E_SCREENSHOTS set, the console is photographed at every moment audited, so its
+layout can be looked at phase by phase.
 """
 
 import os
@@ -153,6 +156,53 @@ _FOREIGN_JS = """
 """
 
 
+# Runs in the page: what the facilitator needs now, each wholly inside the window of a laptop
+# (1366 x 768) without scrolling the page; returns what is not.
+_COCKPIT_JS = """
+() => {
+  const problems = [];
+  const root = document.documentElement;
+  if (window.scrollY !== 0 || window.scrollX !== 0) problems.push(`the page is scrolled`);
+  if (root.scrollHeight > window.innerHeight + 1) {
+    problems.push(`the page is ${root.scrollHeight}px high in a ${window.innerHeight}px window`);
+  }
+  const needed = [
+    ['the step heading', document.getElementById('stage-heading'), true],
+    ['the next-step control', document.querySelector('#stage .phase-controls .next button'), false],
+    ['the Start timer button', [...document.querySelectorAll('.timer-controls button')]
+      .find(b => b.textContent.trim() === 'Start timer'), true],
+    ['the projector miniature', document.querySelector('.miniature-box'), true],
+    ['the projector controls', document.getElementById('screen-controls'), true],
+    ['the people count', document.getElementById('roster-heading'), true],
+  ];
+  for (const [what, element, always] of needed) {
+    if (!element) {
+      if (always) problems.push(`${what} is missing`);
+      continue;
+    }
+    const box = element.getBoundingClientRect();
+    if (box.width === 0 || box.height === 0) problems.push(`${what} is not shown`);
+    else if (box.top < 0 || box.left < 0 || box.bottom > window.innerHeight + 1
+             || box.right > window.innerWidth + 1) {
+      problems.push(`${what} is outside the window: ${Math.round(box.left)},${Math.round(box.top)}`
+        + ` to ${Math.round(box.right)},${Math.round(box.bottom)}`);
+    }
+  }
+  // The live results (the kind's part) start inside the window, with room to show some.
+  const body = document.querySelector('#stage .stage-body');
+  if (body) {
+    const box = body.getBoundingClientRect();
+    const shown = Math.min(box.bottom, window.innerHeight) - Math.max(box.top, 0);
+    if (shown < 160) problems.push(`only ${Math.round(shown)}px of the live results show`);
+  }
+  return problems;
+}
+"""
+COCKPIT_SIZE = (1366, 768)
+"""A laptop's window: the console fits everything the facilitator needs now in it, and more in
+any larger window."""
+
+
 @dataclass(frozen=True)
 class Finding:
     where: str
@@ -175,9 +225,15 @@ def axe_violations(page: Page) -> list[str]:
 
 
 def check_page(
-    page: Page, *, phone: bool = False, projector: bool = False, moment: str = ""
+    page: Page,
+    *,
+    phone: bool = False,
+    projector: bool = False,
+    console: bool = False,
+    moment: str = "",
 ) -> list[str]:
-    """Every problem found on the page as it is now; an empty list when it passes."""
+    """Every problem found on the page as it is now; an empty list when it passes. A console as
+    large as a laptop's window or larger shows what matters now without scrolling."""
     wait_live(page)
     problems = [f"axe: {violation}" for violation in axe_violations(page)]
     problems += [f"overflow: {item}" for item in page.evaluate(_OVERFLOW_JS)]
@@ -185,6 +241,9 @@ def check_page(
     if phone:
         small = page.evaluate(_SMALL_TARGETS_JS, MIN_TARGET_PX)
         problems += [f"target under {MIN_TARGET_PX}px: {item}" for item in small]
+    size = page.viewport_size or {"width": 0, "height": 0}
+    if console and size["width"] >= COCKPIT_SIZE[0] and size["height"] >= COCKPIT_SIZE[1]:
+        problems += [f"cockpit: {item}" for item in page.evaluate(_COCKPIT_JS)]
     if projector:
         problems += check_stage(page, moment)
     return problems
@@ -237,7 +296,11 @@ def audit(
     every problem found on every screen, so one run shows them all."""
     findings: list[Finding] = []
     if console is not None:
-        findings.append(Finding("console", check_page(console)))
+        findings.append(Finding("console", check_page(console, console=True)))
+        if folder := os.environ.get("WORKSHOP_E2E_SCREENSHOTS"):
+            slug = re.sub(r"[^a-z0-9]+", "-", moment.lower()).strip("-")[:60]
+            Path(folder).mkdir(parents=True, exist_ok=True)
+            console.screenshot(path=Path(folder) / f"console-at-{slug}.png")
     if projector is not None:
         findings.append(Finding("projector", check_page(projector, projector=True, moment=moment)))
     for number, phone in enumerate(phones, start=1):

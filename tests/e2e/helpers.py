@@ -51,12 +51,22 @@ def join(phone: Page, typed_code: str, name: str, code: str) -> None:
     wait_live(phone)
 
 
+def show_tab(facilitator: Page, name: str) -> None:
+    """Shows one of the console's tabs: Agenda, Library, Notes or Room."""
+    tab = facilitator.get_by_role("tab", name=name, exact=True)
+    tab.click()
+    expect(tab).to_have_attribute("aria-selected", "true")
+
+
 def add_and_start(facilitator: Page, title: str) -> None:
     """Adds an exercise from the console's library to the agenda and starts it."""
-    library = facilitator.locator("details.library")
+    show_tab(facilitator, "Library")
+    library = facilitator.get_by_role("region", name="Exercise library")
     library.get_by_role("listitem").filter(has_text=title).get_by_role(
         "button", name="Add to agenda"
     ).click()
+    expect(facilitator.locator("#notice")).to_contain_text(title)
+    show_tab(facilitator, "Agenda")
     agenda = facilitator.get_by_role("region", name="Agenda")
     agenda.get_by_role("listitem").filter(has_text=title).get_by_role(
         "button", name="Start", exact=True

@@ -15,7 +15,7 @@ import pytest
 from playwright.sync_api import Locator, Page, expect
 
 from tests.e2e.conftest import REPO
-from tests.e2e.helpers import add_and_start, join, start_workshop
+from tests.e2e.helpers import add_and_start, join, show_tab, start_workshop
 
 EXERCISE = "Warm-up: the hardest habit"
 QUESTION = "In a tough customer conversation, which habit is hardest for you?"
@@ -54,12 +54,6 @@ def assert_filename(filename: str, code: str, days: set[str], suffix: str) -> No
 
 def play_poll(facilitator: Page, phones: list[Page]) -> None:
     """Add the warm-up, start it, let each phone vote, and reveal the results."""
-    library = facilitator.locator("details").filter(
-        has=facilitator.get_by_text("Exercise library", exact=True)
-    )
-    if library.get_attribute("open") is None:
-        facilitator.get_by_text("Exercise library", exact=True).click()
-    expect(library).to_have_attribute("open", "")
     add_and_start(facilitator, EXERCISE)
 
     for phone, pick in zip(phones, PICKS, strict=True):
@@ -125,6 +119,7 @@ def test_console_exports_every_format_and_phone_downloads_its_card(
     play_poll(facilitator, phones)
 
     # 2. The console's "Session summary" panel downloads each format, named by room and date.
+    show_tab(facilitator, "Room")
     exports = facilitator.get_by_role("region", name="Session summary")
     full = exports.locator("p").filter(has=facilitator.get_by_role("link", name="CSV (zip)"))
     anonymised = exports.locator("p").filter(has_text="Anonymised")

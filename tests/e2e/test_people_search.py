@@ -7,7 +7,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.e2e.audit import audit
-from tests.e2e.helpers import join, start_workshop
+from tests.e2e.helpers import join, show_tab, start_workshop
 
 
 @pytest.mark.browser
@@ -21,6 +21,7 @@ def test_the_facilitator_finds_a_participant_by_name_and_removes_them(
     roster = facilitator.get_by_role("region", name=re.compile(r"^People\b"))
     expect(roster.get_by_role("heading", name=re.compile(r"^People 2\b"))).to_be_visible()
 
+    show_tab(facilitator, "Room")
     finder = facilitator.get_by_role("region", name="Find someone")
     finder.get_by_label("Name, or part of it").fill("zoe")
     finder.get_by_role("button", name="Find", exact=True).click()

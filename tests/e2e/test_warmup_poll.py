@@ -59,12 +59,6 @@ def test_warmup_poll_from_start_to_results(
     assert_same_document(projector)
 
     # 5. The facilitator adds the warm-up from the library and starts it.
-    library = facilitator.locator("details").filter(
-        has=facilitator.get_by_text("Exercise library", exact=True)
-    )
-    if library.get_attribute("open") is None:
-        facilitator.get_by_text("Exercise library", exact=True).click()
-    expect(library).to_have_attribute("open", "")
     add_and_start(facilitator, EXERCISE)
 
     for phone in phones:

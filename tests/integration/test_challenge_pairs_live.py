@@ -70,7 +70,8 @@ class Group:
 _ROW = re.compile(r'<li class="pair-row( flagged)?">(.*?)</ul>\s*</li>', re.S)
 _BADGE = re.compile(r'pair-colour-name">(\w+)</span> <span class="pair-number">(\d+)<')
 _SEAT = re.compile(
-    r"<span hx-disable>([^<]+)</span> · (Challenger|Customer|Observer|Waiting for a partner)"
+    r'<span hx-disable>([^<]+)</span></span>\s*<span class="seat-role">'
+    r"(Challenger|Customer|Observer|Waiting for a partner)"
 )
 _ROLE = re.compile(r"You are the <strong>(\w+)</strong>")
 
@@ -889,7 +890,9 @@ def test_in_a_trio_everyone_challenges_once_and_gets_feedback(client: TestClient
         assert now.seats == {a: "Customer", b: "Observer", c: "Challenger"}
         for name in FIVE:
             if name not in trio.seats:
-                assert f"{name}</span> · Sitting this turn out" in stage
+                assert re.search(
+                    rf'{name}</span></span>\s*<span class="seat-role">Sitting this turn out', stage
+                )
         advance(host, "debrief")
         for name, phone in phones.items():
             rows = feedback_rows(phone.until("stage", "Your feedback"))

@@ -222,7 +222,9 @@ class Session:
 
 _ROW = re.compile(r'<li class="pair-row( flagged)?">(.*?)</ul>\s*</li>', re.S)
 _BADGE = re.compile(r'pair-colour-name">(\w+)</span> <span class="pair-number">(\d+)<')
-_SEAT = re.compile(r"<span hx-disable>([^<]+)</span> · (Challenger|Customer|Observer)")
+_SEAT = re.compile(
+    r'<span hx-disable>([^<]+)</span></span>\s*<span class="seat-role">(Challenger|Customer|Observer)'
+)
 _TEAM = re.compile(
     r"<li><strong>(For|Against) · team \d+</strong>: <span hx-disable>([^<]*)</span>"
 )

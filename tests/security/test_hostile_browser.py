@@ -7,7 +7,14 @@ import pytest
 from playwright.sync_api import ConsoleMessage, Dialog, Page, Request, expect
 
 from tests.e2e.conftest import NewPhone
-from tests.e2e.helpers import add_and_start, join, open_projector, start_workshop, wait_live
+from tests.e2e.helpers import (
+    add_and_start,
+    join,
+    open_projector,
+    show_tab,
+    start_workshop,
+    wait_live,
+)
 from tests.security.inert import NAMES, TITLE, long_text
 
 EXERCISE = "Best question: turning a conversation"
@@ -58,6 +65,7 @@ def test_hostile_text_runs_nothing_in_the_browser(
         watch.attach(page)
 
     code = start_workshop(facilitator)
+    show_tab(facilitator, "Room")
     facilitator.get_by_label("Workshop title").fill(TITLE)
     facilitator.get_by_role("button", name="Save title").click()
     expect(facilitator.get_by_role("heading", level=1)).to_contain_text(TITLE)

@@ -78,11 +78,16 @@ def test_the_stage_gives_the_screen_to_the_content_and_obeys_the_console(
 
     # A dark stage for a dim room, chosen on the console; every screen check still passes.
     assert brightness(projector.evaluate(_BACKGROUND_JS)) > 200
-    facilitator.get_by_role("button", name="Dark projector").click()
+    dark = facilitator.get_by_role("group", name="Projector controls").get_by_role(
+        "button", name="Dark"
+    )
+    expect(dark).to_have_attribute("aria-pressed", "false")
+    dark.click()
+    expect(dark).to_have_attribute("aria-pressed", "true")
     expect(projector.locator("#look")).to_have_attribute("data-theme", "dark")
     assert brightness(projector.evaluate(_BACKGROUND_JS)) < 60
     audit("a dark stage", console=facilitator, projector=projector)
-    facilitator.get_by_role("button", name="Light projector").click()
+    dark.click()
     expect(projector.locator("#look")).to_have_attribute("data-theme", "light")
 
 

@@ -130,7 +130,13 @@ def _from_elsewhere(request: Request, token_ok: bool = True) -> Response | None:
 
 
 async def home(request: Request) -> HTMLResponse:
+    """Where participants land: joining by code, and nothing for the facilitator."""
     return _html(request, "home.html", code="", name="", error="")
+
+
+async def start(request: Request) -> HTMLResponse:
+    """The facilitator's start page: it opens a room (POST /rooms) and leads to its console."""
+    return _html(request, "start.html")
 
 
 async def create_room(request: Request) -> Response:

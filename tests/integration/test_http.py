@@ -35,6 +35,14 @@ def test_the_landing_page_speaks_to_participants_and_the_start_page_to_the_facil
     assert "Start a workshop" in start.text
 
 
+def test_a_phone_in_the_lobby_has_no_feedback_card_link(client: TestClient) -> None:
+    code, _ = create_room(client)
+    cookie = join(client, code, "Ada")
+    phone = client.get(f"/r/{code}", headers={"cookie": cookie}).text
+    assert 'id="card-link"' in phone
+    assert "Download my feedback card" not in phone
+
+
 def test_start_a_workshop_opens_the_console(client: TestClient) -> None:
     response = client.post("/rooms", follow_redirects=False)
     code = response.headers["location"].rsplit("/", 1)[-1]

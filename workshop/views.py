@@ -10,6 +10,7 @@ from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Re
 
 from workshop.errors import Rejected, StoreUnavailable
 from workshop.exports import FORMATS, Export, export
+from workshop.feedback import feedback_view
 from workshop.identity import HOST_COOKIE, PARTICIPANT_COOKIE, SCREEN_COOKIE, is_host, matches
 from workshop.models import RoomState, is_room_code, normalise_code
 from workshop.origins import is_own, request_origin
@@ -380,6 +381,7 @@ async def personal_card(request: Request) -> Response:
             request, "Join first", "Your feedback card is on the phone you joined with."
         )
     card = build_card(state, participant_id)
-    body = runtime.renderer.page("card.html", card=card).encode()
+    feedback = [(part, feedback_view(part)) for part in card.feedback]
+    body = runtime.renderer.page("card.html", card=card, feedback=feedback).encode()
     filename = f"workshop-{code}-{card.date}-my-feedback.html"
     return _download(Export(filename, "text/html; charset=utf-8", body))

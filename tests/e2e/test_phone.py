@@ -151,6 +151,8 @@ def test_every_phone_step_of_every_kind_in_light_and_dark(
     next_phase(facilitator, "Pair up")
     look(ada, "pairs-pair")
     next_phase(facilitator, "Read your card")
+    facilitator.locator("#stage").get_by_role("button", name="Start a 2-minute timer").click()
+    expect(ada.locator("#timer .countdown")).to_have_text(re.compile(r"^(2:00|1:5\d)$"))
     look(ada, "pairs-read")
     next_phase(facilitator, "Converse")
     look(ada, "pairs-converse")
@@ -181,6 +183,21 @@ def test_every_phone_step_of_every_kind_in_light_and_dark(
     expect(ada.get_by_role("heading", name="Your feedback")).to_be_visible()
     expect(ada.locator(".habit-chart")).to_have_count(len(RUBRIC))
     look(ada, "pairs-debrief")
+
+    # The card shows the same feedback as the debrief: a chart per habit, each comment part quoted.
+    with ada.expect_download() as download:
+        card_link(ada).click()
+    card = Path(download.value.path()).read_text(encoding="utf-8")
+    assert card.count('class="habit-chart"') == len(RUBRIC)
+    assert "What to try next" in card and "Wait through the silence" in card
+    reader = new_page(viewport=PHONE, is_mobile=True)
+    reader.set_content(card)
+    expect(reader.locator(".habit-chart")).to_have_count(len(RUBRIC))
+    wide = reader.evaluate("document.documentElement.scrollWidth > 360")
+    assert not wide, "the card scrolls sideways at 360 px"
+    folder = shots_folder()
+    if folder is not None:
+        reader.screenshot(path=folder / "card-360.png", full_page=True)
 
     # Advocacy debate: case, votes, teams, arguments, rebuttals, verdict.
     start_next(facilitator, DEBATE)

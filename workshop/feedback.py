@@ -5,8 +5,11 @@ it answers. The phone and the card lay out this one model with one macro (`_feed
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from workshop.kinds.base import CardComment, CardHabit, CardRound
+if TYPE_CHECKING:
+    # The kinds' views use this module, and the kinds' package imports every kind.
+    from workshop.kinds.base import CardComment, CardHabit, CardRound
 
 TOP_SCORE = 5
 AGREE = 0.05
@@ -94,7 +97,7 @@ class FeedbackView:
         return any(h.received or h.own is not None for h in self.habits)
 
 
-def quotes_of(comments: Sequence[CardComment]) -> list[Quote]:
+def quotes_of(comments: Sequence["CardComment"]) -> list[Quote]:
     """Every comment part as its own quote: what landed first, then what to try next."""
     quotes = []
     for comment in comments:
@@ -106,9 +109,9 @@ def quotes_of(comments: Sequence[CardComment]) -> list[Quote]:
     return quotes
 
 
-def habit_charts(habits: Sequence[CardHabit]) -> list[HabitChart]:
+def habit_charts(habits: Sequence["CardHabit"]) -> list[HabitChart]:
     return [HabitChart(h.habit, h.own, tuple(h.received)) for h in habits]
 
 
-def feedback_view(feedback: CardRound) -> FeedbackView:
+def feedback_view(feedback: "CardRound") -> FeedbackView:
     return FeedbackView(habit_charts(feedback.habits), quotes_of(feedback.comments))

@@ -118,6 +118,23 @@
     noticeTimer = setTimeout(function () { notice.classList.add("faded"); }, 4000);
   });
 
+  // A notice belongs to the step it was given in. A phone's stage names its step (data-step);
+  // the notice remembers the step it arrived in, and is emptied once the stage shows another
+  // (the next step or exercise, also after a reconnect). Screens whose stage names no step keep
+  // their notices as before.
+  document.addEventListener("htmx:wsAfterMessage", function () {
+    var notice = document.getElementById("notice");
+    var stage = document.getElementById("stage");
+    if (!notice || !stage || !stage.hasAttribute("data-step")) { return; }
+    var step = stage.getAttribute("data-step");
+    if (!notice.hasAttribute("data-step")) {
+      notice.setAttribute("data-step", step);
+    } else if (notice.getAttribute("data-step") !== step) {
+      notice.textContent = "";
+      notice.setAttribute("data-step", step);
+    }
+  });
+
   // Countdowns: the server sends the seconds left when it rendered; count down from arrival.
   function tick() {
     document.querySelectorAll("#timer[data-left]").forEach(function (timer) {

@@ -182,6 +182,7 @@ def create_app(
 
     routes = [
         Route("/", views.home),
+        Route("/host", views.start),
         Route("/rooms", views.create_room, methods=["POST"]),
         Route("/join", views.join, methods=["POST"]),
         Route("/r/{code}", views.phone),

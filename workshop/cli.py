@@ -11,14 +11,14 @@ from workshop.settings import Settings
 
 
 def startup_lines(settings: Settings, addresses: list[str]) -> list[str]:
-    """What `workshop serve` prints before it starts: where to open the console on this computer,
+    """What `workshop serve` prints before it starts: where to start a workshop on this computer,
     and the address phones should use, or why no phone can reach this one yet and what to do.
     `addresses` are the machine's network addresses, the likeliest first."""
     port = settings.port
     local = (
         "127.0.0.1" if is_wildcard(settings.host) or is_loopback(settings.host) else settings.host
     )
-    lines = [f"workshop: open http://{url_host(local)}:{port}/ on this computer"]
+    lines = [f"workshop: start a workshop at http://{url_host(local)}:{port}/host on this computer"]
     if settings.public_url:
         lines.append(f"workshop: phones join at {settings.public_url.rstrip('/')}/")
     elif is_loopback(settings.host):

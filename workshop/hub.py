@@ -7,6 +7,7 @@ subscriber, which renders its own audience's view (sharing renders through a `Re
 
 import asyncio
 import contextlib
+import functools
 import logging
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any, Protocol
@@ -154,7 +155,9 @@ class Hub:
         self.store = store
         self.coalesce = coalesce
         self.feeds: dict[str, RoomFeed] = {}
-        self.reads = SharedReads(store.load)
+        # The room's shared read holds every exercise played so far: a phone's feedback card link
+        # shows once anything is on the card, whichever exercise put it there.
+        self.reads = SharedReads(functools.partial(store.load, every_run=True))
         self.healthy = False
         self._events: RoomEvents | None = None
         self._listener: asyncio.Task[None] | None = None

@@ -29,7 +29,7 @@ from workshop.agendas import Agenda
 from workshop.caching import Lru
 from workshop.exercises import Library
 from workshop.kinds import KINDS, PhaseSpec, kind_of
-from workshop.models import Participant, RoomState, Run, Timer, name_key
+from workshop.models import RoomState, Run, Timer, name_key
 from workshop.settings import STATIC_DIR
 
 REGIONS: dict[str, tuple[str, ...]] = {
@@ -46,7 +46,7 @@ REGIONS: dict[str, tuple[str, ...]] = {
         "announce",
     ),
     "screen": ("look", "join-panel", "stage", "timer", "announce"),
-    "phone": ("me", "stage", "timer", "announce"),
+    "phone": ("me", "stage", "timer", "announce", "card-link"),
 }
 
 
@@ -150,7 +150,7 @@ class AgendaView:
     """The title of each item's exercise, in order."""
 
 
-FULLY_KEYED_REGIONS = frozenset({"me"})
+FULLY_KEYED_REGIONS = frozenset({"me", "card-link"})
 """Phone regions whose key (see `phone_keys`) determines their HTML entirely, not only its personal
 part."""
 PHONE_OWN_REGIONS = tuple(r for r in REGIONS["phone"] if r in FULLY_KEYED_REGIONS)
@@ -159,7 +159,11 @@ PHONE_SHARED_REGIONS = tuple(r for r in REGIONS["phone"] if r not in FULLY_KEYED
 """A phone's other regions, rendered once per distinct key and shared by phones that have it."""
 
 # `_phone_keys` gives the keys in this order; "timer" and "announce" show nothing personal.
-assert PHONE_OWN_REGIONS == ("me",) and PHONE_SHARED_REGIONS == ("stage", "timer", "announce")
+assert PHONE_OWN_REGIONS == ("me", "card-link") and PHONE_SHARED_REGIONS == (
+    "stage",
+    "timer",
+    "announce",
+)
 
 PhoneKeys = tuple[tuple[Hashable, ...], tuple[Hashable, ...]]
 """The keys of a phone's regions: those of `PHONE_OWN_REGIONS`, then of `PHONE_SHARED_REGIONS`."""
@@ -167,6 +171,22 @@ _PHONE_KEYS = "phone keys"
 """Where a read keeps its `phone_keys` (in `RoomState.derived`)."""
 _STAGE_KEY = "stage key"
 """Where a read keeps its kind's `phone_key` (in `RoomState.derived`)."""
+_CARD_HOLDERS = "card holders"
+"""Where a read keeps `card_holders` (in `RoomState.derived`)."""
+
+
+def card_holders(state: RoomState) -> frozenset[str]:
+    """Everyone with something on their personal card: feedback received, a question ranked, a
+    post written, in any exercise played so far whose data the read holds (a room's shared read
+    holds every one; see `Store.load`). Worked out once per read."""
+    holders: frozenset[str] | None = state.derived.get(_CARD_HOLDERS)
+    if holders is None:
+        found: set[str] = set()
+        for run in state.meta.agenda:
+            if run.started:
+                found |= kind_of(run.exercise).card_holders(state, run)
+        holders = state.derived[_CARD_HOLDERS] = frozenset(found)
+    return holders
 
 
 def _stage_key(state: RoomState) -> Callable[[str], Hashable] | None:
@@ -205,11 +225,12 @@ def _phone_keys(state: RoomState) -> Callable[[str], PhoneKeys]:
     run = state.current_run
     stage_key = _stage_key(state)
     shared_by = kind_of(run.exercise).name if run is not None else ""
+    holders = card_holders(state)
 
     def keys(participant_id: str) -> PhoneKeys:
         me = people.get(participant_id)
         if me is None or me.removed:
-            return (("me", participant_id, None),), (("idle", False), (), ())
+            return (("me", participant_id, None), ("card", False)), (("idle", False), (), ())
         stage: Hashable
         if run is None:
             stage = ("idle", True)
@@ -217,15 +238,22 @@ def _phone_keys(state: RoomState) -> Callable[[str], PhoneKeys]:
             stage = (shared_by, stage_key(participant_id))
         else:
             stage = ("person", participant_id)
-        return (("me", participant_id, me.name),), (stage, (), ())
+        me_key = ("me", participant_id, me.name)
+        return (me_key, ("card", participant_id in holders)), (stage, (), ())
 
     return keys
 
 
 def me_context(state: RoomState, participant_id: str) -> dict[str, Any]:
-    """All a phone's "me" region needs."""
+    """All a phone's own regions need: who it is, and whether its feedback card has anything on
+    it yet (the link to it shows only then)."""
     me = state.participants.get(participant_id)
-    return {"code": state.meta.code, "me": me if me is not None and not me.removed else None}
+    present = me is not None and not me.removed
+    return {
+        "code": state.meta.code,
+        "me": me if present else None,
+        "has_card": present and participant_id in card_holders(state),
+    }
 
 
 def announcement(stage: StageView | None) -> str:
@@ -414,6 +442,5 @@ def room_context(
     elif viewer.kind == "screen":
         base["qr"] = qr_svg(join_url)
     else:
-        me: Participant | None = state.participants.get(viewer.participant_id)
-        base["me"] = me if me is not None and not me.removed else None
+        base |= me_context(state, viewer.participant_id)
     return base

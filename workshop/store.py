@@ -395,7 +395,7 @@ class Store:
         """A read of the room; `people=None` loads everyone, otherwise just those ids.
 
         With `action_id`, the read also tells whether that action was already applied; with
-        `every_run`, the data of every exercise on the agenda is read, not just the current one;
+        `every_run`, the data of every exercise played so far is read, not just the current one;
         without `presence`, who is connected is not read (the rules never need it, and in a big
         room it is the largest part of a read)."""
         held = (self._everyone.get(code) or _NOBODY) if people is None else None
@@ -425,7 +425,12 @@ class Store:
             else frozenset(),
             replayed=bool(action_id and replayed),
         )
-        runs = state.meta.agenda if every_run else [r for r in [state.current_run] if r is not None]
+        meta = state.meta
+        runs = (
+            [r for r in meta.agenda if r.started or r.id == meta.current]
+            if every_run
+            else [r for r in [state.current_run] if r is not None]
+        )
         if run_data and runs:
             data = await self.read(
                 code, [Read(run.hash(name)) for run in runs for name in data_of(run.exercise)]

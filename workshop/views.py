@@ -16,6 +16,7 @@ from starlette.responses import (
 
 from workshop.errors import Rejected, StoreUnavailable
 from workshop.exports import FORMATS, Export, export
+from workshop.feedback import feedback_view
 from workshop.identity import HOST_COOKIE, PARTICIPANT_COOKIE, SCREEN_COOKIE, is_host, matches
 from workshop.models import RoomState, is_room_code, normalise_code
 from workshop.origins import is_own, request_origin
@@ -137,7 +138,13 @@ def _from_elsewhere(request: Request, token_ok: bool = True) -> Response | None:
 
 
 async def home(request: Request) -> HTMLResponse:
+    """Where participants land: joining by code, and nothing for the facilitator."""
     return _html(request, "home.html", code="", name="", error="")
+
+
+async def start(request: Request) -> HTMLResponse:
+    """The facilitator's start page: it opens a room (POST /rooms) and leads to its console."""
+    return _html(request, "start.html")
 
 
 async def create_room(request: Request) -> Response:
@@ -390,6 +397,7 @@ async def personal_card(request: Request) -> Response:
             request, "Join first", "Your feedback card is on the phone you joined with."
         )
     card = build_card(state, participant_id)
-    body = runtime.renderer.page("card.html", card=card).encode()
+    feedback = [(part, feedback_view(part)) for part in card.feedback]
+    body = runtime.renderer.page("card.html", card=card, feedback=feedback).encode()
     filename = f"workshop-{code}-{card.date}-my-feedback.html"
     return _download(Export(filename, "text/html; charset=utf-8", body))

@@ -12,7 +12,7 @@ def wait_live(page: Page) -> None:
 
 
 def start_workshop(facilitator: Page) -> str:
-    facilitator.goto("/")
+    facilitator.goto("/host")
     facilitator.get_by_role("button", name="Start a workshop").click()
     expect(facilitator).to_have_url(re.compile(r"/host/[A-Z0-9]+$"))
     match = re.search(r"/host/([A-Z0-9]+)$", facilitator.url)

@@ -125,10 +125,14 @@ class Rating:
     try_next: str
 
     @property
-    def comment(self) -> str:
-        """How the rated person's phone lists it under "What they said"."""
-        text = f"{self.role}: What landed: {self.landed}"
-        return f"{text} What to try: {self.try_next}" if self.try_next else text
+    def quotes(self) -> list[tuple[str, str, str]]:
+        """How the rated person's phone quotes it under "What they said": each part on its own,
+        with which part it is and who said it (their role)."""
+        who = f"Your {self.role.lower()}"
+        parts = [("What landed", self.landed, who)]
+        if self.try_next:
+            parts.append(("What to try next", self.try_next, who))
+        return parts
 
 
 def rating_for(group: Group, name: str, half: Half) -> Rating:
@@ -203,12 +207,18 @@ def item_words(item: str) -> str:
     return item.split(") ", 1)[-1]
 
 
-def any_order(scores: Sequence[int]) -> re.Pattern[str]:
-    """The "From others" cell: the scores joined by ", ", in whichever order they were stored."""
-    if not scores:
-        return re.compile(r"^-$")
-    orders = {", ".join(map(str, order)) for order in itertools.permutations(scores)}
-    return re.compile("^(?:" + "|".join(re.escape(order) for order in sorted(orders)) + ")$")
+def any_order(scores: Sequence[int]) -> str:
+    """The scores as a habit's note lists them ("3 and 4"), in whichever order they were stored."""
+    orders = set()
+    for order in itertools.permutations(scores):
+        words = [str(score) for score in order]
+        orders.add(words[0] if len(words) == 1 else f"{', '.join(words[:-1])} and {words[-1]}")
+    return "(?:" + "|".join(re.escape(order) for order in sorted(orders)) + ")"
+
+
+def scale_choice(group: Locator, score: int) -> Locator:
+    """A habit's score, by its accessible name: the number, then the rubric's words for it."""
+    return group.get_by_role("radio", name=re.compile(rf"^{score}(, |$)"))
 
 
 def next_phase(facilitator: Page, title: str) -> None:
@@ -322,10 +332,16 @@ def submit_rating(phone: Page, rating: Rating) -> None:
     expect(form.get_by_role("heading", level=2)).to_have_text(heading)
     for habit, score in zip(HABITS, rating.scores, strict=True):
         group = form.get_by_role("group", name=habit)
-        # The anchors of the rubric sit next to the choice.
+        # The rubric's words for 1, 3 and 5 are shown under the scale, and each is part of its
+        # score's name.
         (rubric,) = [h for h in RUBRIC if h.label == habit]
-        expect(group.locator("dl.anchors dd")).to_have_text(list(rubric.anchors.values()))
-        group.get_by_label(str(score), exact=True).check()
+        expect(group.locator(".anchors .anchor-words")).to_have_text(list(rubric.anchors.values()))
+        for anchored, words in rubric.anchors.items():
+            expect(
+                group.get_by_role("radio", name=f"{anchored}, {words}", exact=True)
+            ).to_be_visible()
+        expect(group.get_by_role("radio")).to_have_count(5)
+        scale_choice(group, score).check()
     ticks = form.get_by_role("group", name=re.compile(r"^(I saw them|What I did)"))
     expect(ticks.get_by_role("checkbox")).to_have_count(len(CHECKLIST))
     for number in rating.ticks:
@@ -338,8 +354,7 @@ def submit_rating(phone: Page, rating: Rating) -> None:
     # The form comes back from the server with the rating filled in, ticks included.
     expect(form.get_by_role("button", name="Update rating")).to_be_visible()
     for habit, score in zip(HABITS, rating.scores, strict=True):
-        radio = form.get_by_role("group", name=habit).get_by_label(str(score), exact=True)
-        expect(radio).to_be_checked()
+        expect(scale_choice(form.get_by_role("group", name=habit), score)).to_be_checked()
     for number, item in enumerate(CHECKLIST, start=1):
         box = ticks.get_by_role("checkbox", name=item_words(item))
         if number in rating.ticks:
@@ -405,21 +420,25 @@ def expect_summary(page: Page, ratings: Sequence[Rating]) -> None:
 
 def expect_feedback(phone: Page, name: str, ratings: Sequence[Rating]) -> None:
     expect(phone.get_by_role("heading", name="Your feedback")).to_be_visible()
-    rows = phone.locator("table.feedback tbody tr")
+    charts = phone.locator("ul.habit-charts > li")
     received = [r for r in ratings if r.target == name and r.rater != name]
     own = [r for r in ratings if r.rater == name and r.role == CHALLENGER]
     assert received and len(own) == 1, f"{name} challenged {len(own)} times"
-    expect(rows.locator("th")).to_have_text(list(HABITS))
+    expect(charts.get_by_role("heading")).to_have_text(list(HABITS))
     for habit in range(len(HABITS)):
         partner = [r.scores[habit] for r in received]
         self_score = own[0].scores[habit]
-        expect(rows.nth(habit).locator("td")).to_have_text(
-            [
-                any_order(partner),
-                f"{mean(partner):.1f}",
-                f"{self_score:.1f}",
-                f"{self_score - mean(partner):+.1f}",
-            ]
+        chart = charts.nth(habit)
+        expect(chart.locator(".you")).to_have_text(f"You {self_score:.1f}")
+        expect(chart.locator(".partners")).to_have_text(f"Partners {mean(partner):.1f}")
+        gap = self_score - mean(partner)
+        said = (
+            "You see it as they do."
+            if abs(gap) < 0.05
+            else f"You rated yourself {abs(gap):.1f} {'higher' if gap > 0 else 'lower'}."
+        )
+        expect(chart.locator(".habit-note")).to_have_text(
+            re.compile(rf"^Partners gave {any_order(partner)}\. {re.escape(said)}$")
         )
     seen = phone.locator("ul.seen > li")
     counted = [
@@ -433,11 +452,14 @@ def expect_feedback(phone: Page, name: str, ratings: Sequence[Rating]) -> None:
             if count
         ]
     )
-    comments = phone.locator("ul.comments > li")
+    quotes = phone.locator("ul.quotes > li")
     expect(phone.get_by_role("heading", name="What they said")).to_be_visible()
-    expect(comments).to_have_count(len(received))
+    expect(quotes).to_have_count(sum(len(rating.quotes) for rating in received))
     for rating in received:
-        expect(comments.filter(has_text=rating.landed)).to_have_text(rating.comment)
+        for part, text, who in rating.quotes:
+            quote = quotes.filter(has=phone.locator("blockquote", has_text=text))
+            expect(quote.locator(".quote-part")).to_have_text(part)
+            expect(quote.locator(".quote-who")).to_have_text(who)
     # Nobody sees a comment meant for someone else, nor anyone's comment on themselves.
     stage = phone.locator("#stage")
     for rating in ratings:
@@ -656,7 +678,7 @@ def test_a_field_case_gives_everyone_a_turn_and_a_feedback_card(
             for name in group.names:
                 form = phones[name].locator("form.rating-form")
                 for habit in HABITS:
-                    form.get_by_role("group", name=habit).get_by_label("4", exact=True).check()
+                    scale_choice(form.get_by_role("group", name=habit), 4).check()
                 form.get_by_role("checkbox").first.check()
                 form.get_by_role("button", name="Send rating").click()
                 expect(notice(phones[name])).to_have_text(re.compile("saved ✓$"))
@@ -681,6 +703,6 @@ def test_a_field_case_gives_everyone_a_turn_and_a_feedback_card(
         label = f"{size['width']}x{size['height']}"
         shoot(projector, shots / f"projector-field-debrief-{label}.png", size, projector=True)
     for phone in phones.values():
-        expect(phone.locator("table.feedback td").first).not_to_have_text("-")
+        expect(phone.locator(".habit-chart .partners .value").first).to_have_text("4.0")
     audit("Debrief (field)", console=facilitator, projector=projector, phones=list(phones.values()))
     expect_personal_cards(code, phones)

@@ -71,8 +71,9 @@ def test_a_new_facilitator_runs_the_first_exercise_from_the_readme(
     shots = screenshots_folder(tmp_path)
     shots.mkdir(parents=True, exist_ok=True)
 
-    # "Open http://localhost:8000/ ... press Start a workshop": the console opens.
-    facilitator.goto("/")
+    # "Open http://localhost:8000/host ... press Start a workshop": the console opens.
+    assert "<http://localhost:8000/host>" in SECTION
+    facilitator.goto("/host")
     press_by_keyboard(facilitator, facilitator.get_by_role("button", name=START_WORKSHOP))
     expect(facilitator).to_have_url(re.compile(r"/host/[A-Z0-9]{6}$"))
     code = facilitator.url.rsplit("/", 1)[-1]

@@ -12,7 +12,9 @@ from starlette.testclient import TestClient, WebSocketTestSession
 ORIGIN = {"origin": "http://testserver"}
 HOSTILE_NAME = '<script>alert(1)</script><b hx-get="/x">'
 _ids = itertools.count(1)
-_REGION_ROOT = re.compile(r'<\w+ id="(room-header|roster|agenda|stage|timer|join-panel|me|notice)"')
+_REGION_ROOT = re.compile(
+    r'<\w+ id="(room-header|roster|agenda|stage|timer|join-panel|me|card-link|notice)"'
+)
 
 
 def action_id() -> str:

@@ -198,12 +198,27 @@ def rate(
 
 
 def feedback_rows(stage: str) -> dict[str, tuple[str, float, float, float]]:
-    """Habit -> (scores from others, their average, own score, gap) from "Your feedback"."""
-    rows = re.findall(r'<tr><th scope="row">(\w+)</th>((?:<td>[^<]*</td>)+)</tr>', stage)
+    """Habit -> (scores from others, their average, own score, gap) from "Your feedback": each
+    habit's chart gives the two numbers, and its note the scores and the gap in words."""
+    charts = re.findall(
+        r'<h\d class="habit-name">(\w+)</h\d>\s*'
+        r'<p class="bar-row you">.*?<strong class="value">([^<]*)</strong></p>\s*'
+        r'<p class="bar-row partners">.*?<strong class="value">([^<]*)</strong></p>\s*'
+        r'<p class="habit-note">([^<]*)</p>',
+        stage,
+        re.S,
+    )
     result = {}
-    for habit, cells in rows:
-        others, average, own, gap = re.findall(r"<td>([^<]*)</td>", cells)
-        result[habit] = (others, float(average), float(own), float(gap))
+    for habit, own, average, note in charts:
+        gave = re.search(r"Partners gave ([\d, and]+)\.", note)
+        others = ", ".join(re.findall(r"\d", gave.group(1))) if gave else "-"
+        gap = re.search(r"You rated yourself (\d\.\d) (higher|lower)\.", note)
+        if gap is None:
+            assert "You see it as they do." in note, note
+            difference = 0.0
+        else:
+            difference = float(gap.group(1)) * (1 if gap.group(2) == "higher" else -1)
+        result[habit] = (others, float(average), float(own), difference)
     return result
 
 

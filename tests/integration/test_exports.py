@@ -913,6 +913,28 @@ def test_a_personal_card_holds_only_what_is_theirs(played_room: Session) -> None
         assert not leaked, f"{name}'s card shows {leaked}"
 
 
+EMPTY_CARD = (
+    "No questions this time.",
+    "No partner feedback this time.",
+    "No debate posts this time.",
+)
+
+
+def test_a_phone_links_to_its_card_exactly_when_the_card_holds_something(
+    played_room: Session,
+) -> None:
+    played = played_room.played
+    holders = 0
+    for name in NAMES:
+        cookie = played.cookies[name]
+        card = played_room.card(cookie).text
+        has_something = not all(empty in card for empty in EMPTY_CARD)
+        holders += has_something
+        phone = played_room.client.get(f"/r/{played.code}", headers={"cookie": cookie}).text
+        assert ("Download my feedback card" in phone) == has_something, name
+    assert holders, "nobody in the played room has anything on their card"
+
+
 def test_a_card_needs_the_phone_that_joined(played_room: Session) -> None:
     played = played_room.played
     for cookie in ("", played.host_cookie, f"workshop_p_{played.code}=forged"):

@@ -38,6 +38,26 @@ def test_pages_carry_a_strict_content_security_policy(client: TestClient) -> Non
     assert "http" not in policy  # no third-party source anywhere
 
 
+def test_the_landing_page_speaks_to_participants_and_the_start_page_to_the_facilitator(
+    client: TestClient,
+) -> None:
+    home = client.get("/").text
+    assert 'action="/join"' in home
+    assert "/rooms" not in home and "Start a workshop" not in home and "Run a workshop" not in home
+    start = client.get("/host")
+    assert start.status_code == 200
+    assert '<form method="post" action="/rooms">' in start.text
+    assert "Start a workshop" in start.text
+
+
+def test_a_phone_in_the_lobby_has_no_feedback_card_link(client: TestClient) -> None:
+    code, _ = create_room(client)
+    cookie = join(client, code, "Ada")
+    phone = client.get(f"/r/{code}", headers={"cookie": cookie}).text
+    assert 'id="card-link"' in phone
+    assert "Download my feedback card" not in phone
+
+
 def test_start_a_workshop_opens_the_console(client: TestClient) -> None:
     response = client.post("/rooms", follow_redirects=False)
     code = response.headers["location"].rsplit("/", 1)[-1]

@@ -15,12 +15,13 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from tests.unit.memory_store import Store, commit
-from workshop import engine
+from workshop import engine, render
 from workshop.actions import Action, action_adapter
 from workshop.effects import Effects, Read, Write
 from workshop.engine import HOST, Actor
 from workshop.errors import Rejected
 from workshop.exercises import load_library
+from workshop.feedback import feedback_view
 from workshop.kinds import challenge_pairs as cp
 from workshop.kinds.challenge_pairs import (
     HABITS,
@@ -42,7 +43,10 @@ from workshop.kinds.challenge_pairs import (
     rebalance,
     summarise,
 )
+from workshop.kinds.challenge_pairs.content import RUBRIC
+from workshop.kinds.challenge_pairs.views import RubricHabit, pairs_view
 from workshop.models import Participant, RoomMeta, RoomState, Run
+from workshop.render import Audience
 from workshop.settings import DEFAULT_EXERCISES
 
 Groups = list[list[str]]
@@ -1442,3 +1446,71 @@ def test_phones_share_the_brief_and_the_wait_for_a_seat_and_nothing_else() -> No
             others = {p: k for p, k in partly.items() if p != loose}
             assert len(set(others.values())) == len(others), phase
             assert partly[loose] not in others.values(), phase
+
+
+# What a phone shows of the rubric and of its feedback, and who has a personal card
+
+
+def played_ratings() -> Store:
+    """The trio's first talk rated by all three (Ada challenges), and Dan's self-rating in the
+    pair's; Eve says nothing, and Fay waits alone."""
+    store: Store = {}
+    for rater in ("ada", "ben", "cy", "dan"):
+        effects = rate(NAMES, TRIO, "rate", rater, ALL_THREES, f"{rater} liked it", "")
+        store = commit(store, effects)
+    return store
+
+
+def test_the_people_with_a_pairs_card_are_those_whose_card_has_a_round() -> None:
+    people = [person(pid) for pid in ("ada", "ben", "cy", "dan", "eve", "fay")]
+    state = room(meta_at(0, "debrief"), people, played_ratings())
+    run = state.meta.current_run
+    assert run is not None
+    holders = cp.KIND.card_holders(state, run)
+    assert holders == {"ada", "dan"}
+    for p in people:
+        assert bool(cp.KIND.card(state, run, p.id).feedback) == (p.id in holders), p.id
+
+
+def test_each_score_of_the_rating_scale_is_named_with_the_rubric_words_for_it() -> None:
+    (candid,) = [h for h in RUBRIC if h.habit == "candid"]
+    habit = RubricHabit(candid.habit, candid.label, candid.means, sorted(candid.anchors.items()), 4)
+    names = [point.name for point in habit.points]
+    assert names == [
+        f"1, {candid.anchors[1]}",
+        "2",
+        f"3, {candid.anchors[3]}",
+        "4",
+        f"5, {candid.anchors[5]}",
+    ]
+    assert [point.chosen for point in habit.points] == [False, False, False, True, False]
+
+
+def test_the_debrief_on_a_phone_is_its_own_card_round() -> None:
+    people = [person(pid) for pid in ("ada", "ben", "cy", "dan", "eve", "fay")]
+    state = room(meta_at(0, "debrief"), people, played_ratings())
+    run = state.meta.current_run
+    assert run is not None
+    view = pairs_view(state, run, EXERCISE, Audience("phone", personal=("own", "ada")))
+    assert view.feedback is not None
+    (card_round,) = cp.KIND.card(state, run, "ada").feedback
+    assert view.feedback == feedback_view(card_round)
+    assert [q.text for q in view.feedback.quotes] == ["ben liked it", "cy liked it"]
+    assert [q.who for q in view.feedback.quotes] == ["Your customer", "Your observer"]
+    nothing = pairs_view(state, run, EXERCISE, Audience("phone", personal=("own", "eve")))
+    assert nothing.feedback is None
+
+
+def test_a_phone_shows_its_card_link_only_when_its_card_holds_something() -> None:
+    people = [person(pid) for pid in ("ada", "ben", "cy", "dan", "eve", "fay")]
+    state = room(meta_at(0, "debrief"), people, played_ratings())
+    assert render.card_holders(state) == {"ada", "dan"}
+    keys = render.phone_keys(state)
+    for p in people:
+        own, _ = keys(p.id)
+        has_card = p.id in {"ada", "dan"}
+        assert own[1] == ("card", has_card), p.id
+        assert render.me_context(state, p.id)["has_card"] is has_card
+    # Nothing rated yet: nobody has a card, so no phone links to one.
+    empty = room(meta_at(0, "rate"), people)
+    assert render.card_holders(empty) == frozenset()

@@ -191,7 +191,7 @@ def settings(**values: object) -> Settings:
 
 def test_start_up_names_the_address_phones_join_at() -> None:
     assert startup_lines(settings(), ["192.168.1.23"]) == [
-        "workshop: open http://127.0.0.1:8000/ on this computer",
+        "workshop: start a workshop at http://127.0.0.1:8000/host on this computer",
         "workshop: phones join at http://192.168.1.23:8000/",
     ]
 
@@ -206,7 +206,7 @@ def test_start_up_lists_the_laptops_other_networks_after_the_likeliest() -> None
 
 def test_start_up_says_when_the_laptop_is_on_no_network_and_what_to_do() -> None:
     lines = startup_lines(settings(), [])
-    assert lines[0] == "workshop: open http://127.0.0.1:8000/ on this computer"
+    assert lines[0] == "workshop: start a workshop at http://127.0.0.1:8000/host on this computer"
     assert len(lines) == 2
     assert lines[1].startswith("workshop: phones cannot reach this laptop yet")
     assert "Wi-Fi" in lines[1] and "hotspot" in lines[1] and "WORKSHOP_PUBLIC_URL" in lines[1]
@@ -228,6 +228,6 @@ def test_start_up_gives_the_public_url_when_set() -> None:
 def test_start_up_with_one_address_to_listen_on_names_it() -> None:
     lines = startup_lines(settings(host="10.0.0.5"), ["192.168.1.23", "10.0.0.5"])
     assert lines == [
-        "workshop: open http://10.0.0.5:8000/ on this computer",
+        "workshop: start a workshop at http://10.0.0.5:8000/host on this computer",
         "workshop: phones join at http://10.0.0.5:8000/",
     ]

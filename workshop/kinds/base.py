@@ -203,6 +203,9 @@ class KindBase(Generic[ContentT, SummaryT]):
     def card(self, state: "RoomState", run: "Run", participant_id: str) -> CardPart:
         return CardPart()
 
+    def card_holders(self, state: "RoomState", run: "Run") -> frozenset[str]:
+        return frozenset()
+
 
 class Kind(Protocol[ContentT, SummaryT]):
     """One kind of exercise, whole: what the shared layers ask of it. Every function is pure: it
@@ -317,6 +320,10 @@ class Kind(Protocol[ContentT, SummaryT]):
     def card(self, state: "RoomState", run: "Run", participant_id: str) -> CardPart:
         """What a participant's personal card shows from this run: their own questions, posts and
         the feedback addressed to them."""
+
+    def card_holders(self, state: "RoomState", run: "Run") -> frozenset[str]:
+        """Everyone whose `card` from this run is not empty, worked out once for the whole room
+        (a phone shows its feedback card link only then)."""
 
     def markdown(self, entry: SummaryT) -> list[str]:
         """The entry's section of the Markdown export, line by line."""

@@ -176,6 +176,9 @@ class AdvocacyDebateKind(KindBase[AdvocacyDebate, DebateSummary]):
     def card(self, state: "RoomState", run: "Run", participant_id: str) -> CardPart:
         return CardPart(posts=summary.card_posts(state, run, _content(run), participant_id))
 
+    def card_holders(self, state: "RoomState", run: "Run") -> frozenset[str]:
+        return summary.card_holders(state, run)
+
     def markdown(self, entry: DebateSummary) -> list[str]:
         return summary.markdown(entry)
 

@@ -319,6 +319,17 @@ def only_team(exercise: DebateSummary, team: str) -> DebateSummary | None:
     return exercise.model_copy(update={"rounds": rounds}) if rounds else None
 
 
+def card_holders(state: "RoomState", run: "Run") -> frozenset[str]:
+    """Who has a post in `card_posts`: the authors of every post still shown."""
+    holders: set[str] = set()
+    for number in range(run.round + 1):
+        debate = Debate.decode(state.run_data, Names.of(run.hash(f"{number}:")))
+        holders.update(
+            post.author for pid, post in debate.posts.items() if pid not in debate.hidden
+        )
+    return frozenset(holders)
+
+
 def card_posts(
     state: "RoomState", run: "Run", exercise: AdvocacyDebate, participant_id: str
 ) -> list[CardPost]:

@@ -116,6 +116,9 @@ class BestQuestionKind(KindBase[BestQuestion, BestQuestionSummary]):
     def card(self, state: "RoomState", run: "Run", participant_id: str) -> CardPart:
         return CardPart(questions=summary.card_questions(state, run, _content(run), participant_id))
 
+    def card_holders(self, state: "RoomState", run: "Run") -> frozenset[str]:
+        return summary.card_holders(state, run)
+
     def markdown(self, entry: BestQuestionSummary) -> list[str]:
         return summary.markdown(entry)
 

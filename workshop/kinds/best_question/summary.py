@@ -88,6 +88,16 @@ def best_question_summary(
     return BestQuestionSummary(run=run.id, title=exercise.title, rounds=rounds)
 
 
+def card_holders(state: "RoomState", run: "Run") -> frozenset[str]:
+    """Who has a question in `card_questions`: the authors of every ranked question."""
+    holders: set[str] = set()
+    for number in range(run.round + 1):
+        board = _board(state, run, number)
+        for r in rules.ranking(board):
+            holders.update(board.authors(r.question))
+    return frozenset(holders)
+
+
 def card_questions(
     state: "RoomState", run: "Run", exercise: BestQuestion, participant_id: str
 ) -> list[CardQuestion]:

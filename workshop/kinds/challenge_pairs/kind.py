@@ -162,6 +162,9 @@ class ChallengePairsKind(KindBase[ChallengePairs, PairsSummary]):
     def card(self, state: "RoomState", run: "Run", participant_id: str) -> CardPart:
         return CardPart(feedback=summary.card_feedback(state, run, _content(run), participant_id))
 
+    def card_holders(self, state: "RoomState", run: "Run") -> frozenset[str]:
+        return summary.card_holders(state, run)
+
     def markdown(self, entry: PairsSummary) -> list[str]:
         return summary.markdown(entry)
 

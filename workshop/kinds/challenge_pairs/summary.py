@@ -232,47 +232,63 @@ def only_pair(exercise: PairsSummary, pair: str) -> PairsSummary | None:
     return exercise.model_copy(update={"rounds": rounds}) if rounds else None
 
 
+def card_holders(state: "RoomState", run: "Run") -> frozenset[str]:
+    """Who has a round in `card_feedback`: a partner rated them, or they rated themselves."""
+    holders: set[str] = set()
+    for number in range(run.round + 1):
+        for (_, rater), r in decode_ratings(state.data(_names(run, number).ratings)).items():
+            if r.target != rater:
+                holders.add(r.target)
+            elif r.rater_role == "challenger":
+                holders.add(rater)
+    return frozenset(holders)
+
+
 def card_feedback(
     state: "RoomState", run: "Run", exercise: ChallengePairs, participant_id: str
 ) -> list[CardRound]:
     """Per round: the scores partners gave this participant as challenger, their own rating of
     themselves, and the comments addressed to them (by the rater's role, never their name)."""
-    feedback = []
-    for number in range(run.round + 1):
-        ratings = decode_ratings(state.data(_names(run, number).ratings))
-        about_me = [
-            r
-            for (_, rater), r in ratings.items()
-            if r.target == participant_id and rater != participant_id
-        ]
-        mine = [
-            r
-            for (_, rater), r in ratings.items()
-            if rater == participant_id and r.rater_role == "challenger"
-        ]
-        if not about_me and not mine:
-            continue
-        feedback.append(
-            CardRound(
-                exercise=exercise.title,
-                round=number + 1,
-                case=exercise.cases[number].title,
-                habits=[
-                    CardHabit(
-                        habit=HABIT_LABELS[h],
-                        received=[r.scores[h] for r in about_me],
-                        own=sum(r.scores[h] for r in mine) / len(mine) if mine else None,
-                    )
-                    for h in HABITS
-                ],
-                comments=[
-                    CardComment(role=r.rater_role, landed=r.landed, try_next=r.try_next)
-                    for r in about_me
-                    if r.landed or r.try_next
-                ],
+    rounds = (card_round(state, run, exercise, participant_id, n) for n in range(run.round + 1))
+    return [r for r in rounds if r is not None]
+
+
+def card_round(
+    state: "RoomState", run: "Run", exercise: ChallengePairs, participant_id: str, number: int
+) -> CardRound | None:
+    """One round of `card_feedback` (None when nobody rated this participant as challenger, not
+    even themselves): the phone's debrief and the personal card both show it."""
+    ratings = decode_ratings(state.data(_names(run, number).ratings))
+    about_me = [
+        r
+        for (_, rater), r in ratings.items()
+        if r.target == participant_id and rater != participant_id
+    ]
+    mine = [
+        r
+        for (_, rater), r in ratings.items()
+        if rater == participant_id and r.rater_role == "challenger"
+    ]
+    if not about_me and not mine:
+        return None
+    return CardRound(
+        exercise=exercise.title,
+        round=number + 1,
+        case=exercise.cases[number].title,
+        habits=[
+            CardHabit(
+                habit=HABIT_LABELS[h],
+                received=[r.scores[h] for r in about_me],
+                own=sum(r.scores[h] for r in mine) / len(mine) if mine else None,
             )
-        )
-    return feedback
+            for h in HABITS
+        ],
+        comments=[
+            CardComment(role=r.rater_role, landed=r.landed, try_next=r.try_next)
+            for r in about_me
+            if r.landed or r.try_next
+        ],
+    )
 
 
 def _number(value: float | None, signed: bool = False) -> str:

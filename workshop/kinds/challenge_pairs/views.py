@@ -5,6 +5,7 @@ from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from workshop.feedback import FeedbackView, feedback_view
 from workshop.kinds.challenge_pairs.content import (
     COLOURS,
     HABIT_LABELS,
@@ -31,6 +32,7 @@ from workshop.kinds.challenge_pairs.content import (
     seat_of,
 )
 from workshop.kinds.challenge_pairs.rules import summarise, summarise_ticks
+from workshop.kinds.challenge_pairs.summary import card_round
 
 if TYPE_CHECKING:
     from workshop.models import RoomState, Run
@@ -76,34 +78,6 @@ class PairView:
 
 
 @dataclass(frozen=True)
-class HabitScore:
-    label: str
-    partner: list[int]
-    own: float | None
-
-    @property
-    def partner_mean(self) -> str:
-        return f"{sum(self.partner) / len(self.partner):.1f}" if self.partner else "-"
-
-    @property
-    def own_label(self) -> str:
-        return f"{self.own:.1f}" if self.own is not None else "-"
-
-    @property
-    def gap(self) -> str:
-        if self.own is None or not self.partner:
-            return "-"
-        return f"{self.own - sum(self.partner) / len(self.partner):+.1f}"
-
-
-@dataclass(frozen=True)
-class Comment:
-    role: str
-    landed: str
-    try_next: str
-
-
-@dataclass(frozen=True)
 class SummaryRow:
     label: str
     distribution: list[int]
@@ -135,6 +109,23 @@ class Item:
 
 
 @dataclass(frozen=True)
+class ScorePoint:
+    """One score of a habit's 1 to 5 scale, and what it looks like when the rubric says (1, 3, 5)."""
+
+    score: int
+    anchor: str
+    chosen: bool
+
+    @property
+    def name(self) -> str:
+        """What a screen reader says for the choice: the score, and the rubric's words for it."""
+        return f"{self.score}, {self.anchor}" if self.anchor else str(self.score)
+
+
+SCORES = range(1, 6)
+
+
+@dataclass(frozen=True)
 class RubricHabit:
     """One habit of the rating form: what it means, what 1, 3 and 5 look like, the rater's score."""
 
@@ -143,6 +134,12 @@ class RubricHabit:
     means: str
     anchors: list[tuple[int, str]]
     chosen: int | None
+
+    @property
+    def points(self) -> list[ScorePoint]:
+        """The scale as the form offers it: each score with its anchor words, if any."""
+        words = dict(self.anchors)
+        return [ScorePoint(s, words.get(s, ""), s == self.chosen) for s in SCORES]
 
 
 @dataclass(frozen=True)
@@ -213,8 +210,9 @@ class PairsView:
     rubric: list[RubricHabit]
     choices: list[Choice]
     """The rating form: each habit with its anchors, and the checklist as ticks."""
-    feedback: list[HabitScore]
-    comments: list[Comment]
+    feedback: FeedbackView | None
+    """This phone's own feedback at the debrief: its habits beside its partners', and the comments
+    addressed to it (the personal card shows the same)."""
     seen: list[Seen]
     seen_by: int
     """How many partner ratings `seen` counts over."""
@@ -310,23 +308,10 @@ def pairs_view(
     received = (
         [r for (h, rater), r in ratings.items() if r.target == me and rater != me] if me else []
     )
-    own = (
-        {h: r for (h, rater), r in ratings.items() if rater == me and r.rater_role == "challenger"}
-        if me
-        else {}
-    )
-    feedback = (
-        [
-            HabitScore(
-                label=HABIT_LABELS[habit],
-                partner=[r.scores[habit] for r in received],
-                own=sum(r.scores[habit] for r in own.values()) / len(own) if own else None,
-            )
-            for habit in HABITS
-        ]
-        if me and debrief
-        else []
-    )
+    feedback = None
+    if me and debrief:
+        given = card_round(state, run, exercise, me, run.round)
+        feedback = feedback_view(given) if given is not None else None
     my_rating = current_rating(pairs, ratings, half, me) if me else None
     rating_now = bool(me and phase in RATING and my_role is not None)
     summary = []
@@ -397,11 +382,6 @@ def pairs_view(
         if rating_now
         else [],
         feedback=feedback,
-        comments=[
-            Comment(ROLE_LABELS[r.rater_role], r.landed, r.try_next)
-            for r in received
-            if r.landed or r.try_next
-        ],
         seen=[
             Seen(item, count, len(received))
             for item in items

@@ -26,8 +26,11 @@ BUTTON = re.compile(r"<button\b([^>]*)>(.*?)</button>", re.S)
 TIMER_LEFT = re.compile(r'\bdata-left="(\d+)"')
 HEADCOUNT = re.compile(r"(\d+) joined\b")
 VOTED = re.compile(r"(\d+) of (\d+) voted\b")
+# A chart's row: its label, then (after its share and a mark for the most chosen) its count.
 BAR = re.compile(
-    r'<span class="bar-label"[^>]*>(.*?)</span>\s*<strong class="bar-count">(\d+)</strong>', re.S
+    r'<span class="bar-label"[^>]*>(.*?)</span>(?:(?!class="bar-label").)*?'
+    r'<(?:strong|span) class="bar-count">(\d+)</',
+    re.S,
 )
 
 

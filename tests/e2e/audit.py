@@ -1,13 +1,15 @@
 """Checks every screen of every phase is usable: axe-core finds no violation, nothing scrolls
 sideways, nothing is loaded from another origin (the app works offline), a phone's targets are at
-least 44 px, and the projector's text reads from 5 metres.
+least 44 px, the console's cockpit fits a laptop, and the projector's stage fits a 1080p, a 720p
+and a 4:3 screen with nothing cut off, its timer and room code on screen and its text read from
+the back of the room.
 
 axe-core comes from the npm registry (pinned in tests/e2e/package.json, installed by
 `scripts/setup dev`). It is evaluated through the DevTools protocol, so the pages keep their
 strict Content-Security-Policy while being checked.
 
-With WORKSHOP_E2E_SCREENSHOTS set, the console is photographed at every moment audited, so its
-layout can be looked at phase by phase.
+With WORKSHOP_E2E_SCREENSHOTS set, the console and the projector (at each of its sizes) are
+photographed at every moment audited, so their layout can be looked at phase by phase.
 """
 
 import os
@@ -268,8 +270,8 @@ def check_stage(page: Page, moment: str = "") -> list[str]:
             page.evaluate(_SETTLED_JS)
             at = f"{size['width']}x{size['height']}"
             problems += [f"{at}: {item}" for item in page.evaluate(_STAGE_JS)]
-            # WORKSHOP_STAGE_SCREENSHOTS=folder keeps what the stage showed, to be looked at.
-            folder = os.environ.get("WORKSHOP_STAGE_SCREENSHOTS")
+            # WORKSHOP_E2E_SCREENSHOTS=folder keeps what the stage showed, to be looked at.
+            folder = os.environ.get("WORKSHOP_E2E_SCREENSHOTS")
             if folder:
                 page.screenshot(path=Path(folder) / _shot_name(moment, size))
             if size["height"] >= 1080:

@@ -51,15 +51,6 @@ def look(phone: Page, step: str) -> None:
     phone.emulate_media(color_scheme="light")
 
 
-def start_next(facilitator: Page, title: str) -> None:
-    """Adds the exercise from the console's library (opened when the agenda hides it) and starts
-    it."""
-    library = facilitator.locator("details.library")
-    if library.get_attribute("open") is None:
-        library.locator("summary").click()
-    add_and_start(facilitator, title)
-
-
 def next_phase(facilitator: Page, title: str) -> None:
     facilitator.get_by_role("button", name=f"Next: {title} →").click()
     expect(facilitator.locator("#stage .phase")).to_have_text(re.compile(rf": {re.escape(title)}$"))
@@ -104,7 +95,7 @@ def test_every_phone_step_of_every_kind_in_light_and_dark(
     expect(ada.locator("#timer .countdown")).to_be_visible()
 
     # Warm-up poll: the vote's notice belongs to the vote; the results step starts without it.
-    start_next(facilitator, POLL)
+    add_and_start(facilitator, POLL)
     answers = ada.get_by_role("group", name="Your answer")
     answers.get_by_role("button").first.click()
     expect(notice(ada)).to_have_text("Vote saved ✓")
@@ -116,7 +107,7 @@ def test_every_phone_step_of_every_kind_in_light_and_dark(
     expect(card_link(ada)).to_have_count(0)
 
     # Best question: writing one puts it on the card, and the link shows at once.
-    start_next(facilitator, BEST_QUESTION)
+    add_and_start(facilitator, BEST_QUESTION)
     look(ada, "question-brief")
     next_phase(facilitator, "Write")
     look(ada, "question-write")
@@ -145,7 +136,7 @@ def test_every_phone_step_of_every_kind_in_light_and_dark(
 
     # Challenge pairs: brief, pair, read, converse, rate (the scale's choices carry the rubric's
     # words), the swap, and the debrief.
-    start_next(facilitator, PAIRS)
+    add_and_start(facilitator, PAIRS)
     expect(card_link(ada)).to_be_visible()
     look(ada, "pairs-brief")
     next_phase(facilitator, "Pair up")
@@ -200,7 +191,7 @@ def test_every_phone_step_of_every_kind_in_light_and_dark(
         reader.screenshot(path=folder / "card-360.png", full_page=True)
 
     # Advocacy debate: case, votes, teams, arguments, rebuttals, verdict.
-    start_next(facilitator, DEBATE)
+    add_and_start(facilitator, DEBATE)
     look(ada, "debate-case")
     next_phase(facilitator, "First vote")
     for phone in (ada, grace):

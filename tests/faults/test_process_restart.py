@@ -147,7 +147,8 @@ async def _scenario(
         await host.host_act(action("next_phase", seen_phase="r1.0:vote"), "Now: Results")
         for option, label in OPTIONS.items():
             count = sum(1 for choice in choices.values() if choice == option)
-            await projector.region_matching("stage", rf"{label} {count} \(", visible=True)
+            shown = rf"{label}(?: ★ most votes)? \d+% \( ?{count} votes?\)"
+            await projector.region_matching("stage", shown, visible=True)
         return delays
     finally:
         await screens.aclose()

@@ -8,6 +8,7 @@ import pytest
 
 from tests import markdown_read
 from workshop.exports import to_json, to_markdown
+from workshop.feedback import feedback_view
 from workshop.kinds.advocacy_debate.summary import DebatePost, DebateRound, DebateSummary, Team
 from workshop.kinds.base import CardPost
 from workshop.kinds.best_question.summary import BestQuestionSummary, QuestionEntry, QuestionRound
@@ -214,7 +215,11 @@ def test_the_standalone_pages_use_the_design_tokens_and_print_black_on_white(
 ) -> None:
     pages = {
         "report": renderer.page("export.html", summary=summary()),
-        "card": renderer.page("card.html", card=card()),
+        "card": renderer.page(
+            "card.html",
+            card=card(),
+            feedback=[(part, feedback_view(part)) for part in card().feedback],
+        ),
     }
     for name, page in pages.items():
         style = own_style(page)

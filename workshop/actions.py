@@ -10,7 +10,7 @@ from workshop.action_base import KindHostAction as KindHostAction
 from workshop.action_base import ParticipantAction as ParticipantAction
 from workshop.action_base import Staged as Staged
 from workshop.action_base import Vote as Vote
-from workshop.kinds import KindHostActions, KindParticipantActions
+from workshop.kinds import Exercise, KindHostActions, KindParticipantActions
 
 _Action = BaseAction
 _Staged = Staged
@@ -19,6 +19,21 @@ _Staged = Staged
 class AddExercise(_Action):
     type: Literal["add_exercise"]
     exercise_id: str
+
+
+class AddOwnExercise(_Action):
+    """Puts an exercise written or adapted in the editor (or uploaded) on the agenda."""
+
+    type: Literal["add_own_exercise"]
+    exercise: Exercise
+
+
+class EditExercise(_Action):
+    """Replaces the text of an exercise on the agenda, before it starts."""
+
+    type: Literal["edit_exercise"]
+    run_id: str
+    exercise: Exercise
 
 
 class StartAgenda(_Action):
@@ -98,6 +113,8 @@ class Reseat(_Action):
 
 HostAction = (
     AddExercise
+    | AddOwnExercise
+    | EditExercise
     | StartAgenda
     | RemoveRun
     | StartRun

@@ -14,7 +14,7 @@ from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from workshop import views
+from workshop import editing, views
 from workshop.collector import keep_collections_short
 from workshop.errors import StoreUnavailable
 from workshop.exercises import load_library
@@ -193,6 +193,10 @@ def create_app(
         Route("/host/{code}/delete", views.delete_room, methods=["POST"]),
         Route("/host/{code}/export/{fmt}", views.export_summary),
         Route("/host/{code}/people", views.people_search),
+        Route("/host/{code}/edit/{run_id}", editing.edit_run, methods=["GET", "POST"]),
+        Route("/host/{code}/new", editing.new_exercise, methods=["GET", "POST"]),
+        Route("/host/{code}/upload", editing.upload, methods=["POST"]),
+        Route("/host/{code}/exercise/{run_id}.yaml", editing.download_run),
         Route("/r/{code}/card", views.personal_card),
         Route("/healthz", views.healthz),
         Route("/favicon.ico", views.favicon),

@@ -181,15 +181,22 @@ def _host_action(
             exercise = library.get(exercise_id)
             if exercise is None:
                 raise Rejected(f"There is no exercise '{exercise_id}' in the library.")
-            if len(meta.agenda) >= AGENDA_MAX:
-                raise Rejected(f"An agenda holds at most {AGENDA_MAX} exercises.")
-            run = Run(id=f"r{meta.runs_created + 1}", exercise=exercise)
-            return _meta(
-                meta.model_copy(
-                    update={"agenda": (*meta.agenda, run), "runs_created": meta.runs_created + 1}
-                ),
-                f"Added “{exercise.title}” to the agenda.",
-            )
+            return _add_run(meta, exercise)
+        case a.AddOwnExercise(exercise=exercise):
+            return _add_run(meta, exercise)
+        case a.EditExercise(run_id=run_id, exercise=exercise):
+            run = _run(meta, run_id)
+            if run.started:
+                raise Rejected(
+                    f"“{run.exercise.title}” has already started, so its text can no longer "
+                    "change. Copy it to adapt it for a later round."
+                )
+            if exercise.kind != run.exercise.kind:
+                raise Rejected("An exercise keeps its kind; start a new one for another kind.")
+            # Minutes the facilitator changes here replace those a ready agenda planned.
+            minutes = run.minutes if exercise.minutes == run.exercise.minutes else None
+            edited = run.model_copy(update={"exercise": exercise, "minutes": minutes})
+            return _meta(_replace_run(meta, edited), f"Saved “{exercise.title}” for this room.")
         case a.RemoveRun(run_id=run_id):
             run = _run(meta, run_id)
             if run.id == meta.current:
@@ -283,6 +290,18 @@ def _host_action(
             return kind_of(current.exercise).reseat(state, current)
         case _:
             assert_never(action)
+
+
+def _add_run(meta: RoomMeta, exercise: Exercise) -> Effects:
+    if len(meta.agenda) >= AGENDA_MAX:
+        raise Rejected(f"An agenda holds at most {AGENDA_MAX} exercises.")
+    run = Run(id=f"r{meta.runs_created + 1}", exercise=exercise)
+    return _meta(
+        meta.model_copy(
+            update={"agenda": (*meta.agenda, run), "runs_created": meta.runs_created + 1}
+        ),
+        f"Added “{exercise.title}” to the agenda.",
+    )
 
 
 def _kind_host_action(meta: RoomMeta, state: RoomState, action: a.KindHostAction) -> Effects:

@@ -324,6 +324,8 @@ class Renderer:
         )
         self.env.filters["dom_id"] = dom_id
         self.env.globals["count"] = words.count
+        # A page drawn for the editor's preview: still, with no live connection to the room.
+        self.env.globals["preview"] = False
         self.env.filters["moment"] = words.moment
         self.env.filters["day"] = words.day
         self.env.globals["design_tokens"] = design_tokens()

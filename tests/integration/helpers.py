@@ -5,7 +5,9 @@ import json
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
+from html.parser import HTMLParser
 from typing import Any
+from urllib.parse import urlencode
 
 from starlette.testclient import TestClient, WebSocketTestSession
 
@@ -101,3 +103,77 @@ class Screen:
                     assert expect in notice, notice
                 return notice
         raise AssertionError("no notice came back")
+
+
+class _FormReader(HTMLParser):
+    """What a browser would send for the page's first form with method POST: every named input,
+    text box and choice list, with ticked boxes only, and no submit button."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.items: list[tuple[str, str]] = []
+        self._depth = 0
+        self._text: tuple[str, list[str]] | None = None
+        self._select: str | None = None
+        self._first_option: str | None = None
+        self._chosen: str | None = None
+        self._option: tuple[bool, list[str]] | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        found = {key: value or "" for key, value in attrs}
+        if tag == "form" and found.get("method") == "post" and self._depth == 0:
+            self._depth = 1
+            return
+        if self._depth != 1:
+            return
+        name = found.get("name", "")
+        if tag == "input" and name and found.get("type") not in ("submit", "file"):
+            if found.get("type") != "checkbox" or "checked" in found:
+                self.items.append((name, found.get("value", "")))
+        elif tag == "textarea" and name:
+            self._text = (name, [])
+        elif tag == "select" and name:
+            self._select, self._first_option, self._chosen = name, None, None
+        elif tag == "option" and self._select:
+            self._option = ("selected" in found, [])
+
+    def handle_data(self, data: str) -> None:
+        if self._text is not None:
+            self._text[1].append(data)
+        if self._option is not None:
+            self._option[1].append(data)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "form" and self._depth == 1:
+            self._depth = 2
+        elif tag == "textarea" and self._text is not None:
+            name, parts = self._text
+            # A browser drops the one line break that follows <textarea>.
+            self.items.append((name, "".join(parts).removeprefix("\n")))
+            self._text = None
+        elif tag == "option" and self._option is not None:
+            selected, parts = self._option
+            text = "".join(parts)
+            if self._first_option is None:
+                self._first_option = text
+            if selected:
+                self._chosen = text
+            self._option = None
+        elif tag == "select" and self._select is not None:
+            self.items.append((self._select, self._chosen or self._first_option or ""))
+            self._select = None
+
+
+def form_items(page: str) -> list[tuple[str, str]]:
+    """The fields the page's form would post, in order, as a browser fills them in."""
+    reader = _FormReader()
+    reader.feed(page)
+    return reader.items
+
+
+def post_form(
+    client: TestClient, url: str, items: list[tuple[str, str]], cookie: str, **options: Any
+) -> Any:
+    """Posts `items` as a browser posts a form: URL-encoded, from this site."""
+    headers = {**ORIGIN, "cookie": cookie, "content-type": "application/x-www-form-urlencoded"}
+    return client.post(url, content=urlencode(items), headers=headers, **options)

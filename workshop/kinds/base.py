@@ -15,7 +15,11 @@ if TYPE_CHECKING:
     from workshop.models import RoomState, Run
     from workshop.render import Audience
 
-Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,39}$")]
+Slug = Annotated[
+    str,
+    StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,39}$"),
+    Field(title="Short name", description="Lower-case letters, digits and dashes."),
+]
 Line = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 SeedRef = Annotated[str, StringConstraints(pattern=r"^\d{3}$")]
 
@@ -41,11 +45,17 @@ class ExerciseContent(BaseModel):
     """Which kind of exercise this is: its kind's `name` (each kind's model narrows it to that)."""
     id: Slug
     title: Line
-    summary: Line
-    seeds: list[SeedRef] = Field(min_length=1)
+    summary: Line = Field(description="One line, for the library.")
+    seeds: list[SeedRef] = Field(
+        min_length=1,
+        title="Source documents",
+        description="The numbers of the seed digests it draws on, such as 000.",
+    )
     """The seed digests (by number) the exercise draws on."""
     minutes: int = Field(ge=1, le=180)
-    notes: str = ""
+    notes: str = Field(
+        default="", title="Facilitator notes", description="Shown on the console only."
+    )
     """Facilitator notes, shown on the console only."""
 
 

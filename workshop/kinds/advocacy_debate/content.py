@@ -35,20 +35,20 @@ class Case(BaseModel):
 
     id: Slug
     title: Line
-    case: str = Field(min_length=1, max_length=1500)
+    case: str = Field(min_length=1, max_length=1500, title="The case")
     """The case in a paragraph, for the projector and every phone."""
     motion: Line
-    for_facts: list[Line] = Field(min_length=1, max_length=8)
-    against_facts: list[Line] = Field(min_length=1, max_length=8)
-    notes: str = ""
-    debrief: list[Line] = Field(min_length=1, max_length=8)
+    for_facts: list[Line] = Field(min_length=1, max_length=8, title="Facts for")
+    against_facts: list[Line] = Field(min_length=1, max_length=8, title="Facts against")
+    notes: str = Field(default="", title="Facilitator notes")
+    debrief: list[Line] = Field(min_length=1, max_length=8, title="Debrief questions")
 
 
 class AdvocacyDebate(ExerciseContent):
     kind: Literal["advocacy_debate"]
-    choose_sides: bool = False
+    choose_sides: bool = Field(default=False, title="People choose their side")
     """Let people pick their side (the facilitator can still even the sides out)."""
-    team_size: int = Field(default=8, ge=2, le=50)
+    team_size: int = Field(default=8, ge=2, le=50, title="Largest team")
     """A side larger than this is split into several teams."""
     cases: list[Case] = Field(min_length=1, max_length=8)
 

@@ -32,23 +32,27 @@ class Scenario(BaseModel):
 
     id: Slug
     title: Line
-    customer: Para
+    customer: Para = Field(title="Who the customer is")
     """Who the customer is."""
-    said: Para
+    said: Para = Field(title="What they just said")
     """What they just said."""
-    rep_knows: Para
+    rep_knows: Para = Field(title="What the rep knows going in")
     """What the rep knows going in."""
-    notes: str = ""
-    debrief: list[Line] = Field(min_length=1, max_length=8)
+    notes: str = Field(default="", title="Facilitator notes")
+    debrief: list[Line] = Field(min_length=1, max_length=8, title="Debrief questions")
 
 
 class BestQuestion(ExerciseContent):
     kind: Literal["best_question"]
     questions_per_person: int = Field(default=2, ge=1, le=5)
     dots_per_person: int = Field(default=3, ge=1, le=10)
-    stacking: bool = False
+    stacking: bool = Field(default=False, title="More than one dot on the same question")
     """May a participant put more than one dot on the same question?"""
-    anonymous: bool = False
+    anonymous: bool = Field(
+        default=False,
+        title="Fully anonymous",
+        description="Not even the facilitator sees who wrote what.",
+    )
     """Fully anonymous: not even the facilitator sees who wrote what."""
     scenarios: list[Scenario] = Field(min_length=1, max_length=12)
 

@@ -74,18 +74,20 @@ class RoleCard(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    role: Line
+    role: Line = Field(description="Who this side is.")
     """Who this side is, e.g. "Oncologist at a regional cancer centre"."""
     situation: Text = Field(min_length=1, max_length=1200)
-    knows: list[Line] = Field(min_length=1, max_length=6)
+    knows: list[Line] = Field(min_length=1, max_length=6, title="What they know")
     """What this side knows (the facts it can bring up)."""
-    unknowns: list[Line] = Field(min_length=1, max_length=4)
+    unknowns: list[Line] = Field(min_length=1, max_length=4, title="What they do not know")
     """What this side does not know."""
-    moved_by: ShortText
+    moved_by: ShortText = Field(title="What would honestly move them")
     """What would honestly move this side."""
-    resistance: Resistance
+    resistance: Resistance = Field(
+        title="How hard they hold their ground", description="gentle, firm or stubborn."
+    )
     """How hard to hold its ground; `RESISTANCE` says what each step means."""
-    if_then: Line
+    if_then: Line = Field(title="If they …, you …", description="One line that begins “If ”.")
     """One line: "If they do X, you …"."""
 
     @field_validator("if_then")
@@ -97,23 +99,23 @@ class RoleCard(BaseModel):
 
 
 class CustomerCard(RoleCard):
-    conclusion: Text = Field(min_length=1, max_length=600)
+    conclusion: Text = Field(min_length=1, max_length=600, title="The view they defend")
     """The view the customer holds and defends."""
-    reasons: list[Line] = Field(min_length=1, max_length=6)
+    reasons: list[Line] = Field(min_length=1, max_length=6, title="Their reasons")
 
 
 class ChallengerCard(RoleCard):
-    hint: Text = Field(min_length=1, max_length=600)
+    hint: Text = Field(min_length=1, max_length=600, title="What the customer may have missed")
     """What the customer may have missed."""
-    prompts: list[Line] = Field(min_length=1, max_length=6)
+    prompts: list[Line] = Field(min_length=1, max_length=6, title="Questions that open it up")
     """Questions that open the conversation up."""
 
 
 class CardSet(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    customer: CustomerCard
-    challenger: ChallengerCard
+    customer: CustomerCard = Field(title="Customer card")
+    challenger: ChallengerCard = Field(title="Challenger card")
 
 
 class Case(BaseModel):
@@ -121,20 +123,22 @@ class Case(BaseModel):
 
     id: Slug
     title: Line
-    brief: Text = Field(min_length=1, max_length=1200)
+    brief: Text = Field(
+        min_length=1, max_length=1200, description="The case in one paragraph, for every screen."
+    )
     """The case in one paragraph, for the projector and every phone."""
-    first: CardSet
+    first: CardSet = Field(title="Cards for the first talk")
     """Cards for the first conversation (and for a trio's own turn, played the other way round)."""
-    swapped: CardSet
+    swapped: CardSet = Field(title="Cards after the swap")
     """Cards for the second conversation, after the roles swap."""
     observer_checklist: list[Line] = Field(min_length=2, max_length=8)
     """What can be seen or heard when the challenger does it well. The observer reads it during a
     talk; every rater ticks what they saw."""
-    debrief: list[Line] = Field(min_length=2, max_length=6)
+    debrief: list[Line] = Field(min_length=2, max_length=6, title="Debrief questions")
     """Questions for the room at the debrief, on the console and the projector."""
-    notes: str = ""
+    notes: str = Field(default="", title="Facilitator notes")
     """Facilitator notes for this case."""
-    seeds: list[str] = []
+    seeds: list[str] = Field(default=[], title="Source documents")
 
     def cards(self, talk: "Half") -> CardSet:
         """The cards of a talk: the first set, the swapped one, and the first again for a trio's

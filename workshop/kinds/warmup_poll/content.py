@@ -24,7 +24,9 @@ class PollOption(BaseModel):
 class WarmupPoll(ExerciseContent):
     kind: Literal["warmup_poll"]
     question: Line
-    options: list[PollOption] = Field(min_length=2, max_length=8)
+    options: list[PollOption] = Field(
+        min_length=2, max_length=8, json_schema_extra={"item_title": "Option"}
+    )
 
     @field_validator("options")
     @classmethod

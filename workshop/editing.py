@@ -347,17 +347,15 @@ async def upload(request: Request) -> Response:
     if body is None:
         return _too_big(request, UPLOAD_BYTES_MAX, "file")
     try:
-        form = await _replayed(request, body).form(max_files=1, max_fields=8, max_part_size=4096)
+        upload = await _uploaded(_replayed(request, body))
     except MultiPartException as error:
         return _back(request, "Not uploaded", f"{error} Nothing was changed.", 400)
-    runtime = _runtime(request)
-    token_ok = matches(str(form.get("token", "")), runtime.keys.form_token(state.meta))
+    token, name, raw = upload
+    token_ok = matches(token, _runtime(request).keys.form_token(state.meta))
     if refused := _from_elsewhere(request, token_ok):
         return refused
-    file = form.get("file")
-    if not isinstance(file, UploadFile):
+    if raw is None:
         return _refused_upload(request, "Choose an exercise file (.yaml) to upload.")
-    raw = await file.read(UPLOAD_BYTES_MAX + 1)
     if len(raw) > UPLOAD_BYTES_MAX:
         return _refused_upload(
             request,
@@ -367,7 +365,6 @@ async def upload(request: Request) -> Response:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
         return _refused_upload(request, "That is not a text file; an exercise file is YAML text.")
-    name = file.filename or "the file"
     try:
         loaded = yaml.safe_load(text)
     except yaml.YAMLError:
@@ -404,10 +401,20 @@ async def upload(request: Request) -> Response:
         type="add_own_exercise", action_id=secrets.token_urlsafe(12), exercise=exercise
     )
     try:
-        await runtime.rooms.act(state.meta.code, HOST, action)
+        await _runtime(request).rooms.act(state.meta.code, HOST, action)
     except Rejected as rejected:
         return _refused_upload(request, rejected.message)
     return RedirectResponse(f"/host/{state.meta.code}", status_code=303)
+
+
+async def _uploaded(request: Request) -> tuple[str, str, bytes | None]:
+    """The upload form's token, and its file's name and bytes (None: no file was chosen)."""
+    async with request.form(max_files=1, max_fields=8, max_part_size=4096) as form:
+        token = str(form.get("token", ""))
+        file = form.get("file")
+        if not isinstance(file, UploadFile):
+            return token, "", None
+        return token, file.filename or "the file", await file.read(UPLOAD_BYTES_MAX + 1)
 
 
 def _refused_upload(request: Request, why: str) -> Response:

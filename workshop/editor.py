@@ -388,6 +388,9 @@ class Form:
             if control == "group":
                 children = dict(self._schema.properties(node))
                 if str(part) not in children:
+                    # A field the model does not have (a typo in an uploaded file): named as
+                    # written, on the group that holds it.
+                    where.append(plain_words(str(part)))
                     break
                 names.append(str(part))
                 node = children[str(part)]

@@ -31,4 +31,4 @@ def test_a_kind_of_ones_own_plays_with_nothing_changed_outside_its_package() -> 
         check=False,
     )
     assert play.returncode == 0, play.stdout + play.stderr
-    assert "2 passed" in play.stdout, play.stdout
+    assert "3 passed" in play.stdout, play.stdout

@@ -15,13 +15,16 @@ import time
 from collections.abc import AsyncIterator, Coroutine, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
+from urllib.parse import urlencode
 
+import httpx
 import pytest
 import redis
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.typing import Origin
 
 from tests.conftest import free_port
+from tests.integration.helpers import form_items
 from tests.integration.live_clients import AppProcess, create_room, join, region, region_ids, text
 
 pytestmark = pytest.mark.redis
@@ -269,3 +272,39 @@ def test_replayed_action_id_changes_nothing_on_either_process(
         assert len(ada) == 1, people
         assert votes == {ada[0]: "candid"}, votes
         assert {first["action_id"], later["action_id"]} <= seen, seen
+
+
+def test_an_exercise_adapted_on_a_is_what_a_phone_on_b_shows(apps: Apps) -> None:
+    """The editor saves through the store: B's phones see the new words without B having seen
+    the editor at all."""
+    new_question = "Which habit will you try first tomorrow?"
+    with apps.logs_on_failure():
+        code, host_secret = create_room(apps.a)
+        phone_cookie = join(apps.b, code, "Ada")
+        host = {"cookie": f"workshop_host_{code}={host_secret}"}
+        with httpx.Client(base_url=apps.a.url, trust_env=False, timeout=10.0) as http:
+            page = http.get(f"/host/{code}/new?from={EXERCISE}", headers=host)
+            items = [
+                (key, new_question if key == "question" else value)
+                for key, value in form_items(page.text)
+            ]
+            saved = http.post(
+                f"/host/{code}/new",
+                content=urlencode([*items, ("op", "save")]),
+                headers={
+                    **host,
+                    "origin": apps.a.origin,
+                    "content-type": "application/x-www-form-urlencoded",
+                },
+            )
+        assert saved.status_code == 303, saved.text
+
+    async def scenario() -> None:
+        async with (
+            open_screen(apps.b, code, "host", host["cookie"]) as console,
+            open_screen(apps.b, code, "phone", f"workshop_p_{code}={phone_cookie}") as phone,
+        ):
+            await console.act(action("start_run", run_id="r1"), "Started")
+            await phone.expect("stage", re.escape(new_question))
+
+    apps.run(scenario())

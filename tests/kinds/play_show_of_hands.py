@@ -11,7 +11,14 @@ from pathlib import Path
 import pytest
 from starlette.testclient import TestClient
 
-from tests.integration.helpers import create_room, join, live, projector_cookie
+from tests.integration.helpers import (
+    create_room,
+    form_items,
+    join,
+    live,
+    post_form,
+    projector_cookie,
+)
 from workshop.app import create_app
 from workshop.kinds import KINDS
 from workshop.settings import Settings
@@ -84,3 +91,35 @@ def test_a_show_of_hands_plays_end_to_end(client: TestClient) -> None:
         assert rows[1].endswith(",2,0")
         report = client.get(f"/host/{code}/export/html", headers={"cookie": host_cookie}).text
         assert "Show of hands" in report and "2 up, 0 down." in report
+
+
+def test_a_kind_of_ones_own_gets_an_editor_with_nothing_written_for_it(client: TestClient) -> None:
+    with client:
+        code, host_cookie = create_room(client)
+        page = client.get(f"/host/{code}/new?kind=show_of_hands", headers={"cookie": host_cookie})
+        assert page.status_code == 200
+        assert '<label for="f-question">Question</label>' in page.text
+        typed = {
+            "title": "Hands up, adapted",
+            "summary": "One question.",
+            "seeds": "000",
+            "question": "Have you asked a customer why, today?",
+        }
+        items = [(key, typed.get(key, value)) for key, value in form_items(page.text)]
+        shown = post_form(
+            client,
+            f"/host/{code}/new",
+            [*items, ("op", "preview"), ("preview_step", "1")],
+            host_cookie,
+        )
+        assert shown.status_code == 200 and "Have you asked a customer why, today?" in shown.text
+        saved = post_form(
+            client,
+            f"/host/{code}/new",
+            [*items, ("op", "save")],
+            host_cookie,
+            follow_redirects=False,
+        )
+        assert saved.status_code == 303, saved.text
+        download = client.get(f"/host/{code}/exercise/r1.yaml", headers={"cookie": host_cookie})
+        assert "question: Have you asked a customer why, today?" in download.text

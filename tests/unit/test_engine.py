@@ -147,6 +147,8 @@ HOST_ACTIONS: list[tuple[str, dict[str, Any]]] = [
     ("set_screen", {"blank": True}),
     ("remove_participant", {"participant_id": "p-ada"}),
     ("set_title", {"title": "Mine now"}),
+    ("add_own_exercise", {"exercise": POLL.model_dump()}),
+    ("edit_exercise", {"run_id": "r2", "exercise": POLL.model_dump()}),
 ]
 
 
@@ -192,6 +194,46 @@ def test_run_ids_are_not_reused_after_a_removal() -> None:
     meta = host_meta(with_runs("poll", "other"), act("remove_run", run_id="r2"))
     meta = host_meta(meta, act("add_exercise", exercise_id="other"))
     assert [run.id for run in meta.agenda] == ["r1", "r3"]
+
+
+def test_an_exercise_of_ones_own_goes_on_the_agenda_as_written() -> None:
+    own = POLL.model_copy(update={"id": "mine", "question": "Which habit is hardest?"})
+    meta = host_meta(with_runs("poll"), act("add_own_exercise", exercise=own.model_dump()))
+    assert [(run.id, run.exercise) for run in meta.agenda][1] == ("r2", own)
+    assert "at most 30" in rejected(
+        with_runs(*["poll"] * engine.AGENDA_MAX),
+        act("add_own_exercise", exercise=own.model_dump()),
+    )
+
+
+def test_an_exercise_is_edited_before_it_starts_and_refused_once_it_has() -> None:
+    meta = running_poll()  # r1 running, r2 waiting
+    edited = OTHER.model_copy(update={"question": "Which one, really?", "minutes": 9})
+    changed = host_meta(meta, act("edit_exercise", run_id="r2", exercise=edited.model_dump()))
+    run = changed.run("r2")
+    assert run is not None and run.exercise == edited and run.planned_minutes == 9
+    assert changed.run("r1") == meta.run("r1")
+
+    message = rejected(meta, act("edit_exercise", run_id="r1", exercise=edited.model_dump()))
+    assert "“Warm-up” has already started" in message and "Copy it" in message
+    done = host_meta(meta, act("start_run", run_id="r2"))
+    assert "already started" in rejected(
+        done, act("edit_exercise", run_id="r1", exercise=edited.model_dump())
+    )
+    assert rejected(meta, act("edit_exercise", run_id="r9", exercise=edited.model_dump())) == (
+        "That exercise is no longer on the agenda."
+    )
+
+
+def test_an_edit_keeps_the_planned_minutes_unless_the_minutes_change() -> None:
+    meta = with_runs("poll")
+    planned = meta.with_run(meta.agenda[0].model_copy(update={"minutes": 12}))
+    reworded = POLL.model_copy(update={"question": "Which one now?"})
+    kept = host_meta(planned, act("edit_exercise", run_id="r1", exercise=reworded.model_dump()))
+    assert kept.agenda[0].planned_minutes == 12
+    longer = POLL.model_copy(update={"minutes": 7})
+    moved = host_meta(planned, act("edit_exercise", run_id="r1", exercise=longer.model_dump()))
+    assert moved.agenda[0].planned_minutes == 7
 
 
 def test_the_agenda_holds_at_most_30_exercises() -> None:

@@ -248,7 +248,7 @@ async def _answer(
     )
 
 
-_CONTROLS = frozenset({"op", "token", "action_id", "preview_step", "preview_as"})
+_CONTROLS = frozenset({"op", "token", "action_id", "heading", "preview_step", "preview_as"})
 """The form's own fields, beside the exercise's."""
 
 
@@ -302,7 +302,9 @@ async def new_exercise(request: Request) -> Response:
         kind_name = dict(items).get("kind", "")
         if kind_name not in KINDS:
             return _back(request, "Unknown kind", "That kind of exercise is unknown.", 400)
-        return await _answer(request, state, kind_name, items, None, "New exercise")
+        # The page's own heading ("Adapt a copy of …") stays as it was when the page opened.
+        heading = dict(items).get("heading", "")[:200] or "New exercise"
+        return await _answer(request, state, kind_name, items, None, heading)
     original: AnyExercise | None = None
     if "from" in query:
         original = library.get(query["from"])

@@ -525,5 +525,9 @@ def to_yaml(exercise: BaseModel) -> str:
 
 
 def copy_id(exercise_id: str, suffix: str = "-copy") -> str:
-    """An id for a copy, still a valid id (at most 40 characters) and not the original's."""
-    return exercise_id[: 40 - len(suffix)].rstrip("-") + suffix
+    """An id for a copy, still a valid id (at most 40 characters) and not the original's: whole
+    words of the original are dropped from its end to make room."""
+    words = exercise_id.split("-")
+    while len(words) > 1 and len("-".join(words)) + len(suffix) > 40:
+        words.pop()
+    return "-".join(words)[: 40 - len(suffix)] + suffix

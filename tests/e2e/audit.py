@@ -233,10 +233,13 @@ def check_page(
     projector: bool = False,
     console: bool = False,
     moment: str = "",
+    live: bool = True,
 ) -> list[str]:
     """Every problem found on the page as it is now; an empty list when it passes. A console as
-    large as a laptop's window or larger shows what matters now without scrolling."""
-    wait_live(page)
+    large as a laptop's window or larger shows what matters now without scrolling. A page with
+    no live connection (`live=False`, such as the exercise editor) is checked as it loaded."""
+    if live:
+        wait_live(page)
     problems = [f"axe: {violation}" for violation in axe_violations(page)]
     problems += [f"overflow: {item}" for item in page.evaluate(_OVERFLOW_JS)]
     problems += [f"loads from elsewhere: {url}" for url in page.evaluate(_FOREIGN_JS)]

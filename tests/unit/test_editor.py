@@ -243,4 +243,5 @@ def test_labels_in_plain_words() -> None:
     assert plain_words("moved_by") == "Moved by"
     assert plain_words("OpeningLine") == "Opening line"
     assert copy_id("warmup-why-meet") == "warmup-why-meet-copy"
+    assert copy_id("challenge-pairs-respectful-challenge") == "challenge-pairs-respectful-copy"
     assert len(copy_id("x" * 40)) == 40

@@ -119,9 +119,7 @@ def test_a_facilitator_adapts_a_pairs_case_and_a_phone_shows_it(
     for title in ("Pair up", "Read your card"):
         facilitator.get_by_role("button", name=f"Next: {title} →").click()
         expect(facilitator.locator("#notice")).to_contain_text(title)
-    customers = [
-        phone for phone in phones[:2] if phone.get_by_text(CUSTOMER).count() > 0
-    ]
+    customers = [phone for phone in phones[:2] if phone.get_by_text(CUSTOMER).count() > 0]
     assert len(customers) == 1, "one phone of the pair holds the customer's card"
     expect(customers[0].get_by_text(SITUATION)).to_be_visible()
 

@@ -84,10 +84,22 @@ def test_every_habit_has_what_1_3_and_5_look_like_in_the_order_of_the_habits() -
 
 
 def test_a_habit_without_its_three_anchors_is_refused() -> None:
-    with pytest.raises(ValidationError, match="1, 3 and 5"):
+    with pytest.raises(ValidationError, match="three"):
         HabitRubric.model_validate(
-            {"habit": "curious", "means": "Asks.", "anchors": {1: "No.", 5: "Yes."}}
+            {"habit": "curious", "means": "Asks.", "one": "No.", "five": "Yes."}
         )
+
+
+def test_an_exercise_may_word_the_rubric_its_own_way_but_keeps_the_four_habits_in_order() -> None:
+    pairs = EXERCISES[0]
+    data = pairs.model_dump()
+    assert pairs.kind == "challenge_pairs" and pairs.rubric == RUBRIC
+    data["rubric"][3]["five"] = "Asked how the customer got there, then waited."
+    reworded = type(pairs).model_validate(data)
+    assert reworded.rubric[3].anchors[5] == "Asked how the customer got there, then waited."
+    data["rubric"] = [data["rubric"][1], data["rubric"][0], *data["rubric"][2:]]
+    with pytest.raises(ValidationError, match="the four habits, in this order"):
+        type(pairs).model_validate(data)
 
 
 def test_every_resistance_has_a_one_line_meaning_for_each_side() -> None:

@@ -23,7 +23,6 @@ from pydantic import (
     StringConstraints,
     TypeAdapter,
     field_validator,
-    model_validator,
 )
 
 from workshop.kinds.base import ExerciseContent, Line, PhaseSpec, Slug, distinct_ids, round_data
@@ -146,16 +145,6 @@ class Case(BaseModel):
         return self.swapped if talk == 2 else self.first
 
 
-class ChallengePairs(ExerciseContent):
-    kind: Literal["challenge_pairs"]
-    cases: list[Case] = Field(min_length=1, max_length=8)
-
-    @field_validator("cases")
-    @classmethod
-    def _cases_are_distinct(cls, cases: list[Case]) -> list[Case]:
-        return list(distinct_ids(cases, "case"))
-
-
 # The rubric ---------------------------------------------------------------------------------------
 
 
@@ -164,15 +153,18 @@ class HabitRubric(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    habit: Literal["candid", "collaborative", "compassionate", "curious"]
-    means: Line
-    anchors: dict[Literal[1, 3, 5], Line]
+    habit: Literal["candid", "collaborative", "compassionate", "curious"] = Field(
+        description="Which of the four habits this is; the four keep their order."
+    )
+    means: Line = Field(title="What it means")
+    one: Line = Field(title="What a 1 looks like")
+    three: Line = Field(title="What a 3 looks like")
+    five: Line = Field(title="What a 5 looks like")
 
-    @model_validator(mode="after")
-    def _three_anchors(self) -> "HabitRubric":
-        if sorted(self.anchors) != [1, 3, 5]:
-            raise ValueError("each habit needs what 1, 3 and 5 look like")
-        return self
+    @property
+    def anchors(self) -> dict[int, str]:
+        """The words for 1, 3 and 5, by score."""
+        return {1: self.one, 3: self.three, 5: self.five}
 
     @property
     def label(self) -> str:
@@ -184,38 +176,30 @@ RUBRIC: tuple[HabitRubric, ...] = TypeAdapter(tuple[HabitRubric, ...]).validate_
         {
             "habit": "candid",
             "means": "Says what they actually think, plainly, once they understand the other view.",
-            "anchors": {
-                1: "Kept their own reading back, or hedged it until it said nothing.",
-                3: "Offered another reading, but vaguely or only when pushed.",
-                5: "Said plainly where and why they read it differently, and named what is uncertain.",
-            },
+            "one": "Kept their own reading back, or hedged it until it said nothing.",
+            "three": "Offered another reading, but vaguely or only when pushed.",
+            "five": "Said plainly where and why they read it differently, and named what is uncertain.",
         },
         {
             "habit": "collaborative",
             "means": "Works the problem with the customer rather than winning against them.",
-            "anchors": {
-                1: "Argued to win, recited facts at them, or told them what to do.",
-                3: "Invited them in now and then, but mostly presented.",
-                5: "Looked at the evidence together, built on their ideas and left the decision to them.",
-            },
+            "one": "Argued to win, recited facts at them, or told them what to do.",
+            "three": "Invited them in now and then, but mostly presented.",
+            "five": "Looked at the evidence together, built on their ideas and left the decision to them.",
         },
         {
             "habit": "compassionate",
             "means": "Takes the customer's reasons, worries and limits seriously before challenging.",
-            "anchors": {
-                1: "Brushed past their worry, their workload or how they felt.",
-                3: "Acknowledged the concern in passing, then moved on to their own point.",
-                5: "Named the concern out loud first, asked permission for a hard question, kept it kind.",
-            },
+            "one": "Brushed past their worry, their workload or how they felt.",
+            "three": "Acknowledged the concern in passing, then moved on to their own point.",
+            "five": "Named the concern out loud first, asked permission for a hard question, kept it kind.",
         },
         {
             "habit": "curious",
             "means": "Asks how the customer reached their view, and wants the answer.",
-            "anchors": {
-                1: "Asked nothing about how they see it; told or pitched instead.",
-                3: "Asked how they see it, then moved on before the answer was finished.",
-                5: "Asked how they read it before offering a view, waited through silence, followed up.",
-            },
+            "one": "Asked nothing about how they see it; told or pitched instead.",
+            "three": "Asked how they see it, then moved on before the answer was finished.",
+            "five": "Asked how they read it before offering a view, waited through silence, followed up.",
         },
     ]
 )
@@ -223,6 +207,32 @@ RUBRIC: tuple[HabitRubric, ...] = TypeAdapter(tuple[HabitRubric, ...]).validate_
 `HABITS`. The words come from what the seeds show: asking how the physician reads the evidence and
 offering another reading (000), asking permission and waiting through the silence (002)."""
 assert tuple(h.habit for h in RUBRIC) == HABITS
+
+
+class ChallengePairs(ExerciseContent):
+    kind: Literal["challenge_pairs"]
+    cases: list[Case] = Field(min_length=1, max_length=8)
+    rubric: tuple[HabitRubric, ...] = Field(
+        default=RUBRIC,
+        min_length=len(HABITS),
+        max_length=len(HABITS),
+        title="The rubric",
+        description="What each habit means, and what a 1, a 3 and a 5 look like.",
+        json_schema_extra={"item_title": "Habit"},
+    )
+    """The anchored rubric raters read; the one above unless an exercise words it its own way."""
+
+    @field_validator("cases")
+    @classmethod
+    def _cases_are_distinct(cls, cases: list[Case]) -> list[Case]:
+        return list(distinct_ids(cases, "case"))
+
+    @field_validator("rubric")
+    @classmethod
+    def _the_four_habits_in_order(cls, rubric: tuple[HabitRubric, ...]) -> tuple[HabitRubric, ...]:
+        if tuple(habit.habit for habit in rubric) != HABITS:
+            raise ValueError(f"the four habits, in this order: {', '.join(HABITS)}")
+        return rubric
 
 
 # Phases -------------------------------------------------------------------------------------------

@@ -15,7 +15,6 @@ from workshop.kinds.challenge_pairs.content import (
     RATING,
     READING,
     RESISTANCE,
-    RUBRIC,
     TALKING,
     TALKS,
     ChallengePairs,
@@ -374,7 +373,7 @@ def pairs_view(
                 anchors=sorted(h.anchors.items()),
                 chosen=my_rating.scores.get(h.habit) if my_rating else None,
             )
-            for h in RUBRIC
+            for h in exercise.rubric
         ]
         if rating_now
         else [],

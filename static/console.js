@@ -76,6 +76,7 @@
   // else what it is and says. When the control is gone, focus goes to what replaced it (the same
   // shortcut key, or the same action on the same thing switched the other way: Pause becomes
   // Resume, Hide becomes Show, Lock becomes Unlock),
+  // else to the next control that does the same to the next thing (Start, then the next Start),
   // else to the next control after where it was, staying in the same part of the console.
   var FOCUSABLE = "a[href], button, input:not([type=hidden]), select, textarea, summary, [tabindex]";
   var AREAS = ".tab-panel, #stage, .rail > .panel, .topbar";
@@ -111,6 +112,13 @@
     return fields.map(function (field) {
       return field[1] === "true" || field[1] === "false" ? field[0] : field[0] + "=" + field[1];
     }).join("&");
+  }
+
+  // What the control does, whatever it does it to: "start_run".
+  function actionType(element) {
+    var fields = actionFields(element);
+    var type = fields && fields.find(function (field) { return field[0] === "type"; });
+    return type ? type[1] : "";
   }
 
   function usable(element) {
@@ -156,6 +164,7 @@
           at: at,
           shortcut: active.getAttribute("data-keys") || "",
           kind: actionKind(active),
+          type: actionType(active),
           area: area ? area.id : "",
         };
       }
@@ -194,6 +203,13 @@
       return was.kind !== "" && actionKind(item.element) === was.kind;
     });
     if (replaced) { return replaced; }
+    // The next control that does the same to the next thing (Start, then the next Start).
+    if (was.type) {
+      for (i = was.at + 1; i < was.keys.length; i++) {
+        var same = list[byKey[was.keys[i]]];
+        if (same && inArea(same) && actionType(same.element) === was.type) { return same; }
+      }
+    }
     // The next control after where it was, still there.
     for (i = was.at + 1; i < was.keys.length; i++) {
       var after = list[byKey[was.keys[i]]];

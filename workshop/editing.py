@@ -157,7 +157,11 @@ def _preview(
     sample room played to that step (see `workshop.preview`)."""
     runtime = _runtime(request)
     now = time.time()
-    sample = preview.played_to(state.meta.code, exercise, step, now)
+    try:
+        sample = preview.played_to(state.meta.code, exercise, step, now)
+    except Rejected as rejected:
+        # A step the exercise's own rules refuse to reach with five sample people.
+        return {"refused": rejected.message}
     people = preview.sample_people(now)
     person = person if person in people else "p1"
     join_url = runtime.join_url(request, state.meta.code)
@@ -213,27 +217,23 @@ async def _answer(
     if op == "download":
         return _yaml_download(exercise)
     if op == "save":
-        action: a.Action = (
-            a.EditExercise(
-                type="edit_exercise",
-                action_id=fields.get("action_id", ""),
-                run_id=run_id,
-                exercise=exercise,
-            )
-            if run_id
-            else a.AddOwnExercise(
-                type="add_own_exercise", action_id=fields.get("action_id", ""), exercise=exercise
-            )
-        )
+        action_id = fields.get("action_id", "")
         try:
+            action: a.Action = (
+                a.EditExercise(
+                    type="edit_exercise", action_id=action_id, run_id=run_id, exercise=exercise
+                )
+                if run_id
+                else a.AddOwnExercise(
+                    type="add_own_exercise", action_id=action_id, exercise=exercise
+                )
+            )
             await runtime.rooms.act(code, HOST, action)
         except Rejected as rejected:
             problem = Problem("", "", f"{rejected.message} {CHECK_AND_KEEP}")
             return _page(request, state, kind_name, data, problems=[problem], status=409, **page)
-        except ValidationError:
-            problem = Problem(
-                "", "", f"This page is out of date; press Save again. {CHECK_AND_KEEP}"
-            )
+        except ValidationError:  # the page's own fields were tampered with or cut short
+            problem = Problem("", "", f"This page is out of date; reload it. {CHECK_AND_KEEP}")
             return _page(request, state, kind_name, data, problems=[problem], status=400, **page)
         return RedirectResponse(f"/host/{code}", status_code=303)
     return _page(
@@ -349,10 +349,9 @@ async def upload(request: Request) -> Response:
     if body is None:
         return _too_big(request, UPLOAD_BYTES_MAX, "file")
     try:
-        upload = await _uploaded(_replayed(request, body))
+        token, name, raw = await _uploaded(_replayed(request, body))
     except MultiPartException as error:
         return _back(request, "Not uploaded", f"{error} Nothing was changed.", 400)
-    token, name, raw = upload
     token_ok = matches(token, _runtime(request).keys.form_token(state.meta))
     if refused := _from_elsewhere(request, token_ok):
         return refused

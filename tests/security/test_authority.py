@@ -96,8 +96,20 @@ def literal_type(model: type[BaseModel]) -> str:
     return str(value)
 
 
+AN_EXERCISE = {
+    "kind": "warmup_poll",
+    "id": "taken-over",
+    "title": "Taken over",
+    "summary": "Written by someone who is not the facilitator.",
+    "seeds": ["000"],
+    "minutes": 2,
+    "question": "Who is in charge?",
+    "options": [{"id": "me", "label": "Me"}, {"id": "you", "label": "You"}],
+}
 HOST_FRAMES: dict[str, dict[str, object]] = {
     "add_exercise": {"exercise_id": "warmup-why-meet"},
+    "add_own_exercise": {"exercise": AN_EXERCISE},
+    "edit_exercise": {"run_id": "r2", "exercise": AN_EXERCISE},
     "start_agenda": {"agenda_id": "breakthrough-90"},
     "remove_run": {"run_id": "r2"},
     "start_run": {"run_id": "r2"},

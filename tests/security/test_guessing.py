@@ -128,7 +128,7 @@ def test_a_deleted_room_takes_its_projector_key_with_it(client: TestClient) -> N
 
 def form_token(client: TestClient, code: str, host_cookie: str) -> str:
     console = client.get(f"/host/{code}", headers={"cookie": host_cookie}).text
-    (token,) = re.findall(r'name="token" value="([^"]+)"', console)
+    (token,) = set(re.findall(r'name="token" value="([^"]+)"', console))
     return token
 
 
@@ -153,6 +153,17 @@ def test_a_cross_site_post_to_every_form_is_refused_and_changes_nothing(
         "projector link": client.post(f"/screen/{code}/open", data={"key": key}, headers=FOREIGN),
         "new room": client.post("/rooms", headers=FOREIGN),
         "join": client.post("/join", data={"code": code, "name": "Mallory"}, headers=FOREIGN),
+        "new exercise": client.post(
+            f"/host/{code}/new",
+            data={"token": token, "kind": "warmup_poll", "op": "save"},
+            headers={"cookie": host_cookie, **FOREIGN},
+        ),
+        "exercise upload": client.post(
+            f"/host/{code}/upload",
+            data={"token": token},
+            files={"file": ("x.yaml", b"kind: warmup_poll\n", "application/yaml")},
+            headers={"cookie": host_cookie, **FOREIGN},
+        ),
         "referer only": client.post(
             f"/host/{code}/delete",
             data={"token": token},
@@ -182,6 +193,13 @@ def test_a_form_without_origin_needs_its_token(client: TestClient) -> None:
     )
     assert room_exists(client, code, host_cookie)
     token = form_token(client, code, host_cookie)
+    # The editor's and the upload's forms carry the same token.
+    file = {"file": ("x.yaml", b"kind: nothing\n", "application/yaml")}
+    null = {**cookie, "origin": "null"}
+    guessed = client.post(f"/host/{code}/upload", data={"token": "guess"}, files=file, headers=null)
+    assert guessed.status_code == 403
+    held = client.post(f"/host/{code}/upload", data={"token": token}, files=file, headers=null)
+    assert held.status_code == 400 and "not a kind of exercise" in held.text
     deleted = client.post(
         f"/host/{code}/delete", data={"token": token}, headers={**cookie, "origin": "null"}
     )

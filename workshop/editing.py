@@ -26,7 +26,7 @@ from workshop import editor, preview
 from workshop.editor import Form, Problem
 from workshop.engine import HOST
 from workshop.errors import Rejected
-from workshop.exercises import parse_exercise
+from workshop.exercises import parse_exercise, unknown_kind
 from workshop.exports import Export
 from workshop.identity import matches
 from workshop.kinds import KINDS, AnyExercise, kind_named
@@ -378,12 +378,7 @@ async def upload(request: Request) -> Response:
         )
     kind_name = str(loaded.get("kind", ""))
     if kind_name not in KINDS:
-        known = ", ".join(KINDS)
-        return _refused_upload(
-            request,
-            f"“{kind_name or '(no kind)'}” is not a kind of exercise this app knows. "
-            f"Its kind: must be one of {known}.",
-        )
+        return _refused_upload(request, f"{unknown_kind(loaded.get('kind'))}.")
     form_model = Form(KINDS[kind_name].content)
     exercise, problems = form_model.check(loaded)
     heading = f"Uploaded: {name}"

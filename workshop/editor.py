@@ -410,7 +410,8 @@ class Form:
         if line is not None:
             message = f"line {line}: {message}"
         phrase = ", ".join([where[0], *(w[:1].lower() + w[1:] for w in where[1:])]) if where else ""
-        return Problem(".".join(names), phrase, message)
+        location = ".".join(str(part) for part in detail["loc"])
+        return Problem(".".join(names), phrase, message, location)
 
 
 @dataclass(frozen=True)
@@ -420,6 +421,8 @@ class Problem:
     where: str
     """The field in the facilitator's words: "Case 2, customer card, situation"."""
     message: str
+    location: str = ""
+    """Where it is in a file: the dotted path of keys and list positions ("options.2.label")."""
 
     def __str__(self) -> str:
         return f"{self.where}: {self.message}" if self.where else self.message
@@ -466,7 +469,7 @@ def _in_words(detail: ErrorDetails) -> str:
     if kind == "missing":
         return "missing"
     if kind == "extra_forbidden":
-        return "this kind of exercise has no such field"
+        return "no such field here (a typo?)"
     if kind == "value_error":
         return str(detail["msg"]).removeprefix("Value error, ")
     return str(detail["msg"])

@@ -1,32 +1,32 @@
 """The exercise library: content files in `exercises/` and ready agendas in `exercises/agendas/`,
 validated on load."""
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
 import yaml
-from pydantic import TypeAdapter, ValidationError
+from pydantic import BaseModel
 
 from workshop.agendas import Agenda
-from workshop.kinds import Exercise
+from workshop.editor import Form
+from workshop.kinds import KINDS, Exercise
 
 AGENDAS_FOLDER = "agendas"
-
-
-_exercise = TypeAdapter(Exercise)
 
 
 @dataclass(frozen=True)
 class ContentError:
     file: str
     field: str
+    """Where in the file: its keys and list positions ("options.2.label"), or a line number."""
     message: str
+    where: str = ""
+    """The same place in the facilitator's words ("Option 3, label"), as the editor names it."""
 
     def __str__(self) -> str:
-        where = f"{self.file}: {self.field}" if self.field else self.file
-        return f"{where}: {self.message}"
+        place = f"{self.field} ({self.where})" if self.where else self.field
+        return f"{self.file}: {place}: {self.message}" if place else f"{self.file}: {self.message}"
 
 
 class LibraryError(Exception):
@@ -35,16 +35,16 @@ class LibraryError(Exception):
         self.errors = errors
 
 
-def _field_path(location: tuple[int | str, ...]) -> str:
-    return ".".join(str(part) for part in location) or "(top level)"
+def unknown_kind(kind: object) -> str:
+    known = ", ".join(KINDS)
+    named = str(kind) if kind else "(no kind)"
+    return f"“{named}” is not a kind of exercise this app knows; kind: must be one of {known}"
 
 
-_Parsed = TypeVar("_Parsed")
+_Parsed = TypeVar("_Parsed", bound=BaseModel)
 
 
-def _parse(
-    text: str, file: str, validate: Callable[[dict[str, Any]], _Parsed]
-) -> tuple[_Parsed | None, list[ContentError]]:
+def _load(text: str, file: str) -> tuple[dict[str, Any] | None, list[ContentError]]:
     try:
         raw = yaml.safe_load(text)
     except yaml.YAMLError as error:
@@ -53,28 +53,37 @@ def _parse(
         return None, [ContentError(file, where, f"not valid YAML ({error.__class__.__name__})")]
     if not isinstance(raw, dict):
         return None, [ContentError(file, "", "expected a mapping of fields at the top level")]
-    try:
-        return validate(raw), []
-    except ValidationError as error:
-        problems = []
-        for detail in error.errors(include_url=False):
-            location = tuple(detail["loc"])
-            # Errors inside a known kind are located under that kind's tag; the file has no such level.
-            if location and location[0] == raw.get("kind"):
-                location = location[1:]
-            problems.append(ContentError(file, _field_path(location), detail["msg"]))
-        return None, problems
+    return raw, []
+
+
+def _checked(
+    raw: dict[str, Any], file: str, model: type[_Parsed]
+) -> tuple[_Parsed | None, list[ContentError]]:
+    """The model's check of a file's fields, each problem worded as the editor words it."""
+    checked, problems = Form(model).check(raw)
+    errors = [ContentError(file, p.location, p.message, p.where) for p in problems]
+    return (checked if isinstance(checked, model) else None), errors
 
 
 def parse_exercise(text: str, file: str) -> tuple[Exercise | None, list[ContentError]]:
-    return _parse(text, file, _exercise.validate_python)
+    raw, problems = _load(text, file)
+    if raw is None:
+        return None, problems
+    kind = KINDS.get(str(raw.get("kind", "")))
+    if kind is None:
+        return None, [ContentError(file, "kind", unknown_kind(raw.get("kind")), "Kind")]
+    exercise, problems = _checked(raw, file, kind.content)
+    return exercise, problems
 
 
 def parse_agenda(
     text: str, file: str, exercises: dict[str, Exercise]
 ) -> tuple[Agenda | None, list[ContentError]]:
     """An agenda, checked against the exercises it names."""
-    agenda, problems = _parse(text, file, Agenda.model_validate)
+    raw, problems = _load(text, file)
+    if raw is None:
+        return None, problems
+    agenda, problems = _checked(raw, file, Agenda)
     if agenda is None:
         return None, problems
     for number, item in enumerate(agenda.items):

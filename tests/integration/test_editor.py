@@ -237,7 +237,7 @@ def test_an_uploaded_file_with_mistakes_opens_in_the_editor_to_fix(client: TestC
     response = upload(client, code, host, text.encode())
     assert response.status_code == 422
     assert "Title: cannot be empty" in response.text
-    assert "Questoin: this kind of exercise has no such field" in response.text
+    assert "Questoin: no such field here (a typo?)" in response.text
     assert "Question: missing" in response.text
     assert dict(form_items(response.text))["options.1.label"] == "B"
     assert agenda_titles(client, code, host) == []

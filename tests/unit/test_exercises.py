@@ -102,20 +102,26 @@ def test_a_misspelt_field_names_the_file_and_the_field(tmp_path: Path) -> None:
     fields_named = {error.field for error in errors}
     assert "optionz" in fields_named
     assert "options" in fields_named
-    assert "lib/broken.yaml: optionz: " in "\n".join(str(error) for error in errors)
+    assert "lib/broken.yaml: optionz (Optionz): no such field here (a typo?)" in (
+        "\n".join(str(error) for error in errors)
+    )
 
 
 def test_a_missing_required_field_is_named(tmp_path: Path) -> None:
     fields = valid_fields()
     del fields["question"]
     errors = errors_for(tmp_path, yaml.safe_dump(fields))
-    assert [(error.field, error.message) for error in errors] == [("question", "Field required")]
+    assert [(error.field, error.where, error.message) for error in errors] == [
+        ("question", "Question", "missing")
+    ]
 
 
 def test_a_bad_value_inside_a_list_names_its_position(tmp_path: Path) -> None:
     options = [{"id": "one", "label": "One"}, {"id": "Not A Slug", "label": "Two"}]
     errors = errors_for(tmp_path, yaml.safe_dump(valid_fields(options=options)))
-    assert [error.field for error in errors] == ["options.1.id"]
+    assert [(error.field, error.where) for error in errors] == [
+        ("options.1.id", "Option 2, short name")
+    ]
 
 
 def test_duplicate_option_ids_are_reported(tmp_path: Path) -> None:
@@ -181,8 +187,9 @@ def test_load_library_raises_with_every_problem(tmp_path: Path) -> None:
 
 
 def test_content_errors_read_file_field_message() -> None:
-    assert str(ContentError("lib/a.yaml", "question", "Field required")) == (
-        "lib/a.yaml: question: Field required"
+    assert str(ContentError("lib/a.yaml", "question", "missing")) == "lib/a.yaml: question: missing"
+    assert str(ContentError("lib/a.yaml", "options.2.label", "missing", "Option 3, label")) == (
+        "lib/a.yaml: options.2.label (Option 3, label): missing"
     )
     assert str(ContentError("lib/a.yaml", "", "bad")) == "lib/a.yaml: bad"
 
@@ -199,8 +206,8 @@ def test_cli_check_fails_on_a_bad_folder_and_lists_each_problem(
     assert cli.main(["exercises", "check", "--dir", str(folder)]) == 1
 
     err = capsys.readouterr().err.splitlines()
-    assert "bad/missing.yaml: question: Field required" in err
-    assert "bad/typo.yaml: titel: Extra inputs are not permitted" in err
+    assert "bad/missing.yaml: question (Question): missing" in err
+    assert "bad/typo.yaml: titel (Titel): no such field here (a typo?)" in err
     assert err[-1] == "2 problem(s) found."
 
 

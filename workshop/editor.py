@@ -129,6 +129,8 @@ class FormField:
     choices: tuple[str, ...] = ()
     minimum: int | None = None
     maximum: int | None = None
+    max_length: int | None = None
+    """A text's limit in characters (the page counts as it is typed; the check is the model's)."""
     children: tuple["FormField", ...] = ()
     item_label: str = ""
     """A list of groups: what one entry is called ("Case")."""
@@ -269,7 +271,7 @@ class Form:
             )
         if control == "fixed":
             return FormField(**common, value=node["const"])
-        return FormField(**common, value=value)
+        return FormField(**common, value=value, max_length=node.get("maxLength"))
 
     # The data, read from the form ----------------------------------------------------------------
 

@@ -66,6 +66,15 @@ def test_a_facilitator_adapts_a_pairs_case_and_a_phone_shows_it(
     card = first_customer_card(editor)
     card.get_by_label("Role").fill(CUSTOMER)
     card.get_by_label("Situation").fill(SITUATION + " " + "They ask for more data. " * 50)
+    # Near and over a limit, the field says how long it is as it is typed.
+    expect(card.get_by_text(re.compile(r"\(1,\d{3} now\)"))).to_be_visible()
+
+    # Leaving with changes not saved asks first; staying keeps every word.
+    editor.once("dialog", lambda dialog: dialog.dismiss())
+    with editor.expect_event("dialog") as leaving:
+        editor.get_by_role("link", name="← Console").click()
+    assert leaving.value.type == "beforeunload"
+    expect(card.get_by_label("Role")).to_have_value(CUSTOMER)
     editor.get_by_role("button", name="Save for this room").click()
 
     # 3. Nothing is saved; the problem names the field in the facilitator's words; the words stay.

@@ -239,6 +239,28 @@ def test_a_blank_exercise_of_every_kind_draws_and_says_what_is_missing(kind: str
     assert find(form.fields(form.blank()), "kind").control == "fixed"
 
 
+def limitless(node: Any, path: str = "") -> list[str]:
+    """Every text or list in a JSON Schema with no limit on its size."""
+    if isinstance(node, list):
+        return [found for item in node for found in limitless(item, path)]
+    if not isinstance(node, dict):
+        return []
+    found = []
+    if node.get("type") == "string" and not {"maxLength", "pattern", "enum", "const"} & set(node):
+        found.append(path)
+    if node.get("type") == "array" and "maxItems" not in node:
+        found.append(path)
+    for key, value in node.items():
+        found += limitless(value, f"{path}.{key}" if path else key)
+    return found
+
+
+@pytest.mark.parametrize("kind", sorted(KINDS))
+def test_every_text_and_list_of_every_kind_has_a_limit(kind: str) -> None:
+    """An exercise kept in a room, sent from the editor or uploaded stays small."""
+    assert limitless(KINDS[kind].content.model_json_schema()) == []
+
+
 def test_labels_in_plain_words() -> None:
     assert plain_words("moved_by") == "Moved by"
     assert plain_words("OpeningLine") == "Opening line"

@@ -22,6 +22,9 @@ Slug = Annotated[
 ]
 Line = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 SeedRef = Annotated[str, StringConstraints(pattern=r"^\d{3}$")]
+NOTES_MAX = 4000
+"""Facilitator notes, for an exercise or one of its cases: the longest in the library is about
+2,200 characters. Every text has a limit, so an exercise stays small wherever it is kept."""
 
 
 @dataclass(frozen=True)
@@ -48,13 +51,17 @@ class ExerciseContent(BaseModel):
     summary: Line = Field(description="One line, for the library.")
     seeds: list[SeedRef] = Field(
         min_length=1,
+        max_length=5,
         title="Source documents",
         description="The numbers of the seed digests it draws on, such as 000.",
     )
     """The seed digests (by number) the exercise draws on."""
     minutes: int = Field(ge=1, le=180)
     notes: str = Field(
-        default="", title="Facilitator notes", description="Shown on the console only."
+        default="",
+        max_length=NOTES_MAX,
+        title="Facilitator notes",
+        description="Shown on the console only.",
     )
     """Facilitator notes, shown on the console only."""
 

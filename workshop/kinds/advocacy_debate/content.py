@@ -18,7 +18,15 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from workshop.kinds.base import ExerciseContent, Line, PhaseSpec, Slug, distinct_ids, round_data
+from workshop.kinds.base import (
+    NOTES_MAX,
+    ExerciseContent,
+    Line,
+    PhaseSpec,
+    Slug,
+    distinct_ids,
+    round_data,
+)
 
 Side = Literal["for", "against"]
 Choice = Literal["for", "against", "undecided"]
@@ -40,7 +48,7 @@ class Case(BaseModel):
     motion: Line
     for_facts: list[Line] = Field(min_length=1, max_length=8, title="Facts for")
     against_facts: list[Line] = Field(min_length=1, max_length=8, title="Facts against")
-    notes: str = Field(default="", title="Facilitator notes")
+    notes: str = Field(default="", max_length=NOTES_MAX, title="Facilitator notes")
     debrief: list[Line] = Field(min_length=1, max_length=8, title="Debrief questions")
 
 

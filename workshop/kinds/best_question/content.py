@@ -20,7 +20,15 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
-from workshop.kinds.base import ExerciseContent, Line, PhaseSpec, Slug, distinct_ids, round_data
+from workshop.kinds.base import (
+    NOTES_MAX,
+    ExerciseContent,
+    Line,
+    PhaseSpec,
+    Slug,
+    distinct_ids,
+    round_data,
+)
 
 Para = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=1200)]
 
@@ -38,7 +46,7 @@ class Scenario(BaseModel):
     """What they just said."""
     rep_knows: Para = Field(title="What the rep knows going in")
     """What the rep knows going in."""
-    notes: str = Field(default="", title="Facilitator notes")
+    notes: str = Field(default="", max_length=NOTES_MAX, title="Facilitator notes")
     debrief: list[Line] = Field(min_length=1, max_length=8, title="Debrief questions")
 
 

@@ -25,7 +25,16 @@ from pydantic import (
     field_validator,
 )
 
-from workshop.kinds.base import ExerciseContent, Line, PhaseSpec, Slug, distinct_ids, round_data
+from workshop.kinds.base import (
+    NOTES_MAX,
+    ExerciseContent,
+    Line,
+    PhaseSpec,
+    SeedRef,
+    Slug,
+    distinct_ids,
+    round_data,
+)
 
 HABITS = ("candid", "collaborative", "compassionate", "curious")
 """The four habits seed 000 closes with; every rating scores all four, 1 to 5."""
@@ -135,9 +144,9 @@ class Case(BaseModel):
     talk; every rater ticks what they saw."""
     debrief: list[Line] = Field(min_length=2, max_length=6, title="Debrief questions")
     """Questions for the room at the debrief, on the console and the projector."""
-    notes: str = Field(default="", title="Facilitator notes")
+    notes: str = Field(default="", max_length=NOTES_MAX, title="Facilitator notes")
     """Facilitator notes for this case."""
-    seeds: list[str] = Field(default=[], title="Source documents")
+    seeds: list[SeedRef] = Field(default=[], max_length=5, title="Source documents")
 
     def cards(self, talk: "Half") -> CardSet:
         """The cards of a talk: the first set, the swapped one, and the first again for a trio's

@@ -128,6 +128,8 @@ def test_a_facilitator_adapts_a_pairs_case_and_a_phone_shows_it(
     for title in ("Pair up", "Read your card"):
         facilitator.get_by_role("button", name=f"Next: {title} →").click()
         expect(facilitator.locator("#notice")).to_contain_text(title)
+    for phone in phones[:2]:
+        expect(phone.get_by_text("Read your card: 2 minutes, no talking yet.")).to_be_visible()
     customers = [phone for phone in phones[:2] if phone.get_by_text(CUSTOMER).count() > 0]
     assert len(customers) == 1, "one phone of the pair holds the customer's card"
     expect(customers[0].get_by_text(SITUATION)).to_be_visible()

@@ -47,6 +47,9 @@ FORM_FIELDS_MAX = 4000
 UPLOAD_BYTES_MAX = 128 * 1024
 """An exercise file to upload: about four times the longest in the library."""
 
+BLANK_MINUTES = 10
+"""A new exercise's planned minutes until the facilitator says otherwise."""
+
 CHECK_AND_KEEP = "Nothing was saved; everything you typed is still here."
 
 
@@ -323,6 +326,7 @@ async def new_exercise(request: Request) -> Response:
         )
     data = Form(KINDS[kind_name].content).blank()
     data["id"] = f"my-{kind_name.replace('_', '-')}"
+    data["minutes"] = BLANK_MINUTES
     heading = f"New {KINDS[kind_name].label.lower()}"
     return _page(request, state, kind_name, data, run_id=None, heading=heading)
 

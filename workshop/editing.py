@@ -213,6 +213,9 @@ async def _answer(
         return _page(request, state, kind_name, data, focus=added, **page)
     if op == "remove":
         return _page(request, state, kind_name, form.remove(data, target), **page)
+    if op == "up":
+        data, moved = form.move_up(data, target)
+        return _page(request, state, kind_name, data, focus=moved, **page)
     exercise, problems = form.check(data)
     if exercise is None:
         return _page(request, state, kind_name, data, problems=problems, status=422, **page)

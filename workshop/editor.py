@@ -349,6 +349,17 @@ class Form:
             del entries[int(index)]
         return data
 
+    def move_up(self, data: dict[str, Any], path: str) -> tuple[dict[str, Any], str]:
+        """`data` with the list entry at `path` ("cases.2") one place earlier, and its new path
+        ('' when it cannot move)."""
+        parent, _, index = path.rpartition(".")
+        _, entries = self._list_at(data, parent)
+        if entries is None or not index.isdigit() or not 0 < int(index) < len(entries):
+            return data, ""
+        at = int(index)
+        entries[at - 1], entries[at] = entries[at], entries[at - 1]
+        return data, _join(parent, str(at - 1))
+
     def _list_at(self, data: dict[str, Any], path: str) -> tuple[dict[str, Any], list[Any] | None]:
         node: dict[str, Any] = self._schema.root
         value: Any = data

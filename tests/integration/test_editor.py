@@ -131,6 +131,10 @@ def test_add_remove_and_preview_keep_what_was_typed(client: TestClient) -> None:
     assert "cases.3.title" in grown and 'id="f-cases-3-title" name="cases.3.title"' in added.text
     assert re.search(r'id="f-cases-3-title"[^>]*autofocus', added.text)
 
+    assert "Move case 2 up" in added.text and "Move case 1 up" not in added.text
+    moved = post_form(client, f"/host/{code}/new", [*items, ("op", "up:cases.1")], host)
+    assert dict(form_items(moved.text))["cases.1.first.customer.role"] == "Head of oncology"
+
     removed = post_form(
         client, f"/host/{code}/new", [*form_items(added.text), ("op", "remove:cases.0")], host
     )

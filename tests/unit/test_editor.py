@@ -222,6 +222,17 @@ def test_lists_grow_and_shrink_within_the_models_limits() -> None:
     assert focused.focus
 
 
+def test_an_entry_moves_up_one_place() -> None:
+    form = Form(KINDS["challenge_pairs"].content)
+    data = pairs_data()
+    ids = [case["id"] for case in data["cases"]]
+    data, moved = form.move_up(data, "cases.2")
+    assert moved == "cases.1"
+    assert [case["id"] for case in data["cases"]] == [ids[0], ids[2], ids[1]]
+    for path in ("cases.0", "cases.9", "cases", "title"):
+        assert form.move_up(data, path) == (data, "")
+
+
 def test_nonsense_paths_change_nothing() -> None:
     form = Form(KINDS["warmup_poll"].content)
     data = form.blank()

@@ -174,6 +174,23 @@ def wipe(args: argparse.Namespace) -> int:
     return 0
 
 
+def translations(args: argparse.Namespace) -> int:
+    # Only for whoever keeps the catalogs: Babel's extraction is not needed to serve.
+    from workshop import catalogs
+
+    if args.translation_command == "update":
+        catalogs.update()
+        print(f"Updated {catalogs.TEMPLATE.name} and every language's catalog.")
+    found = catalogs.gaps()
+    for gap in found:
+        print(gap, file=sys.stderr)
+    if found:
+        print(f"{len(found)} message(s) to translate or update.", file=sys.stderr)
+        return 1
+    print("Every message is translated in every language.")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="workshop", description="Live facilitation tool.")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -199,6 +216,15 @@ def main(argv: list[str] | None = None) -> int:
     )
     wipe_parser.add_argument("--yes", action="store_true", help="do not ask before deleting")
     wipe_parser.set_defaults(handler=wipe)
+    translations_parser = commands.add_parser(
+        "translations", help="keep the language catalogs up to date with the code"
+    )
+    translation_commands = translations_parser.add_subparsers(
+        dest="translation_command", required=True
+    )
+    translation_commands.add_parser("update", help="extract every message and merge it in")
+    translation_commands.add_parser("check", help="list every message not yet translated")
+    translations_parser.set_defaults(handler=translations)
     args = parser.parse_args(argv)
     code: int = args.handler(args)
     return code

@@ -1,21 +1,35 @@
 """How numbers and moments are written for people: "1 vote", "2,000 votes", "4 December 2026,
-18:58 UTC". One home for these, so every screen and every export says them alike."""
+18:58 UTC". One home for these, so every screen and every export says them alike, in the language
+being spoken (see `workshop.i18n`): "2.000 Stimmen", "4. Dezember 2026, 18:58 UTC"."""
 
 import datetime
 
+from babel.dates import format_date, format_time
+from babel.numbers import format_decimal
+
+from workshop import i18n
+
 
 def count(n: int, one: str, many: str) -> str:
-    """`n` with the noun that agrees with it, thousands separated: "1 vote", "2,000 votes"."""
-    return f"{n:,} {one if n == 1 else many}"
+    """`n` with the noun that agrees with it, thousands separated: "1 vote", "2,000 votes". The
+    noun is a message in its two English forms; the language's own plural rules choose."""
+    return f"{number(n)} {i18n.ngettext(one, many, n)}"
+
+
+def number(n: float) -> str:
+    return format_decimal(n, locale=i18n.locale())
+
+
+def _utc(timestamp: float) -> datetime.datetime:
+    return datetime.datetime.fromtimestamp(timestamp, datetime.UTC)
 
 
 def moment(timestamp: float) -> str:
     """A moment as a person writes it, in UTC (a summary is read far from where it was made)."""
-    at = datetime.datetime.fromtimestamp(timestamp, datetime.UTC)
-    return f"{at.day} {at:%B %Y, %H:%M} UTC"
+    at = _utc(timestamp)
+    return f"{day(timestamp)}, {format_time(at, 'HH:mm', locale=i18n.locale())} UTC"
 
 
 def day(timestamp: float) -> str:
     """A date as a person writes it: "4 December 2026"."""
-    at = datetime.datetime.fromtimestamp(timestamp, datetime.UTC)
-    return f"{at.day} {at:%B %Y}"
+    return format_date(_utc(timestamp), "long", locale=i18n.locale())

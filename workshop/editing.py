@@ -273,14 +273,23 @@ def _started(request: Request, run: Run) -> Response:
     )
 
 
-async def edit_run(request: Request) -> Response:
-    """Adapt an exercise on the room's agenda, before it starts."""
+async def _agenda_run(request: Request) -> tuple[RoomState, Run] | Response:
+    """The room and the agenda's exercise the path names, for its facilitator."""
     state = await _host_state(request)
     if isinstance(state, Response):
         return state
     run = _run_of(state, request.path_params["run_id"])
     if run is None:
         return _back(request, "Not on the agenda", "That exercise is not on the agenda.", 404)
+    return state, run
+
+
+async def edit_run(request: Request) -> Response:
+    """Adapt an exercise on the room's agenda, before it starts."""
+    found = await _agenda_run(request)
+    if isinstance(found, Response):
+        return found
+    state, run = found
     if run.started:
         return _started(request, run)
     heading = f"Adapt “{run.exercise.title}” for this room"
@@ -336,13 +345,8 @@ async def new_exercise(request: Request) -> Response:
 
 async def download_run(request: Request) -> Response:
     """An exercise on the agenda as a file for `exercises/`."""
-    state = await _host_state(request)
-    if isinstance(state, Response):
-        return state
-    run = _run_of(state, request.path_params["run_id"])
-    if run is None:
-        return _back(request, "Not on the agenda", "That exercise is not on the agenda.", 404)
-    return _yaml_download(run.exercise)
+    found = await _agenda_run(request)
+    return found if isinstance(found, Response) else _yaml_download(found[1].exercise)
 
 
 async def upload(request: Request) -> Response:

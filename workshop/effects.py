@@ -1,5 +1,6 @@
 """What a decision changes, as plain data the store can commit atomically."""
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
@@ -47,3 +48,20 @@ class Effects:
     drop: tuple[str, ...] = ()
     """Room-relative hashes to delete."""
     notice: str = "Done."
+
+
+def applied(
+    records: Mapping[str, Mapping[str, str]], writes: Iterable[Write], drop: Iterable[str] = ()
+) -> dict[str, dict[str, str]]:
+    """Records (hash name -> field -> value) as they are after `writes`, without the hashes in
+    `drop` and without any left empty: what a commit does to a room's hashes, in memory (the
+    editor's preview plays a sample room this way)."""
+    dropped = set(drop)
+    result = {name: dict(fields) for name, fields in records.items() if name not in dropped}
+    for write in writes:
+        fields = result.setdefault(write.hash, {})
+        if write.op == "put":
+            fields[write.field] = write.value
+        else:
+            fields.pop(write.field, None)
+    return {name: fields for name, fields in result.items() if fields}

@@ -9,7 +9,7 @@ from dataclasses import dataclass, replace
 
 from workshop import actions as a
 from workshop import engine
-from workshop.effects import Effects
+from workshop.effects import Effects, applied
 from workshop.kinds import AnyExercise, kind_of
 from workshop.models import Participant, RoomMeta, RoomState, Run
 
@@ -79,15 +79,7 @@ def _apply(state: RoomState, action: a.Action, now: float) -> RoomState:
 
 
 def _commit(state: RoomState, effects: Effects) -> RoomState:
-    data: dict[str, dict[str, str]] = {
-        name: dict(fields) for name, fields in state.run_data.items() if name not in effects.drop
-    }
-    for write in effects.writes:
-        fields = data.setdefault(write.hash, {})
-        if write.op == "put":
-            fields[write.field] = write.value
-        else:
-            fields.pop(write.field, None)
+    data = applied(state.run_data, effects.writes, effects.drop)
     meta = effects.meta or state.meta
     return replace(
         state, meta=meta, version=state.version + 1, run_data=_only_runs(data), arrivals=None

@@ -3,7 +3,7 @@
 A new meta document, when effects carry one, is left to the caller.
 """
 
-from workshop.effects import Effects
+from workshop.effects import Effects, applied
 
 Store = dict[str, dict[str, str]]
 
@@ -14,11 +14,4 @@ def commit(store: Store, effects: Effects) -> Store:
     for hash_name, key, value in effects.expect:
         found = store.get(hash_name, {}).get(key, "")
         assert found == value, f"unmet expect on {hash_name}[{key}]: {found!r} != {value!r}"
-    result = {name: dict(fields) for name, fields in store.items()}
-    for write in effects.writes:
-        fields = result.setdefault(write.hash, {})
-        if write.op == "put":
-            fields[write.field] = write.value
-        else:
-            fields.pop(write.field, None)
-    return {name: fields for name, fields in result.items() if fields}
+    return applied(store, effects.writes)

@@ -424,6 +424,7 @@ def test_the_brute_force_finds_every_grouping_of_five_six_and_seven() -> None:
 @PROPERTY_SETTINGS
 @given(n=st.integers(min_value=4, max_value=10), seed=st.text(max_size=6))
 @example(n=9, seed="70")
+@example(n=9, seed="Caidnd")
 def test_small_groups_meet_nobody_twice_while_a_fresh_grouping_exists(n: int, seed: str) -> None:
     """Round after round (each round's pairs feed the next round's history), as long as some
     grouping with no repeated partner exists, make_pairs finds one."""

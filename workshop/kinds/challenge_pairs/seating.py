@@ -5,6 +5,7 @@ Pure: each function returns a new map of pairs, or the `Effects` that store it.
 Where the round stands (`at`, see `content.talk_now`) matters once trios rotate: a talk under way
 keeps its challenger and customer, whoever else comes or goes."""
 
+import itertools
 import random
 from collections.abc import Iterable, Mapping, Sequence
 
@@ -91,6 +92,35 @@ def _seat_single(groups: list[list[str]], single: str, history: Mapping[str, set
     (fresh or pairs)[0].append(single)
 
 
+SEARCHED = 12
+"""Up to this many people, when quick seating leaves someone beside an earlier partner, every
+seating is searched for one that does not (twelve people have 10,395 ways to pair up)."""
+
+
+def _fresh_seating(order: list[str], history: Mapping[str, set[str]]) -> list[list[str]] | None:
+    """A seating of `order` in pairs (and one trio for an odd count) in which nobody meets an
+    earlier partner, the first found in `order`'s order; None when there is none."""
+    if not order:
+        return []
+    first, rest = order[0], order[1:]
+    if len(order) % 2 == 1:
+        for i, j in itertools.combinations(range(len(rest)), 2):
+            a, b = rest[i], rest[j]
+            if _fresh(history, first, a) and _fresh(history, first, b) and _fresh(history, a, b):
+                others = [m for k, m in enumerate(rest) if k not in (i, j)]
+                tail = _fresh_seating(others, history)
+                if tail is not None:
+                    return [[first, a, b], *tail]
+        if len(order) <= 3:
+            return None
+    for i, partner in enumerate(rest):
+        if _fresh(history, first, partner):
+            tail = _fresh_seating(rest[:i] + rest[i + 1 :], history)
+            if tail is not None:
+                return [[first, partner], *tail]
+    return None
+
+
 def make_pairs(
     people: Sequence[str], history: Mapping[str, set[str]], seed: str
 ) -> list[list[str]]:
@@ -111,6 +141,12 @@ def make_pairs(
             best, best_repeats = groups, repeats
         if repeats == 0:
             break
+    if best_repeats and len(people) <= SEARCHED:
+        order = sorted(people)
+        rng.shuffle(order)
+        found = _fresh_seating(order, history)
+        if found is not None:
+            return found
     return best or []
 
 

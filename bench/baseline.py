@@ -3,9 +3,11 @@
 It speaks the app's wire format to the same clients: it accepts websockets at `/ws/CODE/AUDIENCE`,
 answers every frame with the same notice, and sends fragments of the same sizes (the conductor
 measures them on the app and tells the baseline with a `configure` frame), but it keeps its room in
-a few dictionaries, renders nothing and sends every room-wide change with one
-`websockets.broadcast()`. No HTTP join, no store, no templates, no coalescing: each change goes out
-at once. What the app spends beyond this is its own overhead.
+a few sets, renders nothing and sends every room-wide change with one bare
+`websockets.broadcast()` of one string made once. No HTTP join, no store, no templates, no
+coalescing, no keepalive pings: each change goes out at once, and between changes the server sends
+nothing. Per phone and update it does what `broadcast()` does (frame the bytes and write them to
+the socket) and nothing else. What the app spends beyond this is its own overhead.
 
 Run it with `python -m bench baseline --port 8100`.
 """
@@ -64,6 +66,8 @@ class Room:
         self.phones: set[ServerConnection] = set()
         self.screens: set[ServerConnection] = set()
         """Projectors and consoles: they show the headcount and the vote count."""
+        self.everyone: set[ServerConnection] = set()
+        """Phones and screens, kept as they come and go rather than made for each update."""
         self.joined = 0
         self.phase = ""
         self.votes: dict[ServerConnection, str] = {}
@@ -133,6 +137,7 @@ class Room:
     # Connections -------------------------------------------------------------------------------
 
     async def arrive(self, ws: ServerConnection, audience: str) -> None:
+        self.everyone.add(ws)
         if audience == "phone":
             self.phones.add(ws)
             self.joined += 1
@@ -147,6 +152,7 @@ class Room:
     def leave(self, ws: ServerConnection) -> None:
         self.phones.discard(ws)
         self.screens.discard(ws)
+        self.everyone.discard(ws)
 
     async def handle(self, ws: ServerConnection, audience: str, message: str) -> None:
         try:
@@ -181,7 +187,7 @@ class Room:
                 else:
                     self.left += float(payload["seconds"])
                 await ws.send(self.notice("Timer changed."))
-                broadcast(self.phones | self.screens, self.timer())
+                broadcast(self.everyone, self.timer())
             case _:
                 await ws.send(self.notice("That request was not understood.", "error"))
 
@@ -238,6 +244,8 @@ async def run(host: str, port: int) -> None:
         host,
         port,
         compression=None,
+        # A bare broadcast server: no pings of its own (the app's keepalive is part of its cost).
+        ping_interval=None,
         max_size=MAX_FRAME_BYTES,
         process_request=baseline.process_request,
         server_header=None,

@@ -4,16 +4,20 @@ The conductor plays the facilitator's console and the projector itself and sends
 commands to the load-generator processes (`bench.phones`). Scenarios, in the order a workshop
 meets them:
 
-1. join storm: the phones join at a steady rate (2,000 in 20 s by default); time until the
-   projector shows them all, and each phone's time from starting to join to its first screen.
-2. poll: the facilitator starts the warm-up poll; time until every phone shows it.
+1. join storm: the phones join at a steady rate (2,000 in 20 s by default, or all of them
+   within `join_seconds`), each as a fresh browser (the join form, the page, every file it links
+   to, then the websocket); time until the projector shows them all, each phone's time from
+   starting to join to its first screen, its requests and bytes, and server CPU per phone.
+2. poll: the facilitator starts the warm-up poll; time until every phone shows it, and the
+   server CPU of that fan-out per phone.
 3. vote burst: every phone votes once at a random moment of a 5 s window; from each vote to its
    notice, to the phone's own screen showing it, and to the projector's count including it. A
    share of the phones then replays its frame, which must count nothing.
 4. vote flood: for a few seconds every phone changes its vote as soon as the last change is
    answered (at most `flood_rate` times a second); votes accepted per second.
-5. reveal: the facilitator reveals; time until every phone shows the results, and whether the
-   counts shown equal the votes the phones were told were saved.
+5. reveal: the facilitator reveals; time until every phone shows the results, whether the
+   counts shown equal the votes the phones were told were saved, and the server CPU of that
+   fan-out per phone.
 6. steady room: the facilitator changes the timer once a second; from each change to every phone
    showing it, and resident memory per connection at the end.
 """
@@ -55,6 +59,9 @@ class Options:
     client_cpus: str = "1"
     join_rate: float = 100.0
     """Phones starting to join per second: 2,000 in 20 s."""
+    join_seconds: float | None = None
+    """When set, every phone starts to join within this many seconds, whatever the room's size
+    (5,000 in 20 s is 250 a second); `join_rate` is then not used."""
     vote_window: float = 5.0
     flood_seconds: float = 10.0
     flood_rate: float = 10.0
@@ -226,6 +233,7 @@ class Conductor:
             "cpu_s": b.server.cpu - a.server.cpu,
             "cpu_pct": 100 * (b.server.cpu - a.server.cpu) / wall,
             "clients_cpu_pct": 100 * (b.clients_cpu - a.clients_cpu) / wall,
+            "clients_cpu_s": b.clients_cpu - a.clients_cpu,
             "rss_mib": b.server.rss / 2**20,
             "redis_rss_mib": b.server.redis_rss / 2**20,
         }
@@ -314,6 +322,12 @@ class Conductor:
             await self.host_act({"type": "configure", "sizes": self.options.sizes})
         await self.workers.setup(self.mode, self.code, self.servers.endpoints, self.n)
 
+    @property
+    def join_rate(self) -> float:
+        if self.options.join_seconds:
+            return self.n / self.options.join_seconds
+        return self.options.join_rate
+
     async def join_storm(self) -> None:
         await asyncio.sleep(self.options.settle)
         self.mark("idle")
@@ -324,12 +338,12 @@ class Conductor:
                 f"{self.n} joined",
                 "join-panel",
                 lambda html: (wire.headcount(html) or 0) >= self.n,
-                self.n / self.options.join_rate + WAIT_SECONDS,
+                self.n / self.join_rate + WAIT_SECONDS,
             )
         )
         records = self.check_phones(
             "join",
-            await self.workers.call("join", start=start, interval=1 / self.options.join_rate),
+            await self.workers.call("join", start=start, interval=1 / self.join_rate),
         )
         try:
             shown = await projector
@@ -338,14 +352,22 @@ class Conductor:
             shown = float("nan")
         self.mark("joined")
         self.profile(None)
+        usage = self.usage("idle", "joined")
         result: dict[str, Any] = {
             "to_screen_ms": summary(1000 * (r["snapshot"] - r["start"]) for r in records),
             "projector_s": shown - start,
             "phones_in": len(records),
-            **self.usage("idle", "joined"),
+            "window_s": self.n / self.join_rate,
+            "cpu_ms_per_phone": 1000 * usage["cpu_s"] / max(len(records), 1),
+            **usage,
         }
         if self.mode == "app":
-            result["http_ms"] = summary(1000 * (r["page"] - r["start"]) for r in records)
+            # From starting to join to the last linked file, before the websocket opens.
+            result["http_ms"] = summary(1000 * (r["files"] - r["start"]) for r in records)
+            result["http"] = {
+                key: _median_int(r["http"][key] for r in records)
+                for key in (records[0]["http"] if records else {})
+            }
         self.measured.scenarios["join"] = result
         self.measured.sizes["phone_snapshot"] = _median_int(r["bytes"] for r in records)
         history = self.projector.history if self.projector else None
@@ -364,10 +386,13 @@ class Conductor:
             "the poll", "stage", lambda html: wire.voted(html) is not None
         )
         self.mark("poll_end")
+        usage = self.usage("poll_start", "poll_end")
         self.measured.scenarios["poll"] = {
             "to_phone_ms": summary(1000 * (r["at"] - sent) for r in records),
             "to_projector_ms": 1000 * (projector_at - sent),
-            **self.usage("poll_start", "poll_end"),
+            # The whole fan-out (start, read, render, send to everyone) per phone reached.
+            "cpu_us_per_phone": 1e6 * usage["cpu_s"] / max(len(records), 1),
+            **usage,
         }
         self.measured.sizes["phone_poll"] = _median_int(r["bytes"] for r in records)
         if records:
@@ -431,6 +456,7 @@ class Conductor:
             else:
                 to_projector.append(1000 * (at - record["sent"]))
         span = max((r["ack"] for r in saved), default=start) - start
+        usage = self.usage("burst_start", "burst_end")
         self.measured.scenarios["vote"] = {
             "to_projector_ms": summary(to_projector),
             "to_ack_ms": summary(1000 * (r["ack"] - r["sent"]) for r in saved),
@@ -439,7 +465,8 @@ class Conductor:
             "replays": sum(1 for r in records if "replay" in r),
             "shown": shown,
             "votes_per_s": len(saved) / span if span > 0 else float("nan"),
-            **self.usage("burst_start", "burst_end"),
+            "cpu_us_per_vote": 1e6 * usage["cpu_s"] / max(len(saved), 1),
+            **usage,
         }
         self.measured.sizes["phone_voted"] = _median_int(
             r["own_bytes"] for r in saved if "own_bytes" in r
@@ -481,13 +508,18 @@ class Conductor:
                 self.final[int(record["phone"])] = record["option"]
         span = max((t[1] for t in taps), default=start) - start
         rate = len(saved) / span if span > 0 else float("nan")
+        usage = self.usage("flood_start", "flood_end")
         self.measured.scenarios["flood"] = {
             "to_ack_ms": summary(1000 * (t[1] - t[0]) for t in saved),
             "accepted": len(saved),
             "offered_per_s": self.n * self.options.flood_rate,
             "votes_per_s": rate,
             "votes_per_s_per_process": rate / len(self.servers.processes),
-            **self.usage("flood_start", "flood_end"),
+            "cpu_us_per_vote": 1e6 * usage["cpu_s"] / max(len(saved), 1),
+            # What the load generator spent per vote: one core's worth of it bounds the votes a
+            # second it can offer, whatever the server.
+            "generator_us_per_vote": 1e6 * usage["clients_cpu_s"] / max(len(saved), 1),
+            **usage,
         }
 
     async def reveal(self) -> None:
@@ -499,6 +531,7 @@ class Conductor:
             "the results", "stage", lambda html: bool(wire.bar_counts(html))
         )
         self.mark("reveal_end")
+        usage = self.usage("reveal_start", "reveal_end")
         assert self.projector is not None
         shown = wire.bar_counts(self.projector.latest["stage"].html)
         expected = dict.fromkeys(shown, 0)
@@ -524,7 +557,8 @@ class Conductor:
             "votes_shown": sum(shown.values()),
             "lost": lost,
             "extra": extra,
-            **self.usage("reveal_start", "reveal_end"),
+            "cpu_us_per_phone": 1e6 * usage["cpu_s"] / max(len(records), 1),
+            **usage,
         }
         self.measured.sizes["phone_results"] = _median_int(r["bytes"] for r in records)
         self.measured.sizes["screen_results"] = self.projector.latest["stage"].size

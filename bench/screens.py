@@ -157,6 +157,9 @@ class Screen:
         self.closing = False
         self._link: _Link | None = None
         self._waiters: list[tuple[Callable[[], bool], asyncio.Future[None]]] = []
+        self.watcher: Callable[[], None] | None = None
+        """Called after every arrival (and when the connection ends), with what arrived read:
+        a cheaper way to follow a screen than a wait per frame."""
 
     # What arrived, read on demand: frames are stamped as they arrive and parsed when first asked
     # about (at once while someone waits), so a screen nobody waits on costs almost nothing.
@@ -230,6 +233,9 @@ class Screen:
                     self._timer_changes.append((at, left))
 
     def wake(self) -> None:
+        if self.watcher is not None:
+            self._digest()
+            self.watcher()
         if not self._waiters:
             return
         self._digest()
@@ -268,12 +274,16 @@ class Screen:
 
     async def send(self, fields: Mapping[str, Any]) -> int:
         """Sends a frame as the htmx ws extension does; returns its place in the sending order."""
+        return self.send_text(wire.frame(fields, self.page_url))
+
+    def send_text(self, text: str) -> int:
+        """Sends a frame already encoded; returns its place in the sending order."""
         link = self._link
         if link is None or self.ended is not None or link.protocol.state is not State.OPEN:
             raise Missed(f"{self.name}: cannot send, {self.ended or 'not connected'}")
         index = self.sent
         self.sent += 1
-        link.protocol.send_text(wire.frame(fields, self.page_url).encode())
+        link.protocol.send_text(text.encode())
         link.flush()
         return index
 

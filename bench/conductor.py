@@ -41,7 +41,7 @@ from bench import wire
 from bench.phones import Endpoint
 from bench.profile import Profiler
 from bench.screens import Missed, Screen
-from bench.servers import Servers, Usage, pinned
+from bench.servers import Servers, Usage, cpu_seconds, pinned
 from bench.stats import summary
 
 HOST_SECONDS = 60.0
@@ -215,10 +215,7 @@ class Conductor:
     # Plumbing ----------------------------------------------------------------------------------
 
     def mark(self, name: str) -> Mark:
-        cpu = 0.0
-        for process in self.clients:
-            times = process.cpu_times()
-            cpu += times.user + times.system
+        cpu = sum(cpu_seconds(process.pid) for process in self.clients)
         mark = Mark(self.servers.usage(), cpu)
         self.marks[name] = mark
         return mark

@@ -186,6 +186,8 @@ def create_app(
             await store.close()
 
     routes = [
+        # First: a join storm asks for every file once per phone.
+        Route("/static/{path:path}", static, name="static"),
         Route("/", views.home),
         Route("/host", views.start),
         Route("/rooms", views.create_room, methods=["POST"]),
@@ -206,7 +208,6 @@ def create_app(
         Route("/healthz", views.healthz),
         Route("/favicon.ico", views.favicon),
         WebSocketRoute("/ws/{code}/{audience}", live_endpoint),
-        Route("/static/{path:path}", static.endpoint, name="static"),
     ]
     return Starlette(
         routes=routes,

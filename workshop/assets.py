@@ -14,11 +14,10 @@ import gzip
 import hashlib
 import mimetypes
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 
-from starlette.requests import Request
-from starlette.responses import PlainTextResponse, Response
+from starlette.types import Receive, Scope, Send
 
 from workshop.settings import STATIC_DIR
 
@@ -44,6 +43,17 @@ MEDIA_TYPES = {
 
 
 @dataclass(frozen=True)
+class Variant:
+    """One way of answering for a file: its body and every header, made once."""
+
+    body: bytes
+    etag: str
+    headers: list[tuple[bytes, bytes]]
+    validators: list[tuple[bytes, bytes]]
+    """What a 304 answer carries: the same validators and caching rules, no body."""
+
+
+@dataclass(frozen=True)
 class Asset:
     body: bytes
     gzipped: bytes | None
@@ -54,6 +64,35 @@ class Asset:
     @property
     def etag(self) -> str:
         return f'"{self.version}"'
+
+    @cached_property
+    def variants(self) -> dict[tuple[bool, bool], Variant]:
+        """By (asked for with this version, gzip): a versioned URL is kept for good."""
+        found = {}
+        for versioned in (True, False):
+            for gzipped in (True, False):
+                body = self.gzipped if gzipped and self.gzipped is not None else self.body
+                etag = f'"{self.version}-gzip"' if body is not self.body else self.etag
+                validators = [
+                    (b"cache-control", (IMMUTABLE if versioned else REVALIDATE).encode()),
+                    (b"etag", etag.encode()),
+                ]
+                if self.gzipped is not None:
+                    validators.append((b"vary", b"Accept-Encoding"))
+                headers = [*validators]
+                if body is not self.body:
+                    headers.append((b"content-encoding", b"gzip"))
+                content_type = self.media_type
+                if content_type.startswith("text/") or content_type.endswith(
+                    ("json", "javascript")
+                ):
+                    content_type += "; charset=utf-8"
+                headers += [
+                    (b"content-type", content_type.encode()),
+                    (b"content-length", str(len(body)).encode()),
+                ]
+                found[versioned, gzipped] = Variant(body, etag, headers, validators)
+        return found
 
 
 def _media_type(path: Path) -> str:
@@ -114,25 +153,38 @@ class StaticAssets:
             raise KeyError(f"no static file {name!r} in {self.directory.name}/")
         return f"/static/{name}?v={asset.version}"
 
-    async def endpoint(self, request: Request) -> Response:
-        asset = self.files.get(request.path_params["path"])
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Served as a plain ASGI app, not through a request and a response object: a join storm
+        asks for every file once per phone, thousands of times a second at its peak."""
+        if scope["method"] not in ("GET", "HEAD"):
+            await _send(send, 405, [(b"allow", b"GET, HEAD")], b"Method Not Allowed")
+            return
+        asset = self.files.get(scope["path_params"]["path"])
         if asset is None:
-            return PlainTextResponse("Not Found", status_code=404)
-        versioned = request.query_params.get("v") == asset.version
-        headers = {
-            "cache-control": IMMUTABLE if versioned else REVALIDATE,
-            "etag": asset.etag,
-        }
-        body = asset.body
-        if asset.gzipped is not None:
-            headers["vary"] = "Accept-Encoding"
-            if accepts_gzip(request.headers.get("accept-encoding", "")):
-                body = asset.gzipped
-                headers["content-encoding"] = "gzip"
-                headers["etag"] = f'"{asset.version}-gzip"'
-        if headers["etag"] in _etags(request.headers.get("if-none-match", "")):
-            return Response(status_code=304, headers=headers)
-        return Response(body, headers=headers, media_type=asset.media_type)
+            await _send(send, 404, [], b"Not Found")
+            return
+        versioned = f"v={asset.version}".encode() in scope["query_string"].split(b"&")
+        gzipped = False
+        etags = ""
+        for name, value in scope["headers"]:
+            if name == b"accept-encoding":
+                gzipped = asset.gzipped is not None and accepts_gzip(value.decode("latin-1"))
+            elif name == b"if-none-match":
+                etags = value.decode("latin-1")
+        variant = asset.variants[versioned, gzipped]
+        if variant.etag in _etags(etags):
+            await _send(send, 304, variant.validators, b"")
+            return
+        body = b"" if scope["method"] == "HEAD" else variant.body
+        await _send(send, 200, variant.headers, body)
+
+
+async def _send(send: Send, status: int, headers: list[tuple[bytes, bytes]], body: bytes) -> None:
+    if status >= 400:
+        headers = [*headers, (b"content-type", b"text/plain; charset=utf-8")]
+        headers.append((b"content-length", str(len(body)).encode()))
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
 
 
 def _etags(if_none_match: str) -> set[str]:

@@ -136,3 +136,14 @@ def test_a_changed_file_gets_a_new_url(static_copy: Path) -> None:
 )
 def test_accept_encoding_is_read_as_browsers_mean_it(header: str, gzip_ok: bool) -> None:
     assert accepts_gzip(header) is gzip_ok
+
+
+def test_a_file_is_only_read(client: TestClient) -> None:
+    url = link_to(client.get("/").text, "app.js")
+    head = client.head(url, headers={"accept-encoding": "gzip"})
+    assert head.status_code == 200
+    assert head.content == b""
+    assert int(head.headers["content-length"]) > 0
+    refused = client.post(url)
+    assert refused.status_code == 405
+    assert refused.headers["allow"] == "GET, HEAD"

@@ -20,6 +20,9 @@ meets them:
    fan-out per phone.
 6. steady room: the facilitator changes the timer once a second; from each change to every phone
    showing it, and resident memory per connection at the end.
+7. ranking: best question, with a few dozen questions written and one dot from every phone; from
+   the facilitator's reveal to every phone showing the ranked list, whether the dots shown equal
+   the dots saved, and the server CPU of that fan-out per phone.
 """
 
 import asyncio
@@ -49,6 +52,9 @@ WAIT_SECONDS = 90.0
 BASELINE_CODE = "BENCH1"
 TIMER_STEP = 10
 """Seconds the facilitator adds to the paused timer at each steady-room update."""
+QUESTIONS = 40
+"""Questions written for the ranking, whatever the room's size: every phone's ballot lists them
+all, and a room of thousands would not put thousands on one ballot."""
 
 
 @dataclass
@@ -284,6 +290,7 @@ class Conductor:
             await self.vote_flood()
             await self.reveal()
             await self.steady_room()
+            await self.ranking()
         except Missed as missed:
             self.measured.error("run", f"stopped early: {missed}")
         finally:
@@ -630,6 +637,75 @@ class Conductor:
         }
         if records:
             self.measured.sizes["timer"] = _median_int(r["bytes"] for r in records)
+
+    async def ranking(self) -> None:
+        """Best question: a few phones write, every phone dots one question, then the reveal of
+        the ranked list, the heaviest fan-out of a workshop (every phone's stage is the list)."""
+        await asyncio.sleep(self.options.settle)
+        run = wire.RANKING_RUN
+        await self.host_act({"type": "add_exercise", "exercise_id": wire.RANKING_EXERCISE})
+        await self.host_act({"type": "start_run", "run_id": run})
+        await self.host_act({"type": "next_phase", "seen_phase": f"{run}.0:brief"})
+        step = max(1, self.n // QUESTIONS)
+        written = 0
+        for record in self.check_phones(
+            "ranking",
+            await self.workers.call("write_questions", step=step, seed=self.options.seed),
+        ):
+            if not record["wrote"]:
+                continue
+            if record["tone"] == "ok":
+                written += 1
+            else:
+                self.measured.error("ranking", f"phone {record['phone']}: {record['message']!r}")
+        await asyncio.sleep(self.options.settle)
+        await self.host_act({"type": "next_phase", "seen_phase": f"{run}.0:write"})
+        dots = self.check_phones(
+            "ranking",
+            await self.workers.call(
+                "place_dots",
+                start=time.monotonic() + 0.5,
+                window=self.options.vote_window,
+                seed=self.options.seed,
+            ),
+        )
+        saved = 0
+        for record in dots:
+            if record["tone"] == "ok":
+                saved += 1
+            else:
+                self.measured.error("ranking", f"phone {record['phone']}: {record['message']!r}")
+        await asyncio.sleep(self.options.settle)
+        self.mark("ranking_start")
+        sent = await self.host_act({"type": "next_phase", "seen_phase": f"{run}.0:vote"})
+        records = self.check_phones("ranking", await self.workers.call("ranking_shown"))
+        projector_at = await self.projector_until(
+            "the ranking", "stage", lambda html: wire.RANKED in html
+        )
+        self.mark("ranking_end")
+        usage = self.usage("ranking_start", "ranking_end")
+        assert self.projector is not None
+        stage = self.projector.latest["stage"]
+        # Every phone's list holds every question (the projector's only the top few): each must
+        # show every dot saved, none lost, none counted twice.
+        wrong = [r for r in records if r["dots"] != saved]
+        for record in wrong:
+            self.measured.error(
+                "ranking", f"phone {record['phone']} shows {record['dots']} dots, {saved} saved"
+            )
+        shown = wrong[0]["dots"] if wrong else saved
+        self.measured.scenarios["ranking"] = {
+            "to_phone_ms": summary(1000 * (r["at"] - sent) for r in records),
+            "to_projector_ms": 1000 * (projector_at - sent),
+            "questions": written,
+            "dots_saved": saved,
+            "dots_shown": shown,
+            "cpu_us_per_phone": 1e6 * usage["cpu_s"] / max(len(records), 1),
+            **usage,
+        }
+        self.measured.sizes["phone_ballot"] = _median_int(r["ballot_bytes"] for r in dots)
+        self.measured.sizes["phone_ranking"] = _median_int(r["bytes"] for r in records)
+        self.measured.sizes["screen_ranking"] = stage.size
 
     async def close(self) -> None:
         try:

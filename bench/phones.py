@@ -363,6 +363,67 @@ class Phones:
 
         return await self.seen_by_all("the results", shown)
 
+    # Best question's ranking ---------------------------------------------------------------------
+
+    async def write_questions(self, step: int, seed: int) -> list[Any]:
+        """Every `step`-th phone writes one question once its stage offers the form."""
+
+        async def write(phone: Phone) -> dict[str, Any]:
+            if phone.number % step:
+                return {"wrote": False}
+            seen = await phone.screen.until(
+                "the question form",
+                lambda: phone.screen.region_matching(
+                    "stage", lambda html: bool(wire.forms(html, "submit_question"))
+                ),
+                WAIT_SECONDS,
+            )
+            fields = wire.forms(seen.html, "submit_question")[0]
+            text = f"What would make this meeting worth your time? (from {phone.name})"
+            action = wire.action_id("ask", seed, phone.number, 0)
+            answer = await phone.screen.act(
+                {**fields, "text": text, "action_id": action}, WAIT_SECONDS
+            )
+            return {"wrote": True, "tone": answer.notice.tone, "message": answer.notice.message}
+
+        return await self.every(write)
+
+    async def place_dots(self, start: float, window: float, seed: int) -> list[Any]:
+        """Every phone waits for its ballot, then places one dot on a question at a random moment
+        of the window."""
+        rng = random.Random(seed)
+        moments = {phone.number: start + rng.random() * window for phone in self.phones}
+
+        async def dot(phone: Phone) -> dict[str, Any]:
+            seen = await phone.screen.until(
+                "the ballot",
+                lambda: phone.screen.region_matching(
+                    "stage", lambda html: bool(wire.forms(html, "place_dot"))
+                ),
+                WAIT_SECONDS,
+            )
+            offered = wire.forms(seen.html, "place_dot")
+            fields = offered[random.Random(seed * 7 + phone.number).randrange(len(offered))]
+            await asyncio.sleep(max(0.0, moments[phone.number] - time.monotonic()))
+            action = wire.action_id("dot", seed, phone.number, 0)
+            answer = await phone.screen.act({**fields, "action_id": action}, WAIT_SECONDS)
+            return {
+                "tone": answer.notice.tone,
+                "message": answer.notice.message,
+                "ballot_bytes": seen.size,
+            }
+
+        return await self.every(dot)
+
+    async def ranking_shown(self) -> list[Any]:
+        def shown(phone: Phone) -> dict[str, Any] | None:
+            seen = phone.screen.region_matching("stage", lambda html: wire.RANKED in html)
+            if seen is None:
+                return None
+            return {"at": seen.at, "bytes": seen.size, "dots": wire.dots_shown(seen.html)}
+
+        return await self.seen_by_all("the ranking", shown)
+
     async def timer_seen(self, since: float, last: int) -> list[Any]:
         """Every timer value each phone was shown after `since`, once it has shown `last`."""
 

@@ -60,6 +60,12 @@ SCENARIOS: list[tuple[str, str, str, str]] = [
         "Steady room",
         "one timer change a second; from each change to every phone showing it",
     ),
+    (
+        "ranking",
+        "to_phone_ms",
+        "Best question: the ranking revealed",
+        "from the facilitator's reveal to every phone showing the ranked list of questions",
+    ),
 ]
 
 
@@ -329,6 +335,7 @@ class Report:
                 ("join, ms per phone", lambda r: _get(r, "join", "cpu_ms_per_phone")),
                 ("poll start, µs per phone", lambda r: _get(r, "poll", "cpu_us_per_phone")),
                 ("reveal, µs per phone", lambda r: _get(r, "reveal", "cpu_us_per_phone")),
+                ("ranking, µs per phone", lambda r: _get(r, "ranking", "cpu_us_per_phone")),
                 ("timer update, µs per phone", _cpu_per_phone),
                 ("burst, µs per vote", lambda r: _get(r, "vote", "cpu_us_per_vote")),
                 ("flood, µs per vote", lambda r: _get(r, "flood", "cpu_us_per_vote")),
@@ -479,6 +486,8 @@ class Report:
             ("screen_join", "projector: headcount"),
             ("screen_voted", "projector: vote count"),
             ("screen_results", "projector: results"),
+            ("phone_ranking", "phone: ranking"),
+            ("screen_ranking", "projector: ranking"),
         ]
         rows = []
         for phones in self.sizes:

@@ -72,6 +72,11 @@ def check(measured: Measured, workdir: Path) -> None:
     # Every phone showed every timer change.
     assert found["steady"]["updates"] == STEADY_SECONDS
     assert found["steady"]["to_phone_ms"]["n"] == PHONES * STEADY_SECONDS
+    # Best question: every phone dotted one question, and the ranking shows every dot.
+    ranking = found["ranking"]
+    assert ranking["questions"] >= 2
+    assert ranking["dots_saved"] == ranking["dots_shown"] == PHONES
+    assert ranking["to_phone_ms"]["n"] == PHONES
     # The sizes the baseline copies were all measured.
     if measured.target != "baseline":
         assert all(size > 0 for size in measured.sizes.values()), measured.sizes

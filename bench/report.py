@@ -143,6 +143,9 @@ GENERATOR_MARGIN = 1.2
 or the flood may have measured the load generator rather than the app."""
 OFFERED_SHARE = 0.9
 """A flood that reaches this share of the votes offered was held back by the phones' own pace."""
+BUSY_PCT = 80.0
+"""A process that set a flood's pace is busy most of the time: if neither the server nor the load
+generator was busy this much of a core, something else (other work on the machine) did."""
 
 
 def _flood(run: Run, key: str) -> float:
@@ -272,6 +275,8 @@ class Report:
                 if math.isnan(ours):
                     continue
                 ratio = base / ours if ours else math.nan
+                server_cpu = self.median(target, phones, lambda r: _flood(r, "cpu_pct"))
+                ours_generator = self.median(target, phones, generator_cpu)
                 if math.isnan(base):
                     verdict = "no baseline in this run: not shown"
                 elif ours >= OFFERED_SHARE * offered and base >= OFFERED_SHARE * offered:
@@ -280,6 +285,12 @@ class Report:
                     verdict = (
                         f"**baseline ≤ {GENERATOR_MARGIN}x the app: the load generator may be the "
                         "limit**"
+                    )
+                elif max(server_cpu, ours_generator) < BUSY_PCT:
+                    verdict = (
+                        f"**neither the server ({server_cpu:.0f} %) nor the load generator "
+                        f"({ours_generator:.0f} % of a core) was busy: other work on the machine "
+                        "may have set the pace**"
                     )
                 else:
                     verdict = "the load generator is not the limit"

@@ -45,6 +45,9 @@ def test_every_page_links_only_versioned_static_files(client: TestClient) -> Non
         "landing": client.get("/").text,
         "start": client.get("/host").text,
         "console": client.get(f"/host/{code}", headers={"cookie": host_cookie}).text,
+        "editor": client.get(
+            f"/host/{code}/new?from=warmup-hardest-habit", headers={"cookie": host_cookie}
+        ).text,
         "projector": client.get(f"/screen/{code}", headers={"cookie": screen_cookie}).text,
         "phone": client.get(f"/r/{code}", headers={"cookie": phone_cookie}).text,
     }
@@ -57,6 +60,7 @@ def test_every_page_links_only_versioned_static_files(client: TestClient) -> Non
             assert client.get(url).status_code == 200, url
     for name in ("phone.css", "app.css", "tokens.css", "app.js", "vendor/htmx-2.0.11.min.js"):
         assert link_to(pages["phone"], name)
+    assert link_to(pages["editor"], "editor.css")
 
 
 def test_a_versioned_url_is_immutable_and_gzipped_when_asked(client: TestClient) -> None:

@@ -30,6 +30,8 @@ TAG = re.compile(r"<(link|script)\b([^>]*)>", re.I)
 ATTRIBUTE = re.compile(r'([\w-]+)\s*=\s*"([^"]*)"')
 MAX_AGE = re.compile(r"\bmax-age\s*=\s*(\d+)", re.I)
 HEADER_LIMIT = 64 * 1024
+TIMEOUT_SECONDS = 60.0
+"""How long one request may take, from connecting to the last byte of its answer."""
 
 
 class HttpError(Exception):
@@ -117,6 +119,7 @@ class Browser:
     cookies: dict[str, str] = field(default_factory=dict)
     cache: dict[str, Cached] = field(default_factory=dict)
     traffic: Traffic = field(default_factory=Traffic)
+    timeout: float = TIMEOUT_SECONDS
     _reader: asyncio.StreamReader | None = None
     _writer: asyncio.StreamWriter | None = None
 
@@ -158,11 +161,17 @@ class Browser:
         head = f"{method} {path} HTTP/1.1\r\n" + "".join(
             f"{name}: {value}\r\n" for name, value in headers.items()
         )
-        reader, writer = await self._connection()
-        writer.write(head.encode("latin-1") + b"\r\n" + body)
         try:
-            answer = await self._read_answer(reader, method)
-        except (asyncio.IncompleteReadError, asyncio.LimitOverrunError, ConnectionError) as error:
+            async with asyncio.timeout(self.timeout):
+                reader, writer = await self._connection()
+                writer.write(head.encode("latin-1") + b"\r\n" + body)
+                answer = await self._read_answer(reader, method)
+        except (
+            asyncio.IncompleteReadError,
+            asyncio.LimitOverrunError,
+            ConnectionError,
+            TimeoutError,
+        ) as error:
             self.close()
             raise HttpError(f"{method} {path}: {error!r}") from error
         self.traffic.requests += 1

@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 import pytest
 from starlette.testclient import TestClient
 
-from bench.browser import Browser, freshness, linked_files
+from bench.browser import Browser, HttpError, freshness, linked_files
 from tests.integration.helpers import create_room, join
 from workshop.app import create_app
 from workshop.settings import Settings
@@ -167,3 +167,25 @@ def test_the_app_pages_link_files_the_browser_can_fetch(client: TestClient, page
     assert any(".css?v=" in url for url in linked)
     for url in linked:
         assert client.get(url).headers["cache-control"].endswith("immutable"), url
+
+
+def test_a_request_with_no_answer_fails_after_the_timeout() -> None:
+    done = asyncio.Event()
+
+    async def silent(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.readuntil(b"\r\n\r\n")
+        await reader.read()  # until the browser gives up and closes
+        writer.close()
+        await writer.wait_closed()
+        done.set()
+
+    async def run() -> None:
+        listening = await asyncio.start_server(silent, "127.0.0.1", 0)
+        port = listening.sockets[0].getsockname()[1]
+        async with listening:
+            browser = Browser("127.0.0.1", port, f"http://127.0.0.1:{port}", timeout=0.2)
+            with pytest.raises(HttpError, match="GET /"):
+                await browser.request("GET", "/")
+            await asyncio.wait_for(done.wait(), 5)
+
+    asyncio.run(run())

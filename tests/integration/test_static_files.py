@@ -61,6 +61,7 @@ def test_every_page_links_only_versioned_static_files(client: TestClient) -> Non
     for name in ("phone.css", "app.css", "tokens.css", "app.js", "vendor/htmx-2.0.11.min.js"):
         assert link_to(pages["phone"], name)
     assert link_to(pages["editor"], "editor.css")
+    assert link_to(pages["editor"], "editor.js")
 
 
 def test_a_versioned_url_is_immutable_and_gzipped_when_asked(client: TestClient) -> None:

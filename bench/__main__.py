@@ -111,6 +111,7 @@ def run(args: argparse.Namespace) -> int:
                     server_cpus=args.server_cpus,
                     client_cpus=args.client_cpus,
                     join_rate=args.join_rate,
+                    join_seconds=args.join_seconds,
                     vote_window=args.vote_window,
                     flood_seconds=args.flood_seconds,
                     flood_rate=args.flood_rate,
@@ -204,6 +205,13 @@ def main(argv: list[str] | None = None) -> int:
         type=float,
         default=100.0,
         help="phones starting to join per second (default 100: 2,000 in 20 s)",
+    )
+    bench.add_argument(
+        "--join-seconds",
+        type=float,
+        default=None,
+        help="every phone starts to join within this many seconds, whatever the room's size "
+        "(e.g. 20: 5,000 phones at 250 a second); overrides --join-rate",
     )
     bench.add_argument(
         "--vote-window",

@@ -3,9 +3,11 @@
 It speaks the app's wire format to the same clients: it accepts websockets at `/ws/CODE/AUDIENCE`,
 answers every frame with the same notice, and sends fragments of the same sizes (the conductor
 measures them on the app and tells the baseline with a `configure` frame), but it keeps its room in
-a few dictionaries, renders nothing and sends every room-wide change with one
-`websockets.broadcast()`. No HTTP join, no store, no templates, no coalescing: each change goes out
-at once. What the app spends beyond this is its own overhead.
+a few sets, renders nothing and sends every room-wide change with one bare
+`websockets.broadcast()` of one string made once. No HTTP join, no store, no templates, no
+coalescing, no keepalive pings: each change goes out at once, and between changes the server sends
+nothing. Per phone and update it does what `broadcast()` does (frame the bytes and write them to
+the socket) and nothing else. What the app spends beyond this is its own overhead.
 
 Run it with `python -m bench baseline --port 8100`.
 """
@@ -39,6 +41,9 @@ DEFAULT_SIZES = {
     "screen_voted": 900,
     "screen_results": 2500,
     "timer": 250,
+    "phone_ballot": 6000,
+    "phone_ranking": 8000,
+    "screen_ranking": 8000,
 }
 """Fragment sizes in bytes, used until the conductor sends the ones it measured on the app."""
 
@@ -64,6 +69,8 @@ class Room:
         self.phones: set[ServerConnection] = set()
         self.screens: set[ServerConnection] = set()
         """Projectors and consoles: they show the headcount and the vote count."""
+        self.everyone: set[ServerConnection] = set()
+        """Phones and screens, kept as they come and go rather than made for each update."""
         self.joined = 0
         self.phase = ""
         self.votes: dict[ServerConnection, str] = {}
@@ -71,6 +78,10 @@ class Room:
         self.left = 0.0
         self.running = False
         self.seq = 0
+        self.run = wire.RUN
+        self.questions: dict[str, str] = {}
+        """Best question's board: question id -> text, and the dots each has."""
+        self.dots: dict[str, int] = {}
 
     # Fragments ---------------------------------------------------------------------------------
 
@@ -122,6 +133,43 @@ class Room:
         )
         return pad(body, self.sizes[size])
 
+    def question_form(self) -> str:
+        body = (
+            '<main id="stage" class="stage"><form ws-send class="act question-slot">'
+            '<input type="hidden" name="type" value="submit_question">'
+            f'<input type="hidden" name="seen_phase" value="{self.run}.0:write">'
+            '<input type="hidden" name="slot" value="1"><textarea name="text"></textarea>'
+            '<button type="submit">Submit question 1</button></form></main>'
+        )
+        return pad(body, self.sizes["phone_poll"])
+
+    def ballot(self) -> str:
+        forms = "".join(
+            f'<li><p class="question-text">{html.escape(text)}</p><form ws-send class="act">'
+            '<input type="hidden" name="type" value="place_dot">'
+            f'<input type="hidden" name="seen_phase" value="{self.run}.0:vote">'
+            f'<input type="hidden" name="question" value="{question}">'
+            '<button type="submit">Add a dot</button></form></li>'
+            for question, text in self.questions.items()
+        )
+        body = f'<main id="stage" class="stage"><ul class="ballot">{forms}</ul></main>'
+        return pad(body, self.sizes["phone_ballot"])
+
+    def ranking(self, size: str) -> str:
+        ranked = sorted(self.questions, key=lambda q: -self.dots[q])
+        items = "".join(
+            f'<li class="ranked-item"><span class="question-text">'
+            f"{html.escape(self.questions[q])}</span>"
+            f'<span class="dots-figure"><strong class="dot-count">{self.dots[q]}</strong> dots'
+            "</span></li>"
+            for q in ranked
+        )
+        body = (
+            '<main id="stage" class="stage"><h2>The room\'s ranking</h2>'
+            f'<ol class="ranked-list">{items}</ol></main>'
+        )
+        return pad(body, self.sizes[size])
+
     def timer(self) -> str:
         left = round(self.left)
         body = (
@@ -133,6 +181,7 @@ class Room:
     # Connections -------------------------------------------------------------------------------
 
     async def arrive(self, ws: ServerConnection, audience: str) -> None:
+        self.everyone.add(ws)
         if audience == "phone":
             self.phones.add(ws)
             self.joined += 1
@@ -147,6 +196,7 @@ class Room:
     def leave(self, ws: ServerConnection) -> None:
         self.phones.discard(ws)
         self.screens.discard(ws)
+        self.everyone.discard(ws)
 
     async def handle(self, ws: ServerConnection, audience: str, message: str) -> None:
         try:
@@ -161,13 +211,20 @@ class Room:
                 await ws.send(self.notice("Configured."))
             case "vote":
                 await self.vote(ws, payload)
+            case "submit_question" | "place_dot":
+                await self.best_question(ws, kind, payload)
             case "add_exercise":
                 await ws.send(self.notice("Added."))
+            case "start_run" if payload.get("run_id") == wire.RANKING_RUN:
+                self.run, self.phase = wire.RANKING_RUN, "brief"
+                await ws.send(self.notice("Started."))
             case "start_run":
                 self.phase = "vote"
                 await ws.send(self.notice("Started."))
                 broadcast(self.phones, self.poll_stage(None, "phone_poll"))
                 broadcast(self.screens, self.progress("screen_poll"))
+            case "next_phase" if self.run == wire.RANKING_RUN:
+                await self.next_step(ws)
             case "next_phase":
                 self.phase = "reveal"
                 await ws.send(self.notice("Now: Results."))
@@ -181,9 +238,45 @@ class Room:
                 else:
                     self.left += float(payload["seconds"])
                 await ws.send(self.notice("Timer changed."))
-                broadcast(self.phones | self.screens, self.timer())
+                broadcast(self.everyone, self.timer())
             case _:
                 await ws.send(self.notice("That request was not understood.", "error"))
+
+    async def next_step(self, ws: ServerConnection) -> None:
+        """Best question's steps: brief, write, vote, then the ranking revealed."""
+        match self.phase:
+            case "brief":
+                self.phase = "write"
+                await ws.send(self.notice("Now: Write."))
+                broadcast(self.phones, self.question_form())
+            case "write":
+                self.phase = "vote"
+                await ws.send(self.notice("Now: Vote."))
+                broadcast(self.phones, self.ballot())
+            case _:
+                self.phase = "reveal"
+                await ws.send(self.notice("Now: Reveal."))
+                broadcast(self.phones, self.ranking("phone_ranking"))
+                broadcast(self.screens, self.ranking("screen_ranking"))
+
+    async def best_question(self, ws: ServerConnection, kind: str, payload: dict[str, Any]) -> None:
+        action_id = str(payload.get("action_id", ""))
+        if action_id in self.seen:
+            await ws.send(self.notice("Already saved ✓"))
+            return
+        if kind == "submit_question" and self.phase == "write":
+            question = f"q{len(self.questions) + 1}"
+            self.questions[question] = str(payload.get("text", ""))[:280]
+            self.dots[question] = 0
+            message = "Question saved ✓"
+        elif kind == "place_dot" and self.phase == "vote" and payload.get("question") in self.dots:
+            self.dots[str(payload["question"])] += 1
+            message = "Dot placed ✓"
+        else:
+            await ws.send(self.notice("That is not open now.", "error"))
+            return
+        self.seen.add(action_id)
+        await ws.send(self.notice(message))
 
     async def vote(self, ws: ServerConnection, payload: dict[str, Any]) -> None:
         action_id = str(payload.get("action_id", ""))
@@ -238,6 +331,8 @@ async def run(host: str, port: int) -> None:
         host,
         port,
         compression=None,
+        # A bare broadcast server: no pings of its own (the app's keepalive is part of its cost).
+        ping_interval=None,
         max_size=MAX_FRAME_BYTES,
         process_request=baseline.process_request,
         server_header=None,

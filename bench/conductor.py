@@ -4,18 +4,25 @@ The conductor plays the facilitator's console and the projector itself and sends
 commands to the load-generator processes (`bench.phones`). Scenarios, in the order a workshop
 meets them:
 
-1. join storm: the phones join at a steady rate (2,000 in 20 s by default); time until the
-   projector shows them all, and each phone's time from starting to join to its first screen.
-2. poll: the facilitator starts the warm-up poll; time until every phone shows it.
+1. join storm: the phones join at a steady rate (2,000 in 20 s by default, or all of them
+   within `join_seconds`), each as a fresh browser (the join form, the page, every file it links
+   to, then the websocket); time until the projector shows them all, each phone's time from
+   starting to join to its first screen, its requests and bytes, and server CPU per phone.
+2. poll: the facilitator starts the warm-up poll; time until every phone shows it, and the
+   server CPU of that fan-out per phone.
 3. vote burst: every phone votes once at a random moment of a 5 s window; from each vote to its
    notice, to the phone's own screen showing it, and to the projector's count including it. A
    share of the phones then replays its frame, which must count nothing.
 4. vote flood: for a few seconds every phone changes its vote as soon as the last change is
    answered (at most `flood_rate` times a second); votes accepted per second.
-5. reveal: the facilitator reveals; time until every phone shows the results, and whether the
-   counts shown equal the votes the phones were told were saved.
+5. reveal: the facilitator reveals; time until every phone shows the results, whether the
+   counts shown equal the votes the phones were told were saved, and the server CPU of that
+   fan-out per phone.
 6. steady room: the facilitator changes the timer once a second; from each change to every phone
    showing it, and resident memory per connection at the end.
+7. ranking: best question, with a few dozen questions written and one dot from every phone; from
+   the facilitator's reveal to every phone showing the ranked list, whether the dots shown equal
+   the dots saved, and the server CPU of that fan-out per phone.
 """
 
 import asyncio
@@ -37,7 +44,7 @@ from bench import wire
 from bench.phones import Endpoint
 from bench.profile import Profiler
 from bench.screens import Missed, Screen
-from bench.servers import Servers, Usage, pinned
+from bench.servers import Servers, Usage, cpu_seconds, pinned
 from bench.stats import summary
 
 HOST_SECONDS = 60.0
@@ -45,6 +52,9 @@ WAIT_SECONDS = 90.0
 BASELINE_CODE = "BENCH1"
 TIMER_STEP = 10
 """Seconds the facilitator adds to the paused timer at each steady-room update."""
+QUESTIONS = 40
+"""Questions written for the ranking, whatever the room's size: every phone's ballot lists them
+all, and a room of thousands would not put thousands on one ballot."""
 
 
 @dataclass
@@ -55,6 +65,9 @@ class Options:
     client_cpus: str = "1"
     join_rate: float = 100.0
     """Phones starting to join per second: 2,000 in 20 s."""
+    join_seconds: float | None = None
+    """When set, every phone starts to join within this many seconds, whatever the room's size
+    (5,000 in 20 s is 250 a second); `join_rate` is then not used."""
     vote_window: float = 5.0
     flood_seconds: float = 10.0
     flood_rate: float = 10.0
@@ -208,10 +221,7 @@ class Conductor:
     # Plumbing ----------------------------------------------------------------------------------
 
     def mark(self, name: str) -> Mark:
-        cpu = 0.0
-        for process in self.clients:
-            times = process.cpu_times()
-            cpu += times.user + times.system
+        cpu = sum(cpu_seconds(process.pid) for process in self.clients)
         mark = Mark(self.servers.usage(), cpu)
         self.marks[name] = mark
         return mark
@@ -226,6 +236,7 @@ class Conductor:
             "cpu_s": b.server.cpu - a.server.cpu,
             "cpu_pct": 100 * (b.server.cpu - a.server.cpu) / wall,
             "clients_cpu_pct": 100 * (b.clients_cpu - a.clients_cpu) / wall,
+            "clients_cpu_s": b.clients_cpu - a.clients_cpu,
             "rss_mib": b.server.rss / 2**20,
             "redis_rss_mib": b.server.redis_rss / 2**20,
         }
@@ -279,6 +290,7 @@ class Conductor:
             await self.vote_flood()
             await self.reveal()
             await self.steady_room()
+            await self.ranking()
         except Missed as missed:
             self.measured.error("run", f"stopped early: {missed}")
         finally:
@@ -314,6 +326,12 @@ class Conductor:
             await self.host_act({"type": "configure", "sizes": self.options.sizes})
         await self.workers.setup(self.mode, self.code, self.servers.endpoints, self.n)
 
+    @property
+    def join_rate(self) -> float:
+        if self.options.join_seconds:
+            return self.n / self.options.join_seconds
+        return self.options.join_rate
+
     async def join_storm(self) -> None:
         await asyncio.sleep(self.options.settle)
         self.mark("idle")
@@ -324,12 +342,12 @@ class Conductor:
                 f"{self.n} joined",
                 "join-panel",
                 lambda html: (wire.headcount(html) or 0) >= self.n,
-                self.n / self.options.join_rate + WAIT_SECONDS,
+                self.n / self.join_rate + WAIT_SECONDS,
             )
         )
         records = self.check_phones(
             "join",
-            await self.workers.call("join", start=start, interval=1 / self.options.join_rate),
+            await self.workers.call("join", start=start, interval=1 / self.join_rate),
         )
         try:
             shown = await projector
@@ -338,14 +356,22 @@ class Conductor:
             shown = float("nan")
         self.mark("joined")
         self.profile(None)
+        usage = self.usage("idle", "joined")
         result: dict[str, Any] = {
             "to_screen_ms": summary(1000 * (r["snapshot"] - r["start"]) for r in records),
             "projector_s": shown - start,
             "phones_in": len(records),
-            **self.usage("idle", "joined"),
+            "window_s": self.n / self.join_rate,
+            "cpu_ms_per_phone": 1000 * usage["cpu_s"] / max(len(records), 1),
+            **usage,
         }
         if self.mode == "app":
-            result["http_ms"] = summary(1000 * (r["page"] - r["start"]) for r in records)
+            # From starting to join to the last linked file, before the websocket opens.
+            result["http_ms"] = summary(1000 * (r["files"] - r["start"]) for r in records)
+            result["http"] = {
+                key: _median_int(r["http"][key] for r in records)
+                for key in (records[0]["http"] if records else {})
+            }
         self.measured.scenarios["join"] = result
         self.measured.sizes["phone_snapshot"] = _median_int(r["bytes"] for r in records)
         history = self.projector.history if self.projector else None
@@ -364,10 +390,13 @@ class Conductor:
             "the poll", "stage", lambda html: wire.voted(html) is not None
         )
         self.mark("poll_end")
+        usage = self.usage("poll_start", "poll_end")
         self.measured.scenarios["poll"] = {
             "to_phone_ms": summary(1000 * (r["at"] - sent) for r in records),
             "to_projector_ms": 1000 * (projector_at - sent),
-            **self.usage("poll_start", "poll_end"),
+            # The whole fan-out (start, read, render, send to everyone) per phone reached.
+            "cpu_us_per_phone": 1e6 * usage["cpu_s"] / max(len(records), 1),
+            **usage,
         }
         self.measured.sizes["phone_poll"] = _median_int(r["bytes"] for r in records)
         if records:
@@ -431,6 +460,7 @@ class Conductor:
             else:
                 to_projector.append(1000 * (at - record["sent"]))
         span = max((r["ack"] for r in saved), default=start) - start
+        usage = self.usage("burst_start", "burst_end")
         self.measured.scenarios["vote"] = {
             "to_projector_ms": summary(to_projector),
             "to_ack_ms": summary(1000 * (r["ack"] - r["sent"]) for r in saved),
@@ -439,7 +469,8 @@ class Conductor:
             "replays": sum(1 for r in records if "replay" in r),
             "shown": shown,
             "votes_per_s": len(saved) / span if span > 0 else float("nan"),
-            **self.usage("burst_start", "burst_end"),
+            "cpu_us_per_vote": 1e6 * usage["cpu_s"] / max(len(saved), 1),
+            **usage,
         }
         self.measured.sizes["phone_voted"] = _median_int(
             r["own_bytes"] for r in saved if "own_bytes" in r
@@ -481,13 +512,18 @@ class Conductor:
                 self.final[int(record["phone"])] = record["option"]
         span = max((t[1] for t in taps), default=start) - start
         rate = len(saved) / span if span > 0 else float("nan")
+        usage = self.usage("flood_start", "flood_end")
         self.measured.scenarios["flood"] = {
             "to_ack_ms": summary(1000 * (t[1] - t[0]) for t in saved),
             "accepted": len(saved),
             "offered_per_s": self.n * self.options.flood_rate,
             "votes_per_s": rate,
             "votes_per_s_per_process": rate / len(self.servers.processes),
-            **self.usage("flood_start", "flood_end"),
+            "cpu_us_per_vote": 1e6 * usage["cpu_s"] / max(len(saved), 1),
+            # What the load generator spent per vote: one core's worth of it bounds the votes a
+            # second it can offer, whatever the server.
+            "generator_us_per_vote": 1e6 * usage["clients_cpu_s"] / max(len(saved), 1),
+            **usage,
         }
 
     async def reveal(self) -> None:
@@ -499,6 +535,7 @@ class Conductor:
             "the results", "stage", lambda html: bool(wire.bar_counts(html))
         )
         self.mark("reveal_end")
+        usage = self.usage("reveal_start", "reveal_end")
         assert self.projector is not None
         shown = wire.bar_counts(self.projector.latest["stage"].html)
         expected = dict.fromkeys(shown, 0)
@@ -524,7 +561,8 @@ class Conductor:
             "votes_shown": sum(shown.values()),
             "lost": lost,
             "extra": extra,
-            **self.usage("reveal_start", "reveal_end"),
+            "cpu_us_per_phone": 1e6 * usage["cpu_s"] / max(len(records), 1),
+            **usage,
         }
         self.measured.sizes["phone_results"] = _median_int(r["bytes"] for r in records)
         self.measured.sizes["screen_results"] = self.projector.latest["stage"].size
@@ -599,6 +637,75 @@ class Conductor:
         }
         if records:
             self.measured.sizes["timer"] = _median_int(r["bytes"] for r in records)
+
+    async def ranking(self) -> None:
+        """Best question: a few phones write, every phone dots one question, then the reveal of
+        the ranked list, the heaviest fan-out of a workshop (every phone's stage is the list)."""
+        await asyncio.sleep(self.options.settle)
+        run = wire.RANKING_RUN
+        await self.host_act({"type": "add_exercise", "exercise_id": wire.RANKING_EXERCISE})
+        await self.host_act({"type": "start_run", "run_id": run})
+        await self.host_act({"type": "next_phase", "seen_phase": f"{run}.0:brief"})
+        step = max(1, self.n // QUESTIONS)
+        written = 0
+        for record in self.check_phones(
+            "ranking",
+            await self.workers.call("write_questions", step=step, seed=self.options.seed),
+        ):
+            if not record["wrote"]:
+                continue
+            if record["tone"] == "ok":
+                written += 1
+            else:
+                self.measured.error("ranking", f"phone {record['phone']}: {record['message']!r}")
+        await asyncio.sleep(self.options.settle)
+        await self.host_act({"type": "next_phase", "seen_phase": f"{run}.0:write"})
+        dots = self.check_phones(
+            "ranking",
+            await self.workers.call(
+                "place_dots",
+                start=time.monotonic() + 0.5,
+                window=self.options.vote_window,
+                seed=self.options.seed,
+            ),
+        )
+        saved = 0
+        for record in dots:
+            if record["tone"] == "ok":
+                saved += 1
+            else:
+                self.measured.error("ranking", f"phone {record['phone']}: {record['message']!r}")
+        await asyncio.sleep(self.options.settle)
+        self.mark("ranking_start")
+        sent = await self.host_act({"type": "next_phase", "seen_phase": f"{run}.0:vote"})
+        records = self.check_phones("ranking", await self.workers.call("ranking_shown"))
+        projector_at = await self.projector_until(
+            "the ranking", "stage", lambda html: wire.RANKED in html
+        )
+        self.mark("ranking_end")
+        usage = self.usage("ranking_start", "ranking_end")
+        assert self.projector is not None
+        stage = self.projector.latest["stage"]
+        # Every phone's list holds every question (the projector's only the top few): each must
+        # show every dot saved, none lost, none counted twice.
+        wrong = [r for r in records if r["dots"] != saved]
+        for record in wrong:
+            self.measured.error(
+                "ranking", f"phone {record['phone']} shows {record['dots']} dots, {saved} saved"
+            )
+        shown = wrong[0]["dots"] if wrong else saved
+        self.measured.scenarios["ranking"] = {
+            "to_phone_ms": summary(1000 * (r["at"] - sent) for r in records),
+            "to_projector_ms": 1000 * (projector_at - sent),
+            "questions": written,
+            "dots_saved": saved,
+            "dots_shown": shown,
+            "cpu_us_per_phone": 1e6 * usage["cpu_s"] / max(len(records), 1),
+            **usage,
+        }
+        self.measured.sizes["phone_ballot"] = _median_int(r["ballot_bytes"] for r in dots)
+        self.measured.sizes["phone_ranking"] = _median_int(r["bytes"] for r in records)
+        self.measured.sizes["screen_ranking"] = stage.size
 
     async def close(self) -> None:
         try:

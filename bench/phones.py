@@ -3,27 +3,25 @@
 `python -m bench worker` reads one JSON command per line on standard input, runs it for every phone
 it owns at once, and answers with one JSON line on standard output: a record per phone, with
 `time.monotonic()` timestamps the conductor compares with its own. Each phone does what a browser
-does: the HTTP join by code and name (its cookie kept), the room page, then the room's websocket,
-where it sends the frames the htmx ws extension sends and reads the fragments pushed back.
+does: the HTTP join by code and name (its cookie kept), the room page and every file it links to
+(`bench.browser`), then the room's websocket, where it sends the frames the htmx ws extension sends and reads the fragments pushed back.
 """
 
 import asyncio
-import contextlib
 import gc
-import http.cookiejar
 import json
 import random
 import sys
 import time
-import urllib.request
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
-import httpx
 from websockets.exceptions import WebSocketException
 
 from bench import wire
+from bench.browser import Browser, HttpError, linked_files
 from bench.screens import Missed, Screen
 
 WAIT_SECONDS = 60.0
@@ -42,26 +40,6 @@ class Endpoint:
     @property
     def origin(self) -> str:
         return self.http
-
-
-class NoCookies(http.cookiejar.CookiePolicy):
-    """Each phone keeps its own cookie by hand; the shared HTTP client must keep none."""
-
-    netscape = True
-    rfc2965 = False
-    hide_cookie2 = True
-
-    def set_ok(self, cookie: http.cookiejar.Cookie, request: urllib.request.Request) -> bool:
-        return False
-
-    def return_ok(self, cookie: http.cookiejar.Cookie, request: urllib.request.Request) -> bool:
-        return False
-
-    def domain_return_ok(self, domain: str, request: urllib.request.Request) -> bool:
-        return False
-
-    def path_return_ok(self, path: str, request: urllib.request.Request) -> bool:
-        return False
 
 
 @dataclass
@@ -83,6 +61,99 @@ def is_poll(stage: str) -> bool:
     return bool(wire.choices(stage))
 
 
+class Flood:
+    """One phone's part of the vote flood, driven by callbacks rather than a wait per vote: its
+    frames are made once, each answer is noticed as it is read, and the next change is a timer.
+    The load generator has one core for every phone; what it spends per vote bounds the votes a
+    second it can offer, and that bound must stay well above what the server accepts."""
+
+    def __init__(self, phone: Phone, start: float, seconds: float, rate: float, seed: int) -> None:
+        self.phone = phone
+        self.screen = phone.screen
+        self.end = start + seconds
+        self.gap = 1 / rate
+        self.seed = seed
+        stage = self.screen.latest.get("stage")
+        self.offered = wire.choices(stage.html) if stage else []
+        self.frames = [wire.frame_parts(c.fields, self.screen.page_url) for c in self.offered]
+        self.loop = asyncio.get_running_loop()
+        self.done: asyncio.Future[dict[str, Any]] = self.loop.create_future()
+        self.taps: list[list[float]] = []
+        self.refused: list[str] = []
+        self.refusals = 0
+        self.waiting_for: int | None = None
+        """The place of the frame whose answer is awaited, in the screen's sending order."""
+        self.sent_at = 0.0
+        self.choice = ""
+        self.first = start + (phone.number % 100) / 100 * self.gap
+
+    async def run(self) -> dict[str, Any]:
+        if not self.offered:
+            raise Missed(f"{self.phone.name}: no poll to vote on")
+        if self.first >= self.end:
+            return {"taps": [], "refused": [], "refusals": 0, "option": self.phone.option}
+        self.screen.watcher = self.answered
+        watchdog = self.loop.call_at(self.end + WAIT_SECONDS, self.give_up)
+        self.loop.call_at(self.first, self.tap)
+        try:
+            return await self.done
+        finally:
+            watchdog.cancel()
+            self.screen.watcher = None
+
+    def tap(self) -> None:
+        if self.done.done():
+            return
+        index = (self.phone.number + len(self.taps) + 1) % len(self.offered)
+        before, after = self.frames[index]
+        action = wire.action_id("change", self.seed, self.phone.number, len(self.taps))
+        self.choice = self.offered[index].fields["option"]
+        self.sent_at = time.monotonic()
+        try:
+            self.waiting_for = self.screen.send_text(before + action + after)
+        except Missed as missed:
+            self.done.set_exception(missed)
+
+    def answered(self) -> None:
+        if self.done.done() or self.waiting_for is None:
+            return
+        answers = self.screen.answers
+        if len(answers) <= self.waiting_for:
+            if self.screen.ended is not None:
+                self.done.set_exception(
+                    Missed(f"{self.phone.name}: flood stopped: {self.screen.ended}")
+                )
+            return
+        answer = answers[self.waiting_for]
+        self.waiting_for = None
+        saved = answer.notice.tone == "ok" and answer.notice.message.startswith("Vote")
+        if saved:
+            self.phone.option = self.choice
+        else:
+            self.refusals += 1
+            if len(self.refused) < 3:
+                self.refused.append(answer.notice.message)
+        self.taps.append([self.sent_at, answer.at, 1.0 if saved else 0.0])
+        moment = max(self.sent_at + self.gap, time.monotonic())
+        if moment < self.end:
+            self.loop.call_at(moment, self.tap)
+        else:
+            self.done.set_result(
+                {
+                    "taps": self.taps,
+                    "refused": self.refused,
+                    "refusals": self.refusals,
+                    "option": self.phone.option,
+                }
+            )
+
+    def give_up(self) -> None:
+        if not self.done.done():
+            self.done.set_exception(
+                Missed(f"{self.phone.name}: no answer to a vote change within {WAIT_SECONDS:.0f} s")
+            )
+
+
 @dataclass
 class Phones:
     """Every phone this process plays, and the commands the conductor sends them."""
@@ -91,7 +162,6 @@ class Phones:
     """"app" (HTTP join, then websocket) or "baseline" (websocket only)."""
     code: str
     phones: list[Phone] = field(default_factory=list)
-    http: httpx.AsyncClient | None = None
 
     @classmethod
     def create(
@@ -112,7 +182,7 @@ class Phones:
         async def one(phone: Phone) -> dict[str, Any]:
             try:
                 return {"phone": phone.number, **await work(phone)}
-            except (Missed, httpx.HTTPError, WebSocketException, OSError, TimeoutError) as error:
+            except (Missed, HttpError, WebSocketException, OSError, TimeoutError) as error:
                 phone.error = phone.error or str(error) or repr(error)
                 return {"phone": phone.number, "error": str(error) or repr(error)}
 
@@ -150,12 +220,6 @@ class Phones:
     # Join storm --------------------------------------------------------------------------------
 
     async def join(self, start: float, interval: float) -> list[Any]:
-        self.http = httpx.AsyncClient(
-            cookies=http.cookiejar.CookieJar(NoCookies()),
-            trust_env=False,
-            timeout=WAIT_SECONDS,
-            limits=httpx.Limits(max_connections=64, max_keepalive_connections=64),
-        )
         records = await self.every(lambda phone: self._join(phone, start + phone.number * interval))
         # What the phones hold from now on lives for the whole run: keep the collector off it.
         gc.collect()
@@ -166,25 +230,11 @@ class Phones:
         await asyncio.sleep(max(0.0, at - time.monotonic()))
         record: dict[str, Any] = {"start": time.monotonic()}
         if self.mode == "app":
-            assert self.http is not None
-            name = f"workshop_p_{phone.code}"
-            response = await self.http.post(
-                f"{phone.endpoint.http}/join", data={"code": phone.code, "name": phone.name}
-            )
-            if response.status_code != 303:
-                raise Missed(f"{phone.name}: join answered {response.status_code}")
-            value = response.cookies.get(name)
-            if not value:
-                raise Missed(f"{phone.name}: join set no cookie")
-            phone.cookie = f"{name}={value}"
-            record["joined"] = time.monotonic()
-            page = await self.http.get(
-                f"{phone.endpoint.http}{response.headers['location']}",
-                headers={"Cookie": phone.cookie},
-            )
-            if page.status_code != 200 or "ws-connect" not in page.text:
-                raise Missed(f"{phone.name}: room page answered {page.status_code}")
-            record["page"] = time.monotonic()
+            browser = Browser.for_origin(phone.endpoint.http)
+            try:
+                await self._browse(phone, browser, record)
+            finally:
+                await browser.aclose()
         await phone.screen.open(
             f"{phone.endpoint.ws}/ws/{phone.code}/phone",
             phone.endpoint.origin,
@@ -198,6 +248,46 @@ class Phones:
         record["snapshot"] = seen.at
         record["bytes"] = seen.size
         return record
+
+    async def _browse(self, phone: Phone, browser: Browser, record: dict[str, Any]) -> None:
+        """What a fresh browser does before the room's websocket opens: the join form's POST,
+        the room page it is sent to, then every file the page links to (htmx and its websocket
+        extension among them, without which no websocket opens)."""
+        name = f"workshop_p_{phone.code}"
+        answer = await browser.request(
+            "POST", "/join", form={"code": phone.code, "name": phone.name}
+        )
+        if answer.status != 303:
+            raise Missed(f"{phone.name}: join answered {answer.status}")
+        if not browser.cookies.get(name):
+            raise Missed(f"{phone.name}: join set no cookie")
+        phone.cookie = f"{name}={browser.cookies[name]}"
+        record["joined"] = time.monotonic()
+        page = await browser.request("GET", urlsplit(answer.headers["location"]).path)
+        text = page.text()
+        if page.status != 200 or "ws-connect" not in text:
+            raise Missed(f"{phone.name}: room page answered {page.status}")
+        record["page"] = time.monotonic()
+        files = linked_files(text)
+        for url in files:
+            await browser.fetch_file(url)
+        record["files"] = time.monotonic()
+        traffic = browser.traffic
+        record["http"] = {
+            "requests": traffic.requests,
+            "wire_bytes": traffic.wire_bytes,
+            "connections": traffic.connections,
+            "linked": len(files),
+            "static_requests": traffic.static_requests,
+            "static_wire_bytes": traffic.static_wire_bytes,
+            "static_gzip": traffic.static_gzip,
+            "static_immutable": traffic.static_immutable,
+        }
+        # The same page again, as when the phone reloads it: what its cache still asks for.
+        before = traffic.static_requests
+        for url in files:
+            await browser.fetch_file(url)
+        record["http"]["revisit_requests"] = traffic.static_requests - before
 
     # Poll ----------------------------------------------------------------------------------------
 
@@ -262,39 +352,7 @@ class Phones:
         """For `seconds`, every phone changes its vote as soon as the last change is answered, but
         no more than `rate` times a second (a thumb, and under the server's per-connection limit):
         what the server accepts per second when every phone is busy."""
-
-        async def flood(phone: Phone) -> dict[str, Any]:
-            stage = phone.screen.latest.get("stage")
-            offered = wire.choices(stage.html) if stage else []
-            if not offered:
-                raise Missed(f"{phone.name}: no poll to vote on")
-            taps: list[list[float]] = []
-            refused: list[str] = []
-            moment = start + (phone.number % 100) / 100 / rate
-            while moment < start + seconds:
-                await asyncio.sleep(max(0.0, moment - time.monotonic()))
-                choice = offered[(phone.number + len(taps) + 1) % len(offered)]
-                fields = {
-                    **choice.fields,
-                    "action_id": wire.action_id("change", seed, phone.number, len(taps)),
-                }
-                sent = time.monotonic()
-                answer = await phone.screen.act(fields, WAIT_SECONDS)
-                saved = answer.notice.tone == "ok" and answer.notice.message.startswith("Vote")
-                if saved:
-                    phone.option = fields["option"]
-                else:
-                    refused.append(answer.notice.message)
-                taps.append([sent, answer.at, 1.0 if saved else 0.0])
-                moment = max(sent + 1 / rate, time.monotonic())
-            return {
-                "taps": taps,
-                "refused": refused[:3],
-                "refusals": len(refused),
-                "option": phone.option,
-            }
-
-        return await self.every(flood)
+        return await self.every(lambda phone: Flood(phone, start, seconds, rate, seed).run())
 
     async def results_shown(self) -> list[Any]:
         def shown(phone: Phone) -> dict[str, Any] | None:
@@ -304,6 +362,67 @@ class Phones:
             return {"at": seen.at, "bytes": seen.size, "counts": wire.bar_counts(seen.html)}
 
         return await self.seen_by_all("the results", shown)
+
+    # Best question's ranking ---------------------------------------------------------------------
+
+    async def write_questions(self, step: int, seed: int) -> list[Any]:
+        """Every `step`-th phone writes one question once its stage offers the form."""
+
+        async def write(phone: Phone) -> dict[str, Any]:
+            if phone.number % step:
+                return {"wrote": False}
+            seen = await phone.screen.until(
+                "the question form",
+                lambda: phone.screen.region_matching(
+                    "stage", lambda html: bool(wire.forms(html, "submit_question"))
+                ),
+                WAIT_SECONDS,
+            )
+            fields = wire.forms(seen.html, "submit_question")[0]
+            text = f"What would make this meeting worth your time? (from {phone.name})"
+            action = wire.action_id("ask", seed, phone.number, 0)
+            answer = await phone.screen.act(
+                {**fields, "text": text, "action_id": action}, WAIT_SECONDS
+            )
+            return {"wrote": True, "tone": answer.notice.tone, "message": answer.notice.message}
+
+        return await self.every(write)
+
+    async def place_dots(self, start: float, window: float, seed: int) -> list[Any]:
+        """Every phone waits for its ballot, then places one dot on a question at a random moment
+        of the window."""
+        rng = random.Random(seed)
+        moments = {phone.number: start + rng.random() * window for phone in self.phones}
+
+        async def dot(phone: Phone) -> dict[str, Any]:
+            seen = await phone.screen.until(
+                "the ballot",
+                lambda: phone.screen.region_matching(
+                    "stage", lambda html: bool(wire.forms(html, "place_dot"))
+                ),
+                WAIT_SECONDS,
+            )
+            offered = wire.forms(seen.html, "place_dot")
+            fields = offered[random.Random(seed * 7 + phone.number).randrange(len(offered))]
+            await asyncio.sleep(max(0.0, moments[phone.number] - time.monotonic()))
+            action = wire.action_id("dot", seed, phone.number, 0)
+            answer = await phone.screen.act({**fields, "action_id": action}, WAIT_SECONDS)
+            return {
+                "tone": answer.notice.tone,
+                "message": answer.notice.message,
+                "ballot_bytes": seen.size,
+            }
+
+        return await self.every(dot)
+
+    async def ranking_shown(self) -> list[Any]:
+        def shown(phone: Phone) -> dict[str, Any] | None:
+            seen = phone.screen.region_matching("stage", lambda html: wire.RANKED in html)
+            if seen is None:
+                return None
+            return {"at": seen.at, "bytes": seen.size, "dots": wire.dots_shown(seen.html)}
+
+        return await self.seen_by_all("the ranking", shown)
 
     async def timer_seen(self, since: float, last: int) -> list[Any]:
         """Every timer value each phone was shown after `since`, once it has shown `last`."""
@@ -333,8 +452,6 @@ class Phones:
             }
 
         records = await asyncio.gather(*(close(phone) for phone in self.phones))
-        if self.http is not None:
-            await self.http.aclose()
         return list(records)
 
 
@@ -357,9 +474,6 @@ async def serve_commands() -> None:
             result = await getattr(phones, action)(**command)
         sys.stdout.write(json.dumps(result) + "\n")
         sys.stdout.flush()
-    if phones is not None and phones.http is not None:
-        with contextlib.suppress(Exception):
-            await phones.http.aclose()
 
 
 def main() -> None:

@@ -60,6 +60,12 @@ SCENARIOS: list[tuple[str, str, str, str]] = [
         "Steady room",
         "one timer change a second; from each change to every phone showing it",
     ),
+    (
+        "ranking",
+        "to_phone_ms",
+        "Best question: the ranking revealed",
+        "from the facilitator's reveal to every phone showing the ranked list of questions",
+    ),
 ]
 
 
@@ -130,6 +136,24 @@ def _kib_per_connection(run: Run) -> float:
 
 def _size(key: str) -> Callable[[Run], float]:
     return lambda run: float(run.get("sizes", {}).get(key, math.nan))
+
+
+GENERATOR_MARGIN = 1.2
+"""The baseline must accept more than this many times the app's votes a second in the same run,
+or the flood may have measured the load generator rather than the app."""
+OFFERED_SHARE = 0.9
+"""A flood that reaches this share of the votes offered was held back by the phones' own pace."""
+BUSY_PCT = 80.0
+"""A process that set a flood's pace is busy most of the time: if neither the server nor the load
+generator was busy this much of a core, something else (other work on the machine) did."""
+
+
+def _flood(run: Run, key: str) -> float:
+    return _get(run, "flood", key)
+
+
+def _kib(key: str) -> Callable[[Run], float]:
+    return lambda run: _get(run, "join", "http", key) / 1024
 
 
 def _errors(run: Run, scenario: str) -> int:
@@ -228,6 +252,131 @@ class Report:
                 cells += [_cell(self.values(target, phones, get), many) for _, get in columns]
                 lines.append("| " + " | ".join(cells) + " |")
         return [*lines, ""]
+
+    def generator_check(self) -> tuple[list[str], list[str]]:
+        """The vote flood beside the baseline's in the same run, size by size: the table, and a
+        warning for each size where the load generator, not the app, may have set the figure."""
+
+        def generator_cpu(run: Run) -> float:
+            return _flood(run, "clients_cpu_pct")
+
+        rows: list[str] = []
+        warnings: list[str] = []
+        for phones in self.sizes:
+            base = self.median("baseline", phones, lambda r: _flood(r, "votes_per_s"))
+            base_cost = self.median(
+                "baseline", phones, lambda r: _flood(r, "generator_us_per_vote")
+            )
+            for target in self.targets:
+                if target == "baseline" or not self.select(target, phones):
+                    continue
+                ours = self.median(target, phones, lambda r: _flood(r, "votes_per_s"))
+                offered = self.median(target, phones, lambda r: _flood(r, "offered_per_s"))
+                if math.isnan(ours):
+                    continue
+                ratio = base / ours if ours else math.nan
+                server_cpu = self.median(target, phones, lambda r: _flood(r, "cpu_pct"))
+                ours_generator = self.median(target, phones, generator_cpu)
+                if math.isnan(base):
+                    verdict = "no baseline in this run: not shown"
+                elif ours >= OFFERED_SHARE * offered and base >= OFFERED_SHARE * offered:
+                    verdict = "**both reached the offered rate**: the phones' pace, not a server"
+                elif ratio <= GENERATOR_MARGIN:
+                    verdict = (
+                        f"**baseline ≤ {GENERATOR_MARGIN}x the app: the load generator may be the "
+                        "limit**"
+                    )
+                elif max(server_cpu, ours_generator) < BUSY_PCT:
+                    verdict = (
+                        f"**neither the server ({server_cpu:.0f} %) nor the load generator "
+                        f"({ours_generator:.0f} % of a core) was busy: other work on the machine "
+                        "may have set the pace**"
+                    )
+                else:
+                    verdict = "the load generator is not the limit"
+                if verdict != "the load generator is not the limit":
+                    warnings.append(f"- {phones:,} phones, {target}: {verdict.replace('**', '')}.")
+                generator = self.median(
+                    target, phones, lambda r: _flood(r, "generator_us_per_vote")
+                )
+                cells = [
+                    self.phones_cell(target, phones),
+                    target,
+                    _num(offered),
+                    _cell(self.values(target, phones, lambda r: _flood(r, "votes_per_s")), True),
+                    _cell(
+                        self.values("baseline", phones, lambda r: _flood(r, "votes_per_s")), True
+                    ),
+                    "-" if math.isnan(ratio) else f"x{ratio:.2f}",
+                    f"{_num(generator)} / {_num(base_cost)}",
+                    f"{_num(self.median(target, phones, generator_cpu))} / "
+                    f"{_num(self.median('baseline', phones, generator_cpu))} %",
+                    verdict,
+                ]
+                rows.append("| " + " | ".join(cells) + " |")
+        if not rows:
+            return [], []
+        table = [
+            "### Is the load generator the limit?",
+            "",
+            "The vote flood beside the raw baseline's in the same run. If the baseline, which does "
+            "the least a server can, accepts no more than "
+            f"{GENERATOR_MARGIN}x the app's votes a second, the figure may be the load "
+            "generator's ceiling rather than the app's. The load generator's CPU per vote (in the "
+            "app's run / in the baseline's) bounds what it can offer: one core gives 1,000,000 ÷ "
+            "that many votes a second; its share of a core in each run shows how near it came.",
+            "",
+            "| phones | server | offered votes/s | app votes/s | baseline votes/s | baseline ÷ app "
+            "| generator µs per vote | generator CPU, % of a core | verdict |",
+            "|---:|---|---:|---:|---:|---:|---:|---:|---|",
+            *rows,
+            "",
+        ]
+        return table, warnings
+
+    def cost_table(self) -> list[str]:
+        """Server CPU per phone and per vote against the room's size: each fan-out's cost divided
+        by the phones it reached, each vote scenario's by the votes saved."""
+        return self.extra_table(
+            "Cost against room size",
+            "Server CPU (all of the target's processes, Redis included) per phone for each "
+            "fan-out, and per vote saved. A fan-out whose cost per phone stays flat as the room "
+            "grows scales linearly; the baseline's rows are the least such a change can cost.",
+            [
+                ("join, ms per phone", lambda r: _get(r, "join", "cpu_ms_per_phone")),
+                ("poll start, µs per phone", lambda r: _get(r, "poll", "cpu_us_per_phone")),
+                ("reveal, µs per phone", lambda r: _get(r, "reveal", "cpu_us_per_phone")),
+                ("ranking, µs per phone", lambda r: _get(r, "ranking", "cpu_us_per_phone")),
+                ("timer update, µs per phone", _cpu_per_phone),
+                ("burst, µs per vote", lambda r: _get(r, "vote", "cpu_us_per_vote")),
+                ("flood, µs per vote", lambda r: _get(r, "flood", "cpu_us_per_vote")),
+            ],
+        )
+
+    def join_traffic_table(self) -> list[str]:
+        apps = [t for t in self.targets if t != "baseline"]
+        if not any(self.select(t, n) for t in apps for n in self.sizes):
+            return []
+        table = self.extra_table(
+            "Join storm: what each phone fetched",
+            "Each phone is a fresh browser: the join form's POST, the room page, then every "
+            "style sheet, script and icon the page links to (medians over phones). KiB are "
+            "bytes on the wire (headers included, compressed where the server compressed). "
+            "Revisit: requests the same browser's cache would still make on loading the page "
+            "again. HTTP p99: from starting to join to the last file, before the websocket.",
+            [
+                ("window s", lambda r: _get(r, "join", "window_s")),
+                ("requests", lambda r: _get(r, "join", "http", "requests")),
+                ("KiB", _kib("wire_bytes")),
+                ("files", lambda r: _get(r, "join", "http", "linked")),
+                ("file KiB", _kib("static_wire_bytes")),
+                ("gzip", lambda r: _get(r, "join", "http", "static_gzip")),
+                ("immutable", lambda r: _get(r, "join", "http", "static_immutable")),
+                ("revisit", lambda r: _get(r, "join", "http", "revisit_requests")),
+                ("HTTP p99 ms", lambda r: _get(r, "join", "http_ms", "p99")),
+            ],
+        )
+        return [line for line in table if "| baseline |" not in line]
 
     def targets_table(self) -> list[str]:
         phones = self.sizes[-1] if self.sizes else 0
@@ -348,6 +497,8 @@ class Report:
             ("screen_join", "projector: headcount"),
             ("screen_voted", "projector: vote count"),
             ("screen_results", "projector: results"),
+            ("phone_ranking", "phone: ranking"),
+            ("screen_ranking", "projector: ranking"),
         ]
         rows = []
         for phones in self.sizes:
@@ -376,7 +527,12 @@ class Report:
         lines = [*header, ""]
         if not self.runs:
             return "\n".join([*lines, "No runs finished.", ""])
+        generator, warnings = self.generator_check()
+        if warnings:
+            lines += ["### Warnings", "", *warnings, ""]
         lines += self.targets_table()
+        lines += generator
+        lines += self.cost_table()
         for scenario, metric, title, about in SCENARIOS:
             lines += self.latency_table(scenario, metric, title, about)
         lines += self.extra_table(
@@ -390,6 +546,7 @@ class Report:
                 ("load generator CPU %", lambda r: _get(r, "join", "clients_cpu_pct")),
             ],
         )
+        lines += self.join_traffic_table()
         lines += self.extra_table(
             "Votes: throughput and exactness",
             "The burst spreads one vote per phone over the vote window; in the flood every phone "
@@ -401,6 +558,7 @@ class Report:
                 ("per process", lambda r: _get(r, "flood", "votes_per_s_per_process")),
                 ("flood ack p99 ms", lambda r: _get(r, "flood", "to_ack_ms", "p99")),
                 ("flood server CPU %", lambda r: _get(r, "flood", "cpu_pct")),
+                ("flood generator CPU %", lambda r: _get(r, "flood", "clients_cpu_pct")),
                 ("revealed", lambda r: _get(r, "reveal", "votes_shown")),
                 ("lost", lambda r: _get(r, "reveal", "lost")),
                 ("extra", lambda r: _get(r, "reveal", "extra")),

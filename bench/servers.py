@@ -81,6 +81,20 @@ class Process:
         return "\n".join([f"----- {self.name} ({self.log_path}) -----", *text[-lines:]])
 
 
+def cpu_seconds(pid: int) -> float:
+    """CPU time of every thread of a process so far, to the nanosecond where the scheduler's own
+    account (/proc/PID/task/TID/schedstat) is there: user and system time in /proc/PID/stat
+    advance in steps of 10 ms, as large as a whole fan-out to a few hundred phones."""
+    total = 0
+    try:
+        for task in Path(f"/proc/{pid}/task").iterdir():
+            total += int((task / "schedstat").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        times = psutil.Process(pid).cpu_times()
+        return float(times.user + times.system)
+    return total / 1e9
+
+
 @dataclass(frozen=True)
 class Usage:
     """CPU seconds (user + system) and resident bytes of every server process at one moment."""
@@ -183,16 +197,12 @@ class Servers:
         cpu = 0.0
         rss = 0
         for process in self.processes:
-            info = psutil.Process(process.pid)
-            times = info.cpu_times()
-            cpu += times.user + times.system
-            rss += info.memory_info().rss
+            cpu += cpu_seconds(process.pid)
+            rss += psutil.Process(process.pid).memory_info().rss
         redis_rss = 0
         if self.redis is not None:
-            info = psutil.Process(self.redis.pid)
-            times = info.cpu_times()
-            cpu += times.user + times.system
-            redis_rss = info.memory_info().rss
+            cpu += cpu_seconds(self.redis.pid)
+            redis_rss = psutil.Process(self.redis.pid).memory_info().rss
         return Usage(time.monotonic(), cpu, rss, redis_rss)
 
     def pids(self) -> list[int]:

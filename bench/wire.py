@@ -18,6 +18,14 @@ EXERCISE = "warmup-hardest-habit"
 """The warm-up poll every scenario runs: one question, four options, one changeable vote each."""
 RUN = "r1"
 """The id the app gives the first exercise added to a room's agenda."""
+RANKING_EXERCISE = "best-question-first-meetings"
+"""The best-question exercise whose ranking is revealed after the poll: a share of the phones write
+a question, every phone dots one, and the facilitator reveals the ranked list."""
+RANKING_RUN = "r2"
+"""The id the app gives the second exercise added."""
+RANKED = 'class="ranked-list"'
+"""Marks the ranked list of questions, on the projector and on every phone."""
+DOT_COUNT = re.compile(r'<strong class="dot-count">(\d+)</strong>')
 
 NOTICE = re.compile(r'<div id="notice" class="notice (ok|error)"[^>]*>(.*?)</div>', re.S)
 FORM = re.compile(r"<form ws-send\b[^>]*>(.*?)</form>", re.S)
@@ -47,6 +55,21 @@ def frame(fields: Mapping[str, Any], page_url: str) -> str:
         },
     }
     return json.dumps(payload)
+
+
+_ACTION_MARK = "__action_id__"
+
+
+def frame_parts(fields: Mapping[str, Any], page_url: str) -> tuple[str, str]:
+    """A frame made once, in two parts around its action id: `before + id + after` is
+    `frame({**fields, "action_id": id}, page_url)` for an id of letters, digits, `-` and `_`
+    (which JSON writes as they are). The vote flood sends thousands of frames a second from one
+    core; encoding each one again would make the load generator, not the server, the limit."""
+    before, marker, after = frame({**fields, "action_id": _ACTION_MARK}, page_url).partition(
+        f'"{_ACTION_MARK}"'
+    )
+    assert marker, "the action id is written once"
+    return before + '"', '"' + after
 
 
 def action_id(kind: str, seed: int, phone: int, step: int) -> str:
@@ -108,6 +131,21 @@ def choices(stage: str) -> list[Choice]:
         label = html.unescape(text(button.group(2)))
         found.append(Choice(fields, label, 'aria-pressed="true"' in button.group(1)))
     return found
+
+
+def forms(stage: str, kind: str) -> list[dict[str, str]]:
+    """The hidden fields of each of a stage's forms that send an action of this type."""
+    found = []
+    for body in FORM.findall(stage):
+        fields = {name: html.unescape(value) for name, value in HIDDEN.findall(body)}
+        if fields.get("type") == kind:
+            found.append(fields)
+    return found
+
+
+def dots_shown(stage: str) -> int:
+    """Every dot on a ranked list of questions."""
+    return sum(int(count) for count in DOT_COUNT.findall(stage))
 
 
 def pressed(stage: str) -> str | None:

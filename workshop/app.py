@@ -10,11 +10,11 @@ from typing import Any
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
-from starlette.routing import Mount, Route, WebSocketRoute
-from starlette.staticfiles import StaticFiles
+from starlette.routing import Route, WebSocketRoute
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from workshop import editing, views
+from workshop.assets import StaticAssets, default_assets
 from workshop.collector import keep_collections_short
 from workshop.errors import StoreUnavailable
 from workshop.exercises import load_library
@@ -32,7 +32,7 @@ from workshop.network import InterfaceSource, LanAddresses, system_interfaces
 from workshop.render import Renderer
 from workshop.runtime import Runtime
 from workshop.service import Rooms
-from workshop.settings import STATIC_DIR, Settings
+from workshop.settings import Settings
 from workshop.store import Store
 
 log = logging.getLogger(__name__)
@@ -142,11 +142,16 @@ class SecurityHeaders:
 
 
 def create_app(
-    settings: Settings | None = None, *, interfaces: InterfaceSource = system_interfaces
+    settings: Settings | None = None,
+    *,
+    interfaces: InterfaceSource = system_interfaces,
+    assets: StaticAssets | None = None,
 ) -> Starlette:
     """The app; `interfaces` lists the machine's network interfaces, where phones are sent to
-    join when the console is opened as localhost (tests give a fixed list)."""
+    join when the console is opened as localhost (tests give a fixed list); `assets` are the
+    static files (tests give their own folder)."""
     settings = settings or Settings()
+    static = assets or default_assets()
     library = load_library(settings.exercises_dir)
     quiet_bad_frames(logging.getLogger("uvicorn.error"))
 
@@ -162,7 +167,7 @@ def create_app(
             store=store,
             hub=hub,
             rooms=Rooms(store, library),
-            renderer=Renderer(),
+            renderer=Renderer(static),
             cookies=ParticipantCookies(key),
             keys=RoomKeys(key),
             library=library,
@@ -181,6 +186,8 @@ def create_app(
             await store.close()
 
     routes = [
+        # First: a join storm asks for every file once per phone.
+        Route("/static/{path:path}", static, name="static"),
         Route("/", views.home),
         Route("/host", views.start),
         Route("/rooms", views.create_room, methods=["POST"]),
@@ -201,7 +208,6 @@ def create_app(
         Route("/healthz", views.healthz),
         Route("/favicon.ico", views.favicon),
         WebSocketRoute("/ws/{code}/{audience}", live_endpoint),
-        Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
     ]
     return Starlette(
         routes=routes,

@@ -26,6 +26,7 @@ from markupsafe import Markup
 
 from workshop import words
 from workshop.agendas import Agenda
+from workshop.assets import StaticAssets, default_assets
 from workshop.caching import Lru
 from workshop.exercises import Library
 from workshop.kinds import KINDS, PhaseSpec, kind_of
@@ -299,7 +300,7 @@ def design_tokens() -> Markup:
 
 
 class Renderer:
-    def __init__(self) -> None:
+    def __init__(self, assets: StaticAssets | None = None) -> None:
         self.env = Environment(
             # The app's own templates, then each registered kind's, under its name: a kind's
             # stage template is "<kind name>/host.html" and so on.
@@ -326,6 +327,7 @@ class Renderer:
         self.env.globals["count"] = words.count
         # A page drawn for the editor's preview: still, with no live connection to the room.
         self.env.globals["preview"] = False
+        self.env.globals["static_url"] = (assets or default_assets()).url
         self.env.filters["moment"] = words.moment
         self.env.filters["day"] = words.day
         self.env.globals["design_tokens"] = design_tokens()

@@ -72,9 +72,22 @@ def check(measured: Measured, workdir: Path) -> None:
     # Every phone showed every timer change.
     assert found["steady"]["updates"] == STEADY_SECONDS
     assert found["steady"]["to_phone_ms"]["n"] == PHONES * STEADY_SECONDS
+    # Best question: every phone dotted one question, and the ranking shows every dot.
+    ranking = found["ranking"]
+    assert ranking["questions"] >= 2
+    assert ranking["dots_saved"] == ranking["dots_shown"] == PHONES
+    assert ranking["to_phone_ms"]["n"] == PHONES
     # The sizes the baseline copies were all measured.
     if measured.target != "baseline":
         assert all(size > 0 for size in measured.sizes.values()), measured.sizes
+        # Each phone joined as a fresh browser: the form, the page and every file the page
+        # links to, each versioned for good (so a second visit asks for none of them).
+        http = found["join"]["http"]
+        assert http["linked"] >= 5, http
+        assert http["requests"] == 2 + http["linked"] == 2 + http["static_requests"], http
+        assert http["static_immutable"] == http["linked"], http
+        assert 0 < http["static_gzip"] <= http["linked"], http
+        assert http["revisit_requests"] == 0, http
 
 
 @pytest.mark.timeout(60)

@@ -24,7 +24,7 @@ def test_the_app_has_its_icons(client: TestClient) -> None:
     # An icon file whose one image is a PNG, as every browser reads it.
     assert icon.content[:4] == b"\x00\x00\x01\x00" and b"\x89PNG" in icon.content
     page = client.get("/").text
-    for link in ('href="/static/mark.svg"', 'href="/favicon.ico"', 'rel="manifest"'):
+    for link in ('href="/static/mark.svg?v=', 'href="/favicon.ico"', 'rel="manifest"'):
         assert link in page
     manifest = client.get("/static/icons/app.webmanifest")
     assert manifest.status_code == 200

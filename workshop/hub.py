@@ -1,21 +1,26 @@
 """Fan-out: one pub/sub connection per process; each room's local screens re-render on change.
 
-A commit anywhere publishes "room X is at version N". The hub re-reads the room once per burst of
-changes (at most once per `coalesce` seconds per room) and hands the same read to every local
-subscriber, which renders its own audience's view (sharing renders through a `Refresh`) and queues it.
+A commit anywhere publishes "room X is now at version N, after these changes" (see `changes`).
+The hub holds each room it follows (`LiveRoom`): it reads it whole once, after subscribing to its
+channel, and then applies the published changes in order, reading it again only when it misses a
+version. At most once per `coalesce` seconds per room it hands the room as held to every local
+subscriber, the projector and the console first, and each renders its own audience's view
+(sharing renders through a `Refresh`) and queues it.
 """
 
 import asyncio
 import contextlib
 import functools
 import logging
+import time
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any, Protocol
 
 from workshop.caching import Refresh
+from workshop.changes import Beat, LiveRoom, Published
 from workshop.errors import StoreUnavailable, mark_seen
 from workshop.models import RoomState
-from workshop.store import RoomEvents, Store
+from workshop.store import PRESENCE_STALE_SECONDS, RoomEvents, Store
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +44,11 @@ class Subscriber(Protocol):
     @property
     def presence(self) -> str | None:
         """The presence member this screen keeps alive ("participant id|connection id"), if any."""
+
+    @property
+    def leads(self) -> bool:
+        """Served before the others in every refresh (the projector and the console: a vote is
+        on the big screen without waiting for the room's phones)."""
 
 
 class SharedReads:
@@ -84,21 +94,83 @@ class SharedReads:
                     left.cancel()
 
 
+class _ReadAgain(Exception):
+    """The room changed during its read in a way the read cannot be brought up to (it was
+    deleted, say): it is read again."""
+
+
 class RoomFeed:
     def __init__(self, hub: "Hub", code: str) -> None:
         self.hub = hub
         self.code = code
         self.subscribers: set[Subscriber] = set()
+        self.leading: set[Subscriber] = set()
+        """The subscribers that lead (see `Subscriber.leads`), also in `subscribers`."""
+        self.live: LiveRoom | None = None
+        """The room as held, kept current by what its channel says; None until it is read (again)."""
+        self._heard: list[Published] = []
+        """What the channel said while the room was being read, to apply after the read."""
+        self._reading = False
         self._dirty = False
         self._task: asyncio.Task[None] | None = None
         self._last = 0.0
         self._failing = False
         self._heartbeat = asyncio.create_task(self._beat_presence(), name=f"presence-{code}")
 
+    def add(self, subscriber: Subscriber) -> None:
+        self.subscribers.add(subscriber)
+        if subscriber.leads:
+            self.leading.add(subscriber)
+
+    def discard(self, subscriber: Subscriber) -> None:
+        self.subscribers.discard(subscriber)
+        self.leading.discard(subscriber)
+
     def poke(self) -> None:
         self._dirty = True
         if self._task is None or self._task.done():
             self._task = asyncio.create_task(self._drain(), name=f"feed-{self.code}")
+
+    def forget(self) -> None:
+        """The room must be read whole again before it is next drawn (a change was missed)."""
+        self.live = None
+        self._heard.clear()
+        self.poke()
+
+    def hear(self, heard: Published | Beat) -> None:
+        """A message from the room's channel: applied to the room held, or kept for the read under
+        way (what was said before a read began, the read sees)."""
+        live = self.live
+        if isinstance(heard, Beat):
+            if live is not None:
+                live.beat(heard)
+            return
+        if live is None:
+            if self._reading:
+                self._heard.append(heard)
+            self.poke()
+        elif live.apply(heard):
+            self.poke()
+        else:
+            self.forget()
+
+    async def _read(self) -> RoomState | None:
+        """The room as held now, read whole first when it is not held (None: it is gone)."""
+        if self.live is None:
+            self._reading = True
+            try:
+                loaded = await self.hub.store.load_live(self.code)
+            finally:
+                self._reading = False
+                heard, self._heard = self._heard, []
+            if loaded is None:
+                return None
+            live = LiveRoom(*loaded)
+            # Subscribed before the read: whatever it missed was heard meanwhile.
+            if not all(live.apply(published) for published in heard):
+                raise _ReadAgain
+            self.live = live
+        return self.live.state(time.time() - PRESENCE_STALE_SECONDS)
 
     async def _drain(self) -> None:
         loop = asyncio.get_running_loop()
@@ -109,7 +181,10 @@ class RoomFeed:
             self._dirty = False
             self._last = loop.time()
             try:
-                state = await self.hub.reads.read(self.code)
+                state = await self._read()
+            except _ReadAgain:
+                self._dirty = True
+                continue
             except StoreUnavailable as error:
                 # Once per outage, not once per retry.
                 log.log(
@@ -126,7 +201,8 @@ class RoomFeed:
                 continue
             self._failing = False
             refresh = Refresh()
-            for subscriber in list(self.subscribers):
+            leading = self.leading
+            for subscriber in [*leading, *(s for s in self.subscribers if s not in leading)]:
                 try:
                     subscriber.refresh(state, refresh)
                 except Exception:
@@ -189,14 +265,14 @@ class Hub:
             if self._events is not None:
                 with contextlib.suppress(StoreUnavailable):
                     await self._events.follow(code)
-        feed.subscribers.add(subscriber)
+        feed.add(subscriber)
 
     def unsubscribe(self, code: str, subscriber: Subscriber) -> None:
         """Synchronous, so that a connection being torn down (even cancelled) always leaves."""
         feed = self.feeds.get(code)
         if feed is None:
             return
-        feed.subscribers.discard(subscriber)
+        feed.discard(subscriber)
         if not feed.subscribers:
             feed.cancel()
             del self.feeds[code]
@@ -217,6 +293,11 @@ class Hub:
         feed = self.feeds.get(code)
         if feed is not None:
             feed.poke()
+
+    def _hear(self, heard: Published | Beat) -> None:
+        feed = self.feeds.get(heard.code)
+        if feed is not None:
+            feed.hear(heard)
 
     async def _beat_loop(self) -> None:
         while True:
@@ -240,9 +321,9 @@ class Hub:
                 self._events = events
                 self.healthy = True
                 delay = 0.2
-                # Anything published while we were away is lost: every room re-reads.
+                # Anything published while we were away is lost: every room is read again.
                 for feed in self.feeds.values():
-                    feed.poke()
+                    feed.forget()
                 heard = loop.time()
                 while True:
                     changed = await events.next(within=1.0)
@@ -251,8 +332,8 @@ class Hub:
                             raise StoreUnavailable("nothing heard on the pub/sub connection")
                         continue
                     heard = loop.time()
-                    if changed:
-                        self.poke(changed)
+                    if not isinstance(changed, str):
+                        self._hear(changed)
             except asyncio.CancelledError:
                 raise
             except StoreUnavailable as error:

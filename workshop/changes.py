@@ -101,7 +101,11 @@ class LiveRoom:
         self._shared: set[str] = set(self._data) | {"people"}
         """Records that a state handed out holds: copied before they are next changed."""
         self._held: tuple[RoomMeta, tuple[str, ...]] = (self.meta, _held_hashes(self.meta))
-        self._online: tuple[float, frozenset[str]] | None = None
+        self._online: tuple[float, float, frozenset[str]] | None = None
+        """Who was online as last worked out: since when, until when that holds (the first time
+        someone then online goes stale), and their ids."""
+        self._state: RoomState | None = None
+        """The state last handed out, handed out again until something changes."""
 
     def apply(self, published: Published) -> bool:
         """Applies a message heard on the room's channel. False when it cannot be placed after
@@ -120,6 +124,7 @@ class LiveRoom:
             else:
                 self._mark(change)
         self.version = published.version
+        self._state = None
         return True
 
     def beat(self, beat: Beat) -> None:
@@ -128,7 +133,7 @@ class LiveRoom:
         for member in beat.members:
             if member in presence and presence[member] < beat.at:
                 presence[member] = beat.at
-        self._online = None
+        self._online = self._state = None
 
     def _own(self, name: str) -> dict[str, str]:
         """The run data record `name`, copied first if a state handed out holds it."""
@@ -148,10 +153,12 @@ class LiveRoom:
                     self._shared.discard("people")
                 people = self._people
                 if write.op == "put":
-                    people[write.field] = _person(write.value)
+                    person = _person(write.value)
+                    self._arrivals = _arrived(self._arrivals, people.get(write.field), person)
+                    people[write.field] = person
                 else:
                     people.pop(write.field, None)
-                self._arrivals = None
+                    self._arrivals = None
             elif write.hash.startswith("run:"):
                 record = self._own(write.hash)
                 if write.op == "put":
@@ -181,16 +188,22 @@ class LiveRoom:
         self._online = None
 
     def online(self, since: float) -> frozenset[str]:
-        """The participants with a connection heard of at `since` or later."""
+        """The participants with a connection heard of at `since` or later. Worked out again only
+        when a connection comes, goes or is heard of, or one then counted goes stale: a big room
+        asks at every refresh."""
         known = self._online
-        if known is None or known[0] != since:
-            ids = frozenset(m.split("|", 1)[0] for m, at in self._presence.items() if at >= since)
-            known = self._online = (since, ids)
-        return known[1]
+        if known is None or not known[0] <= since <= known[1]:
+            heard = [(member, at) for member, at in self._presence.items() if at >= since]
+            ids = frozenset(member.split("|", 1)[0] for member, _ in heard)
+            known = self._online = (since, min((at for _, at in heard), default=float("inf")), ids)
+        return known[2]
 
     def state(self, online_since: float) -> RoomState:
         """The room as held now, as a whole-room read of the store would give it, with whoever
         was heard of at `online_since` or later online."""
+        online = self.online(online_since)
+        if self._state is not None and self._state.online is online:
+            return self._state
         if self._held[0] is not self.meta:
             self._held = (self.meta, _held_hashes(self.meta))
         data = self._data
@@ -198,12 +211,31 @@ class LiveRoom:
         if self._arrivals is None:
             self._arrivals = arrival_order(self._people)
         self._shared = set(data) | {"people"}
-        return RoomState(
+        self._state = RoomState(
             self.meta,
             self.rev,
             self.version,
             participants=self._people,
-            online=self.online(online_since),
+            online=online,
             run_data=run_data,
             arrivals=self._arrivals,
         )
+        return self._state
+
+    def knows(self, participant_id: str) -> bool:
+        """Whether the room as held has this participant (still there or removed)."""
+        return participant_id in self._people
+
+
+def _arrived(
+    arrivals: tuple[Participant, ...] | None, before: Participant | None, person: Participant
+) -> tuple[Participant, ...] | None:
+    """The order of arrival after `person` is written: a newcomer who arrived last is added at the
+    end (a join storm adds thousands, one at a time); anything else is sorted again when asked."""
+    if arrivals is None or before is not None:
+        return None
+    if person.removed:
+        return arrivals
+    if arrivals and (arrivals[-1].joined_at, arrivals[-1].id) > (person.joined_at, person.id):
+        return None
+    return (*arrivals, person)

@@ -289,6 +289,18 @@ class Hub:
         self._background.add(task)
         task.add_done_callback(self._background.discard)
 
+    def held(self, code: str, participant_id: str) -> RoomState | None:
+        """The room as this process holds it, for a phone's page or websocket, when it holds the
+        room and already knows the participant (one who has just joined must find themselves);
+        else None, and the caller reads the room (see `reads`). In a join storm every phone
+        opens its page and its websocket within a second of joining: a whole read of the room
+        for each would cost in proportion to the room."""
+        feed = self.feeds.get(code)
+        live = feed.live if feed is not None and self.healthy else None
+        if live is None or not live.knows(participant_id):
+            return None
+        return live.state(time.time() - PRESENCE_STALE_SECONDS)
+
     def poke(self, code: str) -> None:
         feed = self.feeds.get(code)
         if feed is not None:

@@ -257,10 +257,15 @@ async def live_endpoint(websocket: WebSocket) -> None:
         code, websocket.cookies.get(PARTICIPANT_COOKIE.format(code=code))
     )
     try:
-        # The same whole-room read also paints the first screen. Shared with every other page and
-        # websocket that asks meanwhile (see `SharedReads`), so a join storm reads the room once
-        # per read-time rather than once per phone.
-        state = await runtime.hub.reads.read(code) if is_room_code(code) else None
+        # The same whole-room read also paints the first screen: for a phone, the room as held
+        # when it already knows the phone (see `Hub.held`); else a read shared with every other
+        # page and websocket that asks meanwhile (see `SharedReads`).
+        state = None
+        if is_room_code(code):
+            if kind == "phone" and participant_id:
+                state = runtime.hub.held(code, participant_id)
+            if state is None:
+                state = await runtime.hub.reads.read(code)
     except StoreUnavailable:
         await websocket.close(CLOSE_TRY_LATER)
         return

@@ -213,3 +213,30 @@ def test_a_change_through_one_process_reaches_the_room_another_holds(
             assert reads() == 0
             assert isinstance(feed.live, HeldRoom)
             screen.until("stage", "<strong>1</strong> of 2 voted")
+
+
+def test_a_phone_joining_a_room_held_here_opens_without_a_whole_read() -> None:
+    with TestClient(create_app(settings(None))) as client:
+        runtime = runtime_of(client)
+        code, host_cookie = create_room(client)
+        with live(client, code, "host", host_cookie) as console:
+            console.until("room-header", code)
+            on_loop(client, lambda: held_and_fresh(runtime, code))
+            whole_reads = [0]
+            shared_load = runtime.hub.reads._load
+
+            async def counted(code: str) -> RoomState | None:
+                whole_reads[0] += 1
+                return await shared_load(code)
+
+            runtime.hub.reads._load = counted
+            cookie = join(client, code, "Ada")
+            on_loop(client, lambda: held_and_fresh(runtime, code))
+            page = client.get(f"/r/{code}", headers={"cookie": cookie})
+            assert page.status_code == 200 and "Ada" in page.text
+            with live(client, code, "phone", cookie) as phone:
+                assert "Ada" in phone.until("me", "Ada")
+                console.until("roster", "Ada")
+            assert whole_reads[0] == 0
+            # A participant this process has not heard of yet is read for, as before.
+            assert runtime.hub.held(code, "someone-else") is None

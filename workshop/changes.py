@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from workshop.effects import Write
-from workshop.kinds import data_of
+from workshop.kinds import data_of, kind_of
 from workshop.models import Participant, RoomMeta, RoomState, arrival_order
 
 
@@ -106,6 +106,9 @@ class LiveRoom:
         someone then online goes stale), and their ids."""
         self._state: RoomState | None = None
         """The state last handed out, handed out again until something changes."""
+        self._touched: set[str] | None = None
+        """The participants whose phone's keys the changes since `take_touched` may have changed
+        (None: anyone's; so it starts)."""
 
     def apply(self, published: Published) -> bool:
         """Applies a message heard on the room's channel. False when it cannot be placed after
@@ -145,8 +148,33 @@ class LiveRoom:
         self._shared.discard(name)
         return record
 
+    def take_touched(self) -> frozenset[str] | None:
+        """The participants whose phone's keys may have changed since the last call (None:
+        anyone's), beside whose card holders the states compared (see `render`) tell apart."""
+        touched, self._touched = self._touched, set()
+        return None if touched is None else frozenset(touched)
+
+    def _touch(self, write: Write) -> None:
+        touched = self._touched
+        if touched is None:
+            return
+        if write.hash == "people":
+            touched.add(write.field)
+            return
+        run = self.meta.current_run
+        if run is None or not write.hash.startswith(f"run:{run.id}:"):
+            return  # another exercise's data: only whose card shows something can change
+        some = kind_of(run.exercise).phones_touched(run, write)
+        if some is None:
+            self._touched = None
+        else:
+            touched.update(some)
+
     def _commit(self, change: Committed) -> None:
+        if change.meta is not None or change.drop:
+            self._touched = None
         for write in change.writes:
+            self._touch(write)
             if write.hash == "people":
                 if "people" in self._shared:
                     self._people = dict(self._people)

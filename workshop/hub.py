@@ -13,13 +13,14 @@ import contextlib
 import functools
 import logging
 import time
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine, Hashable
 from typing import Any, Protocol
 
 from workshop.caching import Refresh
 from workshop.changes import Beat, LiveRoom, Published
 from workshop.errors import StoreUnavailable, mark_seen
 from workshop.models import RoomState
+from workshop.render import card_holders
 from workshop.store import PRESENCE_STALE_SECONDS, RoomEvents, Store
 
 log = logging.getLogger(__name__)
@@ -49,6 +50,15 @@ class Subscriber(Protocol):
     def leads(self) -> bool:
         """Served before the others in every refresh (the projector and the console: a vote is
         on the big screen without waiting for the room's phones)."""
+
+    @property
+    def participant(self) -> str:
+        """The participant this screen is drawn for ("" for the console and the projector)."""
+
+    @property
+    def group(self) -> Hashable:
+        """What this screen shows and is drawn from: of two screens with equal groups whose
+        participants no change touched, a refresh draws both or neither, and the same."""
 
 
 class SharedReads:
@@ -111,6 +121,16 @@ class RoomFeed:
         self._heard: list[Published] = []
         """What the channel said while the room was being read, to apply after the read."""
         self._reading = False
+        self._drawn: RoomState | None = None
+        """The state the phones were last drawn from."""
+        self._groups: dict[Hashable, set[Subscriber]] = {}
+        """The phones by their `group`, as at their last refresh."""
+        self._grouped: dict[Subscriber, Hashable] = {}
+        self._by_participant: dict[str, set[Subscriber]] = {}
+        self._new: set[Subscriber] = set()
+        """Phones not refreshed by the feed since they subscribed."""
+        self._everyone = True
+        """The next refresh looks at every phone (after the store was down, say)."""
         self._dirty = False
         self._task: asyncio.Task[None] | None = None
         self._last = 0.0
@@ -121,10 +141,41 @@ class RoomFeed:
         self.subscribers.add(subscriber)
         if subscriber.leads:
             self.leading.add(subscriber)
+        else:
+            self._new.add(subscriber)
+            self._by_participant.setdefault(subscriber.participant, set()).add(subscriber)
 
     def discard(self, subscriber: Subscriber) -> None:
         self.subscribers.discard(subscriber)
         self.leading.discard(subscriber)
+        self._new.discard(subscriber)
+        self._ungroup(subscriber)
+        tabs = self._by_participant.get(subscriber.participant)
+        if tabs is not None:
+            tabs.discard(subscriber)
+            if not tabs:
+                del self._by_participant[subscriber.participant]
+
+    def _ungroup(self, subscriber: Subscriber) -> None:
+        group = self._grouped.pop(subscriber, None)
+        members = self._groups.get(group) if group is not None else None
+        if members is not None:
+            members.discard(subscriber)
+            if not members:
+                del self._groups[group]
+
+    def _regroup(self, subscriber: Subscriber) -> None:
+        group = subscriber.group
+        if self._grouped.get(subscriber) == group or subscriber not in self.subscribers:
+            return
+        self._ungroup(subscriber)
+        self._grouped[subscriber] = group
+        self._groups.setdefault(group, set()).add(subscriber)
+
+    def store_is_down(self) -> None:
+        for subscriber in list(self.subscribers):
+            subscriber.store_down()
+        self._everyone = True
 
     def poke(self) -> None:
         self._dirty = True
@@ -194,20 +245,64 @@ class RoomFeed:
                     error,
                 )
                 self._failing = True
-                for subscriber in list(self.subscribers):
-                    subscriber.store_down()
+                self.store_is_down()
                 self._dirty = True
                 await asyncio.sleep(1.0)
                 continue
             self._failing = False
-            refresh = Refresh()
-            leading = self.leading
-            for subscriber in [*leading, *(s for s in self.subscribers if s not in leading)]:
-                try:
-                    subscriber.refresh(state, refresh)
-                except Exception:
-                    # One screen that cannot be drawn must not stop the room's other screens.
-                    log.exception("room %s: a screen could not be refreshed", self.code)
+            self._draw(state)
+
+    def _touched(self, state: RoomState | None) -> frozenset[str] | None:
+        """The participants whose phones' keys may differ from the last state drawn (None:
+        anyone's)."""
+        live, drawn = self.live, self._drawn
+        touched = live.take_touched() if live is not None and state is not None else None
+        self._drawn = state
+        if touched is None or drawn is None or state is None or self._everyone:
+            return None
+        # Whose card shows something can change with any exercise's data.
+        return touched | (card_holders(state) ^ card_holders(drawn))
+
+    def _draw(self, state: RoomState | None) -> None:
+        """Draws the room's screens: the projector and the console, then the phones that may
+        show something new: those of participants a change touched, those that have not been
+        drawn by this feed yet, and the members of each group of phones that show the same
+        whose first member drawn was sent something."""
+        refresh = Refresh()
+        for subscriber in list(self.leading):
+            self._refresh(subscriber, state, refresh)
+        touched = self._touched(state)
+        if touched is None:
+            self._everyone = False
+            phones = [s for s in self.subscribers if s not in self.leading]
+            for subscriber in phones:
+                self._refresh(subscriber, state, refresh)
+        else:
+            due = set(self._new)
+            for participant in touched:
+                due |= self._by_participant.get(participant, set())
+            phones = []
+            for group, members in list(self._groups.items()):
+                first = next((m for m in members if m not in due), None)
+                if first is None:
+                    continue
+                self._refresh(first, state, refresh)
+                phones.append(first)
+                if first.group != group:
+                    due |= members - {first}
+            for subscriber in due:
+                self._refresh(subscriber, state, refresh)
+            phones.extend(due)
+        self._new.clear()
+        for subscriber in phones:
+            self._regroup(subscriber)
+
+    def _refresh(self, subscriber: Subscriber, state: RoomState | None, refresh: Refresh) -> None:
+        try:
+            subscriber.refresh(state, refresh)
+        except Exception:
+            # One screen that cannot be drawn must not stop the room's other screens.
+            log.exception("room %s: a screen could not be refreshed", self.code)
 
     async def _beat_presence(self) -> None:
         """Every `HEARTBEAT_SECONDS`, one round trip tells the store that this process's phones
@@ -357,7 +452,6 @@ class Hub:
                     await events.close()
                 self._events = None
                 for feed in self.feeds.values():
-                    for subscriber in list(feed.subscribers):
-                        subscriber.store_down()
+                    feed.store_is_down()
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 5.0)

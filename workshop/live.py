@@ -14,6 +14,7 @@ import json
 import logging
 import secrets
 import time
+from collections.abc import Hashable
 from typing import Any
 
 from pydantic import ValidationError
@@ -81,6 +82,8 @@ class LiveConnection:
         self._store_down = False
         self.since = 0
         """The version of the read this screen connected with."""
+        self._waiting = False
+        """Its last refresh was put off (see `refresh`)."""
         self.stalled = asyncio.Event()
         """Set when the outbox overflows: the client has stopped reading."""
 
@@ -92,7 +95,8 @@ class LiveConnection:
             self.close(1000)
             return
         still_in = self.audience.kind != "phone" or _still_in(state, self.audience.participant_id)
-        if not still_in and state.version < self.since:
+        self._waiting = not still_in and state.version < self.since
+        if self._waiting:
             # The room as this process holds it has not yet heard of this phone's arrival, which
             # the read it connected with had: the next refresh will have.
             return
@@ -120,6 +124,17 @@ class LiveConnection:
     def leads(self) -> bool:
         """The projector and the console are drawn before the phones."""
         return self.audience.kind != "phone"
+
+    @property
+    def participant(self) -> str:
+        return self.audience.participant_id
+
+    @property
+    def group(self) -> Hashable:
+        """The keys and digests of the regions it shares with phones that show the same (its own
+        regions change only with its participant's record or card, which a change touches)."""
+        _, shared, digests = self._shown
+        return (shared, digests, self._store_down, self._waiting)
 
     def store_down(self) -> None:
         # The banner stays up until the store answers again (a notice fades after a few seconds).

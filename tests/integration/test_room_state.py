@@ -7,6 +7,7 @@ another without it reading the room again.
 """
 
 import asyncio
+import functools
 import time
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import ExitStack, contextmanager
@@ -240,3 +241,63 @@ def test_a_phone_joining_a_room_held_here_opens_without_a_whole_read() -> None:
             assert whole_reads[0] == 0
             # A participant this process has not heard of yet is read for, as before.
             assert runtime.hub.held(code, "someone-else") is None
+
+
+def test_a_vote_draws_the_voters_phone_and_one_of_the_phones_that_show_the_same() -> None:
+    names = ("Ada", "Grace", "Linus", "Barbara", "Alan", "Edsger")
+    with TestClient(create_app(settings(None))) as client:
+        runtime = runtime_of(client)
+        code, host_cookie = create_room(client)
+        cookies = {name: join(client, code, name) for name in names}
+        with ExitStack() as stack:
+            console = stack.enter_context(live(client, code, "host", host_cookie))
+            phones = {
+                name: stack.enter_context(live(client, code, "phone", cookies[name]))
+                for name in names
+            }
+            console.until("roster", f"({len(names)} connected)")
+            console.act("Added", type="add_exercise", exercise_id="warmup-hardest-habit")
+            console.act("Started", type="start_run", run_id="r1")
+            for phone in phones.values():
+                phone.until("stage", "Tap your answer")
+            on_loop(client, lambda: held_and_fresh(runtime, code))
+            drawn = count_phone_draws(runtime)
+            phones["Ada"].act("Vote saved", type="vote", option="curious", seen_phase="r1.0:vote")
+            phones["Ada"].until("stage", 'aria-pressed="true"')
+            console.until("stage", "1 of 6 voted")
+            # Ada's phone, and one of the five that show the same and were sent nothing.
+            ada = next(
+                p.id
+                for p in on_loop(client, lambda: held_and_fresh(runtime, code))[0].present
+                if p.name == "Ada"
+            )
+            assert ada in drawn
+            assert len(drawn) <= 2, drawn
+            # A change to what every phone shows draws them all.
+            drawn.clear()
+            console.act("Now:", type="next_phase", seen_phase="r1.0:vote")
+            for phone in phones.values():
+                phone.until("stage", "You voted" if phone is phones["Ada"] else "did not vote")
+            assert len(drawn) >= len(names)
+
+
+def count_phone_draws(runtime: Runtime) -> list[str]:
+    """From now on, the participant of each phone the room's feed draws, once per draw."""
+    drawn: list[str] = []
+    for connection in list(runtime.connections):
+        if connection.audience.kind == "phone":
+            connection.refresh = functools.partial(
+                _counted, connection.refresh, drawn, connection.audience.participant_id
+            )
+    return drawn
+
+
+def _counted(
+    draw: Callable[[RoomState | None, Any], None],
+    drawn: list[str],
+    who: str,
+    state: RoomState | None,
+    refresh: Any,
+) -> None:
+    drawn.append(who)
+    draw(state, refresh)

@@ -313,7 +313,21 @@ class RoomFeed:
             if members:
                 # A failed beat is retried by the next one; the listener reports the outage.
                 with contextlib.suppress(StoreUnavailable):
-                    await self.hub.store.heartbeat(self.code, members)
+                    version = await self.hub.store.heartbeat(self.code, members)
+                    await self._check(version)
+
+    async def _check(self, version: int) -> None:
+        """Compares the room as held with the store's version of it, as a heartbeat told it. A
+        room gone (one that expires publishes nothing) or a version beyond the one held, still
+        beyond it a second later (the message of a change may be on its way), means something
+        was missed: the room is read again. Without this, a lost last message would leave the
+        room as held behind until its next change."""
+        for wait in (0.0, 1.0):
+            await asyncio.sleep(wait)
+            live = self.live
+            if live is None or 0 < version <= live.version:
+                return
+        self.forget()
 
     def cancel(self) -> None:
         self._heartbeat.cancel()

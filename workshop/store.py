@@ -20,8 +20,8 @@ the meta hash has less than `room_ttl - ttl_slack` left, so a vote does not refr
 Pub/sub channel `room:{CODE}:events` carries, after each commit, the room's new version and what
 changed to reach it (the scripts publish it themselves, in the same round trip): a commit's writes
 and new meta document, a connection coming or going; heartbeats too, without a version. Every
-process holds the rooms its screens follow and applies these in order (see `changes`); "0" says
-the room was deleted;
+process holds the rooms its screens follow and applies these in order (see `changes`), and
+compares the version a heartbeat answers with the one it holds; "0" says the room was deleted;
 `workshop:hub` carries a beat from every app process every few seconds, by which each process's
 pub/sub connection knows the store still answers.
 
@@ -679,13 +679,14 @@ class Store:
         args: list[str | float] = [member, now, what, stale, self.room_ttl, room_channel(code)]
         return int(await self._presence(keys=keys, args=args))
 
-    async def heartbeat(self, code: str, members: Iterable[str]) -> None:
+    async def heartbeat(self, code: str, members: Iterable[str]) -> int:
         """Tells that these connections are still there, in one script call: a room of 2,000
         phones is one command of 2,000 members, not 2,000 commands to encode. Every process
-        following the room hears it (see `changes.Beat`); the room's version does not move."""
-        keys = [room_key(code, "meta"), room_key(code, "presence")]
+        following the room hears it (see `changes.Beat`); the room's version does not move.
+        Returns the room's version (0: the room is gone)."""
+        keys = [room_key(code, name) for name in ("meta", "presence", "version")]
         args: list[str | float] = [time.time(), self.room_ttl, room_channel(code), *members]
-        await self._heartbeat(keys=keys, args=args)
+        return int(await self._heartbeat(keys=keys, args=args))
 
     async def failed_joins(self, client: str) -> int:
         return int(await self.client.get(f"workshop:join-failures:{client}") or 0)

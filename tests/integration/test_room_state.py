@@ -19,14 +19,15 @@ from starlette.testclient import TestClient
 
 from tests.integration.helpers import create_room, join, live, projector_cookie
 from tests.security.workshop_run import LiveRoom, Writing, live_room, play_every_kind, runtime_of
+from workshop import hub as hub_module
 from workshop.app import create_app
 from workshop.changes import LiveRoom as HeldRoom
 from workshop.hub import RoomFeed
-from workshop.models import RoomState
+from workshop.models import RoomMeta, RoomState
 from workshop.render import Audience
 from workshop.runtime import Runtime
 from workshop.settings import Settings
-from workshop.store import room_channel
+from workshop.store import room_channel, room_key
 
 NAMES = ("Ada", "Grace", "Linus", "Barbara", "Alan")
 WRITING = Writing(
@@ -301,3 +302,36 @@ def _counted(
 ) -> None:
     drawn.append(who)
     draw(state, refresh)
+
+
+def test_a_change_whose_message_was_lost_is_caught_by_the_next_heartbeat(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(hub_module, "HEARTBEAT_SECONDS", 0.05)
+    with TestClient(create_app(settings(None))) as client:
+        runtime = runtime_of(client)
+        code, host_cookie = create_room(client)
+        cookie = join(client, code, "Ada")
+        with (
+            live(client, code, "host", host_cookie) as console,
+            live(client, code, "phone", cookie),
+        ):
+            console.until("roster", "(1 connected)")
+            on_loop(client, lambda: held_and_fresh(runtime, code))
+            reads = count_whole_reads(runtime)
+
+            async def commit_unheard() -> None:
+                # As a commit whose message never arrived: the store moves on, nobody is told.
+                redis = runtime.store.client
+                doc = await redis.hget(room_key(code, "meta"), "doc")
+                meta = RoomMeta.model_validate_json(doc).model_copy(update={"title": "Told nobody"})
+                await redis.hset(room_key(code, "meta"), "doc", meta.model_dump_json())
+                await redis.hincrby(room_key(code, "meta"), "rev", 1)
+                await redis.incr(room_key(code, "version"))
+
+            on_loop(client, commit_unheard)
+            held, fresh = on_loop(client, lambda: held_and_fresh(runtime, code))
+            assert held.meta.title == "Told nobody"
+            assert reads() == 1
+            assert_same_room(runtime, held, fresh, "a lost message")
+            console.until("room-header", "Told nobody")

@@ -1,21 +1,27 @@
 """Fan-out: one pub/sub connection per process; each room's local screens re-render on change.
 
-A commit anywhere publishes "room X is at version N". The hub re-reads the room once per burst of
-changes (at most once per `coalesce` seconds per room) and hands the same read to every local
-subscriber, which renders its own audience's view (sharing renders through a `Refresh`) and queues it.
+A commit anywhere publishes "room X is now at version N, after these changes" (see `changes`).
+The hub holds each room it follows (`LiveRoom`): it reads it whole once, after subscribing to its
+channel, and then applies the published changes in order, reading it again only when it misses a
+version. At most once per `coalesce` seconds per room it hands the room as held to every local
+subscriber, the projector and the console first, and each renders its own audience's view
+(sharing renders through a `Refresh`) and queues it.
 """
 
 import asyncio
 import contextlib
 import functools
 import logging
-from collections.abc import Awaitable, Callable, Coroutine
+import time
+from collections.abc import Awaitable, Callable, Coroutine, Hashable
 from typing import Any, Protocol
 
 from workshop.caching import Refresh
+from workshop.changes import Beat, LiveRoom, Published
 from workshop.errors import StoreUnavailable, mark_seen
 from workshop.models import RoomState
-from workshop.store import RoomEvents, Store
+from workshop.render import card_holders
+from workshop.store import PRESENCE_STALE_SECONDS, RoomEvents, Store
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +45,20 @@ class Subscriber(Protocol):
     @property
     def presence(self) -> str | None:
         """The presence member this screen keeps alive ("participant id|connection id"), if any."""
+
+    @property
+    def leads(self) -> bool:
+        """Served before the others in every refresh (the projector and the console: a vote is
+        on the big screen without waiting for the room's phones)."""
+
+    @property
+    def participant(self) -> str:
+        """The participant this screen is drawn for ("" for the console and the projector)."""
+
+    @property
+    def group(self) -> Hashable:
+        """What this screen shows and is drawn from: of two screens with equal groups whose
+        participants no change touched, a refresh draws both or neither, and the same."""
 
 
 class SharedReads:
@@ -84,21 +104,124 @@ class SharedReads:
                     left.cancel()
 
 
+class _ReadAgain(Exception):
+    """The room changed during its read in a way the read cannot be brought up to (it was
+    deleted, say): it is read again."""
+
+
 class RoomFeed:
     def __init__(self, hub: "Hub", code: str) -> None:
         self.hub = hub
         self.code = code
         self.subscribers: set[Subscriber] = set()
+        self.leading: set[Subscriber] = set()
+        """The subscribers that lead (see `Subscriber.leads`), also in `subscribers`."""
+        self.live: LiveRoom | None = None
+        """The room as held, kept current by what its channel says; None until it is read (again)."""
+        self._heard: list[Published] = []
+        """What the channel said while the room was being read, to apply after the read."""
+        self._reading = False
+        self._drawn: RoomState | None = None
+        """The state the phones were last drawn from."""
+        self._groups: dict[Hashable, set[Subscriber]] = {}
+        """The phones by their `group`, as at their last refresh."""
+        self._grouped: dict[Subscriber, Hashable] = {}
+        self._by_participant: dict[str, set[Subscriber]] = {}
+        self._new: set[Subscriber] = set()
+        """Phones not refreshed by the feed since they subscribed."""
+        self._everyone = True
+        """The next refresh looks at every phone (after the store was down, say)."""
         self._dirty = False
         self._task: asyncio.Task[None] | None = None
         self._last = 0.0
         self._failing = False
         self._heartbeat = asyncio.create_task(self._beat_presence(), name=f"presence-{code}")
 
+    def add(self, subscriber: Subscriber) -> None:
+        self.subscribers.add(subscriber)
+        if subscriber.leads:
+            self.leading.add(subscriber)
+        else:
+            self._new.add(subscriber)
+            self._by_participant.setdefault(subscriber.participant, set()).add(subscriber)
+
+    def discard(self, subscriber: Subscriber) -> None:
+        self.subscribers.discard(subscriber)
+        self.leading.discard(subscriber)
+        self._new.discard(subscriber)
+        self._ungroup(subscriber)
+        tabs = self._by_participant.get(subscriber.participant)
+        if tabs is not None:
+            tabs.discard(subscriber)
+            if not tabs:
+                del self._by_participant[subscriber.participant]
+
+    def _ungroup(self, subscriber: Subscriber) -> None:
+        group = self._grouped.pop(subscriber, None)
+        members = self._groups.get(group) if group is not None else None
+        if members is not None:
+            members.discard(subscriber)
+            if not members:
+                del self._groups[group]
+
+    def _regroup(self, subscriber: Subscriber) -> None:
+        group = subscriber.group
+        if self._grouped.get(subscriber) == group or subscriber not in self.subscribers:
+            return
+        self._ungroup(subscriber)
+        self._grouped[subscriber] = group
+        self._groups.setdefault(group, set()).add(subscriber)
+
+    def store_is_down(self) -> None:
+        for subscriber in list(self.subscribers):
+            subscriber.store_down()
+        self._everyone = True
+
     def poke(self) -> None:
         self._dirty = True
         if self._task is None or self._task.done():
             self._task = asyncio.create_task(self._drain(), name=f"feed-{self.code}")
+
+    def forget(self) -> None:
+        """The room must be read whole again before it is next drawn (a change was missed)."""
+        self.live = None
+        self._heard.clear()
+        self.poke()
+
+    def hear(self, heard: Published | Beat) -> None:
+        """A message from the room's channel: applied to the room held, or kept for the read under
+        way (what was said before a read began, the read sees)."""
+        live = self.live
+        if isinstance(heard, Beat):
+            if live is not None:
+                live.beat(heard)
+            return
+        if live is None:
+            if self._reading:
+                self._heard.append(heard)
+            self.poke()
+        elif live.apply(heard):
+            self.poke()
+        else:
+            self.forget()
+
+    async def _read(self) -> RoomState | None:
+        """The room as held now, read whole first when it is not held (None: it is gone)."""
+        if self.live is None:
+            self._reading = True
+            try:
+                loaded = await self.hub.store.load_live(self.code)
+            finally:
+                self._reading = False
+                heard, self._heard = self._heard, []
+            if loaded is None:
+                return None
+            live = LiveRoom(*loaded)
+            # Subscribed before the read: whatever it missed was heard meanwhile.
+            if not all(live.apply(published) for published in heard):
+                raise _ReadAgain
+            self.live = live
+        return self.live.state(time.time() - PRESENCE_STALE_SECONDS)
 
     async def _drain(self) -> None:
         loop = asyncio.get_running_loop()
@@ -109,7 +232,10 @@ class RoomFeed:
             self._dirty = False
             self._last = loop.time()
             try:
-                state = await self.hub.reads.read(self.code)
+                state = await self._read()
+            except _ReadAgain:
+                self._dirty = True
+                continue
             except StoreUnavailable as error:
                 # Once per outage, not once per retry.
                 log.log(
@@ -119,19 +245,64 @@ class RoomFeed:
                     error,
                 )
                 self._failing = True
-                for subscriber in list(self.subscribers):
-                    subscriber.store_down()
+                self.store_is_down()
                 self._dirty = True
                 await asyncio.sleep(1.0)
                 continue
             self._failing = False
-            refresh = Refresh()
-            for subscriber in list(self.subscribers):
-                try:
-                    subscriber.refresh(state, refresh)
-                except Exception:
-                    # One screen that cannot be drawn must not stop the room's other screens.
-                    log.exception("room %s: a screen could not be refreshed", self.code)
+            self._draw(state)
+
+    def _touched(self, state: RoomState | None) -> frozenset[str] | None:
+        """The participants whose phones' keys may differ from the last state drawn (None:
+        anyone's)."""
+        live, drawn = self.live, self._drawn
+        touched = live.take_touched() if live is not None and state is not None else None
+        self._drawn = state
+        if touched is None or drawn is None or state is None or self._everyone:
+            return None
+        # Whose card shows something can change with any exercise's data.
+        return touched | (card_holders(state) ^ card_holders(drawn))
+
+    def _draw(self, state: RoomState | None) -> None:
+        """Draws the room's screens: the projector and the console, then the phones that may
+        show something new: those of participants a change touched, those that have not been
+        drawn by this feed yet, and the members of each group of phones that show the same
+        whose first member drawn was sent something."""
+        refresh = Refresh()
+        for subscriber in list(self.leading):
+            self._refresh(subscriber, state, refresh)
+        touched = self._touched(state)
+        if touched is None:
+            self._everyone = False
+            phones = [s for s in self.subscribers if s not in self.leading]
+            for subscriber in phones:
+                self._refresh(subscriber, state, refresh)
+        else:
+            due = set(self._new)
+            for participant in touched:
+                due |= self._by_participant.get(participant, set())
+            phones = []
+            for group, members in list(self._groups.items()):
+                first = next((m for m in members if m not in due), None)
+                if first is None:
+                    continue
+                self._refresh(first, state, refresh)
+                phones.append(first)
+                if first.group != group:
+                    due |= members - {first}
+            for subscriber in due:
+                self._refresh(subscriber, state, refresh)
+            phones.extend(due)
+        self._new.clear()
+        for subscriber in phones:
+            self._regroup(subscriber)
+
+    def _refresh(self, subscriber: Subscriber, state: RoomState | None, refresh: Refresh) -> None:
+        try:
+            subscriber.refresh(state, refresh)
+        except Exception:
+            # One screen that cannot be drawn must not stop the room's other screens.
+            log.exception("room %s: a screen could not be refreshed", self.code)
 
     async def _beat_presence(self) -> None:
         """Every `HEARTBEAT_SECONDS`, one round trip tells the store that this process's phones
@@ -142,7 +313,21 @@ class RoomFeed:
             if members:
                 # A failed beat is retried by the next one; the listener reports the outage.
                 with contextlib.suppress(StoreUnavailable):
-                    await self.hub.store.heartbeat(self.code, members)
+                    version = await self.hub.store.heartbeat(self.code, members)
+                    await self._check(version)
+
+    async def _check(self, version: int) -> None:
+        """Compares the room as held with the store's version of it, as a heartbeat told it. A
+        room gone (one that expires publishes nothing) or a version beyond the one held, still
+        beyond it a second later (the message of a change may be on its way), means something
+        was missed: the room is read again. Without this, a lost last message would leave the
+        room as held behind until its next change."""
+        for wait in (0.0, 1.0):
+            await asyncio.sleep(wait)
+            live = self.live
+            if live is None or 0 < version <= live.version:
+                return
+        self.forget()
 
     def cancel(self) -> None:
         self._heartbeat.cancel()
@@ -189,14 +374,14 @@ class Hub:
             if self._events is not None:
                 with contextlib.suppress(StoreUnavailable):
                     await self._events.follow(code)
-        feed.subscribers.add(subscriber)
+        feed.add(subscriber)
 
     def unsubscribe(self, code: str, subscriber: Subscriber) -> None:
         """Synchronous, so that a connection being torn down (even cancelled) always leaves."""
         feed = self.feeds.get(code)
         if feed is None:
             return
-        feed.subscribers.discard(subscriber)
+        feed.discard(subscriber)
         if not feed.subscribers:
             feed.cancel()
             del self.feeds[code]
@@ -213,10 +398,27 @@ class Hub:
         self._background.add(task)
         task.add_done_callback(self._background.discard)
 
+    def held(self, code: str, participant_id: str) -> RoomState | None:
+        """The room as this process holds it, for a phone's page or websocket, when it holds the
+        room and already knows the participant (one who has just joined must find themselves);
+        else None, and the caller reads the room (see `reads`). In a join storm every phone
+        opens its page and its websocket within a second of joining: a whole read of the room
+        for each would cost in proportion to the room."""
+        feed = self.feeds.get(code)
+        live = feed.live if feed is not None and self.healthy else None
+        if live is None or not live.knows(participant_id):
+            return None
+        return live.state(time.time() - PRESENCE_STALE_SECONDS)
+
     def poke(self, code: str) -> None:
         feed = self.feeds.get(code)
         if feed is not None:
             feed.poke()
+
+    def _hear(self, heard: Published | Beat) -> None:
+        feed = self.feeds.get(heard.code)
+        if feed is not None:
+            feed.hear(heard)
 
     async def _beat_loop(self) -> None:
         while True:
@@ -240,9 +442,9 @@ class Hub:
                 self._events = events
                 self.healthy = True
                 delay = 0.2
-                # Anything published while we were away is lost: every room re-reads.
+                # Anything published while we were away is lost: every room is read again.
                 for feed in self.feeds.values():
-                    feed.poke()
+                    feed.forget()
                 heard = loop.time()
                 while True:
                     changed = await events.next(within=1.0)
@@ -251,8 +453,8 @@ class Hub:
                             raise StoreUnavailable("nothing heard on the pub/sub connection")
                         continue
                     heard = loop.time()
-                    if changed:
-                        self.poke(changed)
+                    if not isinstance(changed, str):
+                        self._hear(changed)
             except asyncio.CancelledError:
                 raise
             except StoreUnavailable as error:
@@ -264,7 +466,6 @@ class Hub:
                     await events.close()
                 self._events = None
                 for feed in self.feeds.values():
-                    for subscriber in list(feed.subscribers):
-                        subscriber.store_down()
+                    feed.store_is_down()
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 5.0)

@@ -14,6 +14,7 @@ import json
 import logging
 import secrets
 import time
+from collections.abc import Hashable
 from typing import Any
 
 from pydantic import ValidationError
@@ -79,6 +80,10 @@ class LiveConnection:
         self._shown: Shown = NOTHING_SHOWN
         self.member = f"{audience.participant_id}|{secrets.token_hex(6)}"
         self._store_down = False
+        self.since = 0
+        """The version of the read this screen connected with."""
+        self._waiting = False
+        """Its last refresh was put off (see `refresh`)."""
         self.stalled = asyncio.Event()
         """Set when the outbox overflows: the client has stopped reading."""
 
@@ -88,6 +93,12 @@ class LiveConnection:
         if state is None:
             self.notify("This room has been deleted.", "error")
             self.close(1000)
+            return
+        still_in = self.audience.kind != "phone" or _still_in(state, self.audience.participant_id)
+        self._waiting = not still_in and state.version < self.since
+        if self._waiting:
+            # The room as this process holds it has not yet heard of this phone's arrival, which
+            # the read it connected with had: the next refresh will have.
             return
         self._shown, html = self.runtime.live_update(
             state, self.audience, self.websocket, refresh, self._shown
@@ -101,13 +112,29 @@ class LiveConnection:
             if frame is None and self._write is not None:
                 frame = frames[html] = text_frame(html)
             self._push(html, frame)
-        if self.audience.kind == "phone" and not _still_in(state, self.audience.participant_id):
+        if not still_in:
             self.close(CLOSE_POLICY)
 
     @property
     def presence(self) -> str | None:
         """Phones keep their presence alive through the room's feed; other screens have none."""
         return self.member if self.audience.kind == "phone" else None
+
+    @property
+    def leads(self) -> bool:
+        """The projector and the console are drawn before the phones."""
+        return self.audience.kind != "phone"
+
+    @property
+    def participant(self) -> str:
+        return self.audience.participant_id
+
+    @property
+    def group(self) -> Hashable:
+        """The keys and digests of the regions it shares with phones that show the same (its own
+        regions change only with its participant's record or card, which a change touches)."""
+        _, shared, digests = self._shown
+        return (shared, digests, self._store_down, self._waiting)
 
     def store_down(self) -> None:
         # The banner stays up until the store answers again (a notice fades after a few seconds).
@@ -245,10 +272,15 @@ async def live_endpoint(websocket: WebSocket) -> None:
         code, websocket.cookies.get(PARTICIPANT_COOKIE.format(code=code))
     )
     try:
-        # The same whole-room read also paints the first screen. Shared with every other page and
-        # websocket that asks meanwhile (see `SharedReads`), so a join storm reads the room once
-        # per read-time rather than once per phone.
-        state = await runtime.hub.reads.read(code) if is_room_code(code) else None
+        # The same whole-room read also paints the first screen: for a phone, the room as held
+        # when it already knows the phone (see `Hub.held`); else a read shared with every other
+        # page and websocket that asks meanwhile (see `SharedReads`).
+        state = None
+        if is_room_code(code):
+            if kind == "phone" and participant_id:
+                state = runtime.hub.held(code, participant_id)
+            if state is None:
+                state = await runtime.hub.reads.read(code)
     except StoreUnavailable:
         await websocket.close(CLOSE_TRY_LATER)
         return
@@ -274,6 +306,7 @@ async def live_endpoint(websocket: WebSocket) -> None:
         actor, audience = Actor("participant", participant_id), Audience("phone", participant_id)
 
     connection = LiveConnection(runtime, websocket, code, audience)
+    connection.since = state.version
     await runtime.hub.subscribe(code, connection)
     runtime.connections.add(connection)
     tasks: list[asyncio.Task[None]] = []
@@ -285,8 +318,8 @@ async def live_endpoint(websocket: WebSocket) -> None:
         del state
         if audience.kind == "phone":
             await runtime.store.set_presence(code, connection.member, online=True)
-        # A change between that read and the subscription would be missed: the room's feed reads
-        # again (once for a whole burst of arrivals).
+        # A change between that read and the subscription would be missed: the room's feed draws
+        # this screen again from the room as it holds it (once for a whole burst of arrivals).
         runtime.hub.poke(code)
         tasks = [
             asyncio.create_task(connection.send_loop()),

@@ -29,9 +29,10 @@ from workshop.store import Store
 
 ROSTERS_KEPT = 256
 
-Shown = tuple[Hashable, tuple[int, ...]]
-"""What a screen shows: the key of its own regions and a digest of each of its other regions."""
-NOTHING_SHOWN: Shown = (None, ())
+Shown = tuple[Hashable, Hashable, tuple[int, ...]]
+"""What a screen shows: the key of its own regions, the keys of its shared ones and a digest of
+each of its other regions."""
+NOTHING_SHOWN: Shown = (None, None, ())
 
 
 @dataclass
@@ -109,9 +110,10 @@ class Runtime:
 
         Screens that show the same and are due the same regions share the work through `refresh`: in a room of 2,000 phones that is a few lookups per phone, and
         the fragment is one string object for all of them, so that it is encoded once."""
-        own_key, digests = shown
+        own_key, _, digests = shown
         own_html = ""
         own: Hashable = None
+        shared: tuple[Hashable, ...] | None = None
         if audience.kind == "phone":
             own, shared = phone_keys(state)(audience.participant_id)
             if own != own_key:
@@ -122,7 +124,7 @@ class Runtime:
         updates = refresh.updates
         update = updates.get(group)
         if update is None:
-            if audience.kind == "phone":
+            if shared is not None:
                 regions = self._phone_shared_regions(state, audience, conn, refresh, shared)
             else:
                 regions = self._screen_regions(state, audience, conn, refresh)
@@ -135,7 +137,7 @@ class Runtime:
                     if index >= len(digests) or digests[index] != fresh[index]
                 ),
             )
-        return (own, update[0]), own_html + update[1] if own_html else update[1]
+        return (own, shared, update[0]), own_html + update[1] if own_html else update[1]
 
     def _own_regions(self, state: RoomState, audience: Audience) -> dict[str, str]:
         me = me_context(state, audience.participant_id)

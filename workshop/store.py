@@ -17,8 +17,11 @@ the meta hash has less than `room_ttl - ttl_slack` left, so a vote does not refr
 | workshop:join-failures:{CLIENT}   | string | wrong room codes tried by one client address in the current window; TTL = the window (10 min) |
 | workshop:signing-key              | string | cookie signing key when WORKSHOP_SECRET_KEY is unset; TTL 30 days past the room TTL, refreshed on start and on each new room |
 
-Pub/sub channel `room:{CODE}:events` carries the room's new version number after each commit (the
-scripts publish it themselves, in the same round trip);
+Pub/sub channel `room:{CODE}:events` carries, after each commit, the room's new version and what
+changed to reach it (the scripts publish it themselves, in the same round trip): a commit's writes
+and new meta document, a connection coming or going; heartbeats too, without a version. Every
+process holds the rooms its screens follow and applies these in order (see `changes`), and
+compares the version a heartbeat answers with the one it holds; "0" says the room was deleted;
 `workshop:hub` carries a beat from every app process every few seconds, by which each process's
 pub/sub connection knows the store still answers.
 
@@ -60,7 +63,8 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
 
 from workshop.caching import Lru
-from workshop.effects import Effects, Read
+from workshop.changes import Beat, Change, Committed, Presence, Published
+from workshop.effects import Effects, Read, Write
 from workshop.errors import StoreUnavailable
 from workshop.kinds import data_of
 from workshop.models import Participant, RoomMeta, RoomState, arrival_order
@@ -181,6 +185,41 @@ def _people_from(records: Iterable[str | None]) -> dict[str, Participant]:
     return {person.id: person for person in map(_parse_person, filter(None, records))}
 
 
+def _told(doc: str, effects: Effects) -> str:
+    """A change as the room's channel tells it to every process once committed (see
+    `changes.Committed`): the new meta document, if any, the writes and the records dropped."""
+    told: dict[str, Any] = {"w": [[w.op, w.hash, w.field, w.value] for w in effects.writes]}
+    if doc:
+        told["m"] = doc
+    if effects.drop:
+        told["d"] = list(effects.drop)
+    return json.dumps(told, ensure_ascii=False, separators=(",", ":"))
+
+
+def _heard(code: str, data: str) -> Published | Beat:
+    """A message on a room's channel, as `changes` describes it. Anything not understood (the
+    "0" of a deleted room, say) asks for the room to be read again."""
+    try:
+        message = json.loads(data)
+        if "b" in message:
+            return Beat(code, tuple(message["b"]), float(message["t"]))
+        changes: list[Change] = []
+        for told in message["c"]:
+            if "o" in told:
+                changes.append(Presence(told["o"], bool(told["on"]), told["t"], told["s"]))
+            else:
+                changes.append(
+                    Committed(
+                        _parse_meta(told["m"]) if "m" in told else None,
+                        tuple(Write(op, name, key, value) for op, name, key, value in told["w"]),
+                        tuple(told.get("d", ())),
+                    )
+                )
+        return Published(code, int(message["v"]), tuple(changes))
+    except (ValueError, TypeError, KeyError, AttributeError):
+        return Published(code, 0, None)
+
+
 def _commit_result(raw: Sequence[Any]) -> CommitResult:
     status, detail = raw[0], raw[1]
     if status == "taken":
@@ -233,9 +272,9 @@ class RoomEvents:
     async def unfollow(self, code: str) -> None:
         await self._pubsub.unsubscribe(room_channel(code))
 
-    async def next(self, within: float) -> str | None:
-        """The code of a room that changed; "" for a beat (or any other sign of life); None when
-        nothing came within `within` seconds."""
+    async def next(self, within: float) -> Published | Beat | str | None:
+        """What a room's channel said (see `changes`); "" for a process's beat (or any other
+        sign of life); None when nothing came within `within` seconds."""
         message = await self._pubsub.get_message(timeout=within)
         if message is None:
             return None
@@ -244,7 +283,7 @@ class RoomEvents:
         channel = str(message["channel"])
         if channel == HUB_CHANNEL:
             return ""
-        return channel.split("{", 1)[-1].split("}", 1)[0]
+        return _heard(channel.split("{", 1)[-1].split("}", 1)[0], str(message["data"]))
 
     async def close(self) -> None:
         await self._pubsub.aclose()
@@ -398,6 +437,25 @@ class Store:
         `every_run`, the data of every exercise played so far is read, not just the current one;
         without `presence`, who is connected is not read (the rules never need it, and in a big
         room it is the largest part of a read)."""
+        loaded = await self._load(code, people, run_data, action_id, every_run, presence, False)
+        return None if loaded is None else loaded[0]
+
+    async def load_live(self, code: str) -> tuple[RoomState, dict[str, float]] | None:
+        """A whole-room read for a process to hold and keep current (see `changes.LiveRoom`): as
+        `load` with every exercise played so far, and when each connection was last heard of
+        (the state's `online` is left empty: who counts as online depends on when one asks)."""
+        return await self._load(code, None, True, "", True, False, True)
+
+    async def _load(
+        self,
+        code: str,
+        people: Collection[str] | None,
+        run_data: bool,
+        action_id: str,
+        every_run: bool,
+        presence: bool,
+        scores: bool,
+    ) -> tuple[RoomState, dict[str, float]] | None:
         held = (self._everyone.get(code) or _NOBODY) if people is None else None
         async with self.client.pipeline(transaction=True) as pipe:
             pipe.hgetall(room_key(code, "meta"))
@@ -410,11 +468,14 @@ class Store:
             if presence:
                 since = time.time() - PRESENCE_STALE_SECONDS
                 pipe.zrangebyscore(room_key(code, "presence"), since, "+inf")
+            if scores:
+                pipe.zrange(room_key(code, "presence"), 0, -1, withscores=True)
             pipe.sismember(room_key(code, "seen"), action_id or "-")
             replies = await pipe.execute()
         meta, version, records, *online, replayed = replies
         if not meta:
             return None
+        heard: dict[str, float] = dict(online.pop()) if scores else {}
         everyone = None if held is None else self._people_of(code, held, records)
         state = RoomState(
             *_head(meta, version),
@@ -436,7 +497,7 @@ class Store:
                 code, [Read(run.hash(name)) for run in runs for name in data_of(run.exercise)]
             )
             state = replace(state, run_data=data)
-        return state
+        return state, heard
 
     async def load_many(
         self, requests: Sequence[tuple[str, Collection[str], str]]
@@ -599,7 +660,7 @@ class Store:
                 "writes": writes,
             }
             doc = effects.meta.model_dump_json() if effects.meta is not None else ""
-            changes.append([action_id, str(state.rev), doc, plan])
+            changes.append([action_id, str(state.rev), doc, plan, _told(doc, effects)])
         return keys, [self.room_ttl, self.ttl_slack, room_channel(code), json.dumps(changes)]
 
     async def publish(self, code: str, version: int) -> None:
@@ -618,11 +679,14 @@ class Store:
         args: list[str | float] = [member, now, what, stale, self.room_ttl, room_channel(code)]
         return int(await self._presence(keys=keys, args=args))
 
-    async def heartbeat(self, code: str, members: Iterable[str]) -> None:
+    async def heartbeat(self, code: str, members: Iterable[str]) -> int:
         """Tells that these connections are still there, in one script call: a room of 2,000
-        phones is one command of 2,000 members, not 2,000 commands to encode."""
-        keys = [room_key(code, "meta"), room_key(code, "presence")]
-        await self._heartbeat(keys=keys, args=[time.time(), self.room_ttl, *members])
+        phones is one command of 2,000 members, not 2,000 commands to encode. Every process
+        following the room hears it (see `changes.Beat`); the room's version does not move.
+        Returns the room's version (0: the room is gone)."""
+        keys = [room_key(code, name) for name in ("meta", "presence", "version")]
+        args: list[str | float] = [time.time(), self.room_ttl, room_channel(code), *members]
+        return int(await self._heartbeat(keys=keys, args=args))
 
     async def failed_joins(self, client: str) -> int:
         return int(await self.client.get(f"workshop:join-failures:{client}") or 0)

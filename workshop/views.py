@@ -80,10 +80,15 @@ def _set_cookie(request: Request, response: Response, name: str, value: str) -> 
     )
 
 
-async def _room(request: Request, code: str) -> RoomState | None:
+async def _room(request: Request, code: str, participant_id: str = "") -> RoomState | None:
+    """The room for a page: for a phone's, as this process holds it when it already knows the
+    participant (see `Hub.held`); else a whole read shared with whoever asks meanwhile."""
     if not is_room_code(code):
         return None
-    return await _runtime(request).hub.reads.read(code)
+    hub = _runtime(request).hub
+    return (hub.held(code, participant_id) if participant_id else None) or await hub.reads.read(
+        code
+    )
 
 
 async def _not_open_here(request: Request, heading: str, refusal: str) -> Response:
@@ -192,14 +197,14 @@ async def phone(request: Request) -> Response:
     runtime = _runtime(request)
     if await _too_many_wrong_codes(request):
         return _message(request, "Please wait", TOO_MANY, 429)
-    state = await _room(request, code)
+    cookie = request.cookies.get(PARTICIPANT_COOKIE.format(code=code))
+    participant_id = runtime.cookies.load(code, cookie)
+    state = await _room(request, code, participant_id or "")
     if state is None:
         await _wrong_code(request)
         return _message(
             request, "Room not found", RoomNotFound(request.path_params["code"]).message, 404
         )
-    cookie = request.cookies.get(PARTICIPANT_COOKIE.format(code=code))
-    participant_id = runtime.cookies.load(code, cookie)
     person = state.participants.get(participant_id or "")
     if person is None or person.removed:
         return _html(request, "join.html", code=code, name="", error="")

@@ -1,6 +1,7 @@
 """The store against both backends: the embedded one and a real redis-server."""
 
 import asyncio
+import json
 from collections.abc import Callable, Coroutine
 from typing import Any
 
@@ -9,9 +10,10 @@ from redis.asyncio.client import PubSub
 
 from workshop import engine
 from workshop.actions import action_adapter
+from workshop.changes import Committed, Published
 from workshop.effects import Effects, Write
 from workshop.exercises import load_library
-from workshop.models import Participant, RoomState
+from workshop.models import Participant, RoomMeta, RoomState
 from workshop.service import Rooms
 from workshop.settings import DEFAULT_EXERCISES
 from workshop.store import Store, room_key
@@ -238,7 +240,9 @@ def raw_pubsub(store: Store) -> PubSub:
     return store.listener.pubsub(ignore_subscribe_messages=True)
 
 
-def test_commits_publish_the_new_version(make_store: Callable[[], Store]) -> None:
+def test_commits_publish_the_new_version_with_what_changed(
+    make_store: Callable[[], Store],
+) -> None:
     async def body(store: Store, rooms: Rooms) -> None:
         code, _ = await rooms.create()
         pubsub = raw_pubsub(store)
@@ -254,14 +258,27 @@ def test_commits_publish_the_new_version(make_store: Callable[[], Store]) -> Non
         async with asyncio.timeout(5):
             while message is None or message["type"] != "message":
                 message = await pubsub.get_message(timeout=1.0)
-        assert message["data"] == str(outcome.version)
+        told = json.loads(message["data"])
+        assert told["v"] == outcome.version
+        assert [RoomMeta.model_validate_json(c["m"]).title for c in told["c"]] == ["Kick-off"]
         await pubsub.aclose()
-        # What the hub hears of it: which room changed (a beat, "", is a sign of life only).
-        heard = []
+        # What the hub hears of it: the room, its new version and the change (a beat, "", is a
+        # sign of life only).
+        heard: list[object] = []
         async with asyncio.timeout(5):
-            while code not in heard:
+            while not any(isinstance(h, Published) for h in heard):
                 heard.append(await events.next(within=1.0))
-        assert set(heard) <= {code, "", None}
+        published = next(h for h in heard if isinstance(h, Published))
+        assert (published.code, published.version, published.since) == (
+            code,
+            outcome.version,
+            outcome.version - 1,
+        )
+        assert published.changes is not None
+        (change,) = published.changes
+        assert isinstance(change, Committed) and change.meta is not None
+        assert change.meta.title == "Kick-off" and change.writes == ()
+        assert set(heard) - {published} <= {"", None}
         await events.close()
 
     run(make_store, body)
@@ -347,8 +364,14 @@ def test_a_batch_of_changes_to_a_room_is_judged_change_by_change_and_published_o
                 message = await pubsub.get_message(timeout=1.0)
                 if message is not None and message["type"] == "message":
                     published.append(message["data"])
-        # One message for the whole batch, with its last version; nothing else follows it.
-        assert published == [str(results[3].version)]
+        # One message for the whole batch, with its last version and the two changes applied
+        # (the join and the title); nothing else follows it.
+        assert len(published) == 1
+        told = json.loads(published[0])
+        assert told["v"] == results[3].version
+        first, second = told["c"]
+        assert first["w"][0][:3] == ["put", "people", "p1"] and "m" not in first
+        assert second["w"] == [] and RoomMeta.model_validate_json(second["m"]).title == "First"
         assert await pubsub.get_message(timeout=0.2) is None
         await pubsub.aclose()
 

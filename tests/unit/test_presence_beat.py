@@ -27,11 +27,12 @@ class Store:
         self.beats: list[tuple[str, list[str]]] = []
         self.fail_first = fail_first
 
-    async def heartbeat(self, code: str, members: list[str]) -> None:
+    async def heartbeat(self, code: str, members: list[str]) -> int:
         if self.fail_first:
             self.fail_first = False
             raise StoreUnavailable("store unreachable")
         self.beats.append((code, sorted(members)))
+        return 1
 
 
 class Hub:

@@ -2,14 +2,14 @@
 protocol through which the engine, the views, the summary and the exports ask a kind what is its own.
 """
 
-from collections.abc import Callable, Hashable, Mapping, Sequence
+from collections.abc import Callable, Collection, Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Generic, Protocol, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from workshop.action_base import KindHostAction, ParticipantAction, Staged
-from workshop.effects import Effects, Read
+from workshop.effects import Effects, Read, Write
 
 if TYPE_CHECKING:
     from workshop.models import RoomState, Run
@@ -214,6 +214,9 @@ class KindBase(Generic[ContentT, SummaryT]):
     def phone_key(self, state: "RoomState", run: "Run") -> Callable[[str], Hashable] | None:
         return None
 
+    def phones_touched(self, run: "Run", write: Write) -> Collection[str] | None:
+        return None
+
     def only_group(self, entry: SummaryT, group: str) -> SummaryT | None:
         return None
 
@@ -325,6 +328,12 @@ class Kind(Protocol[ContentT, SummaryT]):
         with equal keys share one render of their stage. Set up once per read of the room (a
         refresh asks it for every phone). None when that has not been worked out: each phone's
         stage is then rendered for it alone."""
+
+    def phones_touched(self, run: "Run", write: Write) -> Collection[str] | None:
+        """The participants whose `phone_key` a committed write to the current run's data may
+        change (a vote: the voter's); None when that has not been worked out, or anyone's may.
+        A refresh then looks at those phones alone, beside one phone of each group that shows
+        the same (whose stage may change for all of them alike), rather than at every phone."""
 
     # Summary and exports --------------------------------------------------------------------------
     def summary(self, state: "RoomState", run: "Run", name: Namer) -> tuple[SummaryT, int]:

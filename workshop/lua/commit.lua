@@ -3,13 +3,15 @@
 -- room (and any key a change writes). ARGV[1] ttl seconds, ARGV[2] slack seconds, ARGV[3] the
 -- room's channel, ARGV[4] the changes as one JSON array (one argument, however many changes),
 -- each [action id ('' for none), expected meta rev ('' to skip the check), new meta doc ('' for
--- unchanged), plan]; a plan is
+-- unchanged), plan, the change as the channel tells it (a JSON object)]; a plan is
 -- {"absent": [[key index, field]...], "expect": [[key index, field, value ('' = absent)]...],
 --  "writes": [["hset"|"hdel"|"del", key index, field, value]...]}
 -- Returns {status, detail} per change: {'ok', version}, {'duplicate', version}, {'stale', 0},
 -- {'gone', 0} or {'taken', field}. After the changes, every key written gets the full TTL, every
 -- key of the room is refreshed once the meta hash has less than ttl - slack left (so a busy room
--- does not refresh all its keys on every vote), and the room's last version is published once.
+-- does not refresh all its keys on every vote), and the room's last version is published once,
+-- with the changes applied: {"v": last version, "c": [each applied change's JSON, in order]}
+-- (each applied change bumped the version by one, so they follow version v - #c).
 local ttl, slack, channel = tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3]
 local written = {[2] = true, [3] = true}
 
@@ -55,11 +57,12 @@ local function apply(action_id, expected_rev, doc, plan)
 end
 
 local refresh_all = redis.call('TTL', KEYS[1]) < ttl - slack
-local results, version = {}, nil
+local results, version, told = {}, nil, {}
 for _, change in ipairs(cjson.decode(ARGV[4])) do
   local result = apply(change[1], change[2], change[3], change[4])
   if result[1] == 'ok' then
     version = result[2]
+    told[#told + 1] = change[5]
   end
   results[#results + 1] = result
 end
@@ -69,6 +72,6 @@ if version ~= nil then
       redis.call('EXPIRE', KEYS[i], ttl)
     end
   end
-  redis.call('PUBLISH', channel, version)
+  redis.call('PUBLISH', channel, '{"v":' .. version .. ',"c":[' .. table.concat(told, ',') .. ']}')
 end
 return results

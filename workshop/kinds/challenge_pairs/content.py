@@ -463,8 +463,10 @@ def decode_pairs(raw: Mapping[str, str]) -> dict[str, Pair]:
 
 
 def decode_ratings(raw: Mapping[str, str]) -> dict[tuple[int, str], Rating]:
+    """By talk and rater: in an order of their own, not the store's (a hash's order is Redis's
+    to choose, and a process holding the room keeps its fields in the order they were written)."""
     result = {}
-    for key, value in raw.items():
+    for key, value in sorted(raw.items()):
         half, rater = key.split("|", 1)
         result[(int(half), rater)] = Rating.model_validate_json(value)
     return result

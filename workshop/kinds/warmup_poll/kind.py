@@ -1,11 +1,11 @@
 """The warm-up poll as a `Kind`: what the engine, the views, the summary and the exports ask of it,
 answered from this package alone."""
 
-from collections.abc import Callable, Hashable, Mapping
+from collections.abc import Callable, Collection, Hashable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from workshop.action_base import KindHostAction, ParticipantAction, Staged, Vote
-from workshop.effects import Effects, Read
+from workshop.effects import Effects, Read, Write
 from workshop.errors import Rejected
 from workshop.kinds.base import Kind, KindBase, Namer
 from workshop.kinds.warmup_poll import rules, summary, views
@@ -65,6 +65,10 @@ class WarmupPollKind(KindBase[WarmupPoll, PollSummary]):
 
     def phone_key(self, state: "RoomState", run: "Run") -> Callable[[str], Hashable] | None:
         return views.phone_key(state, run)
+
+    def phones_touched(self, run: "Run", write: Write) -> Collection[str] | None:
+        # A phone's key is the answer it chose: a vote changes the voter's alone.
+        return (write.field,) if write.hash == run.hash(VOTES) else None
 
     # Summary and exports ------------------------------------------------------------------------
 

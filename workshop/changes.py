@@ -1,0 +1,269 @@
+"""What a commit changed, as every process hears it, and the room a process holds by applying it.
+
+Every change to a room bumps its version by one and is published with it (see `store`): a commit's
+writes and new meta, a phone coming or going. A process that follows a room reads it whole once
+(`LiveRoom`), then applies each published change in order instead of reading it again. A change it
+cannot place (a version missed, a message it does not understand) makes it read the room again.
+Heartbeats are published too, without a version: they only keep present who is already present.
+
+Pure: no I/O.
+"""
+
+import functools
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from workshop.effects import Write
+from workshop.kinds import data_of, kind_of
+from workshop.models import Participant, RoomMeta, RoomState, arrival_order
+
+
+@dataclass(frozen=True)
+class Committed:
+    """One decision's committed effects."""
+
+    meta: RoomMeta | None
+    """The new meta, when the decision changed it (its revision then moves up by one)."""
+    writes: tuple[Write, ...] = ()
+    drop: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Presence:
+    """One connection marked online or gone, and everyone not heard of since `stale_before`
+    forgotten (as `lua/presence.lua` does)."""
+
+    member: str
+    online: bool
+    at: float
+    stale_before: float
+
+
+Change = Committed | Presence
+
+
+@dataclass(frozen=True)
+class Published:
+    """What one message on a room's channel says: the room is now at `version`, after `changes`
+    (one version each, in order). `changes` None: the message cannot be applied (the room was
+    deleted, or the message is not understood), so the room must be read again."""
+
+    code: str
+    version: int
+    changes: tuple[Change, ...] | None
+
+    @property
+    def since(self) -> int:
+        """The version the changes apply to."""
+        return self.version - len(self.changes or ())
+
+
+@dataclass(frozen=True)
+class Beat:
+    """Connections still there at `at` (see `Store.heartbeat`)."""
+
+    code: str
+    members: tuple[str, ...]
+    at: float
+
+
+@functools.lru_cache(maxsize=16384)
+def _person(record: str) -> Participant:
+    return Participant.model_validate_json(record)
+
+
+def _held_hashes(meta: RoomMeta) -> tuple[str, ...]:
+    """The run data a whole-room read holds: every hash of each exercise started so far, and of the
+    current one (as `Store.load` reads them with `every_run`)."""
+    return tuple(
+        run.hash(name)
+        for run in meta.agenda
+        if run.started or run.id == meta.current
+        for name in data_of(run.exercise)
+    )
+
+
+class LiveRoom:
+    """One room as a process holds it between whole reads, kept current by published changes.
+
+    `state` hands out a `RoomState` that shares the held dictionaries; the next change to one of
+    them copies it first, so a state handed out never changes (copy on write: one copy per
+    changed record and state, not per change)."""
+
+    def __init__(self, state: RoomState, presence: Mapping[str, float]) -> None:
+        self.meta = state.meta
+        self.rev = state.rev
+        self.version = state.version
+        self._people = state.participants
+        self._arrivals: tuple[Participant, ...] | None = state.arrivals
+        self._data: dict[str, dict[str, str]] = dict(state.run_data)
+        self._presence = dict(presence)
+        self._shared: set[str] = set(self._data) | {"people"}
+        """Records that a state handed out holds: copied before they are next changed."""
+        self._held: tuple[RoomMeta, tuple[str, ...]] = (self.meta, _held_hashes(self.meta))
+        self._online: tuple[float, float, frozenset[str]] | None = None
+        """Who was online as last worked out: since when, until when that holds (the first time
+        someone then online goes stale), and their ids."""
+        self._state: RoomState | None = None
+        """The state last handed out, handed out again until something changes."""
+        self._touched: set[str] | None = None
+        """The participants whose phone's keys the changes since `take_touched` may have changed
+        (None: anyone's; so it starts)."""
+
+    def apply(self, published: Published) -> bool:
+        """Applies a message heard on the room's channel. False when it cannot be placed after
+        what is held (a version was missed, or it says "read again"): the room must be read again.
+        A message for versions already held is skipped."""
+        changes = published.changes
+        if changes is None:
+            return False
+        if published.version <= self.version:
+            return True
+        if published.since != self.version:
+            return False
+        for change in changes:
+            if isinstance(change, Committed):
+                self._commit(change)
+            else:
+                self._mark(change)
+        self.version = published.version
+        self._state = None
+        return True
+
+    def beat(self, beat: Beat) -> None:
+        """Keeps present those of `beat.members` who are (a heartbeat brings nobody back)."""
+        presence = self._presence
+        for member in beat.members:
+            if member in presence and presence[member] < beat.at:
+                presence[member] = beat.at
+        self._online = self._state = None
+
+    def _own(self, name: str) -> dict[str, str]:
+        """The run data record `name`, copied first if a state handed out holds it."""
+        record = self._data.get(name)
+        if record is None:
+            record = self._data[name] = {}
+        elif name in self._shared:
+            record = self._data[name] = dict(record)
+        self._shared.discard(name)
+        return record
+
+    def take_touched(self) -> frozenset[str] | None:
+        """The participants whose phone's keys may have changed since the last call (None:
+        anyone's), beside whose card holders the states compared (see `render`) tell apart."""
+        touched, self._touched = self._touched, set()
+        return None if touched is None else frozenset(touched)
+
+    def _touch(self, write: Write) -> None:
+        touched = self._touched
+        if touched is None:
+            return
+        if write.hash == "people":
+            touched.add(write.field)
+            return
+        run = self.meta.current_run
+        if run is None or not write.hash.startswith(f"run:{run.id}:"):
+            return  # another exercise's data: only whose card shows something can change
+        some = kind_of(run.exercise).phones_touched(run, write)
+        if some is None:
+            self._touched = None
+        else:
+            touched.update(some)
+
+    def _commit(self, change: Committed) -> None:
+        if change.meta is not None or change.drop:
+            self._touched = None
+        for write in change.writes:
+            self._touch(write)
+            if write.hash == "people":
+                if "people" in self._shared:
+                    self._people = dict(self._people)
+                    self._shared.discard("people")
+                people = self._people
+                if write.op == "put":
+                    person = _person(write.value)
+                    self._arrivals = _arrived(self._arrivals, people.get(write.field), person)
+                    people[write.field] = person
+                else:
+                    people.pop(write.field, None)
+                    self._arrivals = None
+            elif write.hash.startswith("run:"):
+                record = self._own(write.hash)
+                if write.op == "put":
+                    record[write.field] = write.value
+                else:
+                    record.pop(write.field, None)
+            # Other records (the names) are the rules' alone: no screen shows them.
+        for name in change.drop:
+            if name == "people":
+                self._people, self._arrivals = {}, None
+                self._shared.discard("people")
+            else:
+                self._data.pop(name, None)
+                self._shared.discard(name)
+        if change.meta is not None:
+            self.meta = change.meta
+            self.rev += 1
+
+    def _mark(self, change: Presence) -> None:
+        presence = self._presence
+        if change.online:
+            presence[change.member] = change.at
+        else:
+            presence.pop(change.member, None)
+        for member in [m for m, at in presence.items() if at < change.stale_before]:
+            del presence[member]
+        self._online = None
+
+    def online(self, since: float) -> frozenset[str]:
+        """The participants with a connection heard of at `since` or later. Worked out again only
+        when a connection comes, goes or is heard of, or one then counted goes stale: a big room
+        asks at every refresh."""
+        known = self._online
+        if known is None or not known[0] <= since <= known[1]:
+            heard = [(member, at) for member, at in self._presence.items() if at >= since]
+            ids = frozenset(member.split("|", 1)[0] for member, _ in heard)
+            known = self._online = (since, min((at for _, at in heard), default=float("inf")), ids)
+        return known[2]
+
+    def state(self, online_since: float) -> RoomState:
+        """The room as held now, as a whole-room read of the store would give it, with whoever
+        was heard of at `online_since` or later online."""
+        online = self.online(online_since)
+        if self._state is not None and self._state.online is online:
+            return self._state
+        if self._held[0] is not self.meta:
+            self._held = (self.meta, _held_hashes(self.meta))
+        data = self._data
+        run_data = {name: data.get(name) or {} for name in self._held[1]}
+        if self._arrivals is None:
+            self._arrivals = arrival_order(self._people)
+        self._shared = set(data) | {"people"}
+        self._state = RoomState(
+            self.meta,
+            self.rev,
+            self.version,
+            participants=self._people,
+            online=online,
+            run_data=run_data,
+            arrivals=self._arrivals,
+        )
+        return self._state
+
+    def knows(self, participant_id: str) -> bool:
+        """Whether the room as held has this participant (still there or removed)."""
+        return participant_id in self._people
+
+
+def _arrived(
+    arrivals: tuple[Participant, ...] | None, before: Participant | None, person: Participant
+) -> tuple[Participant, ...] | None:
+    """The order of arrival after `person` is written: a newcomer who arrived last is added at the
+    end (a join storm adds thousands, one at a time); anything else is sorted again when asked."""
+    if arrivals is None or before is not None:
+        return None
+    if person.removed:
+        return arrivals
+    if arrivals and (arrivals[-1].joined_at, arrivals[-1].id) > (person.joined_at, person.id):
+        return None
+    return (*arrivals, person)

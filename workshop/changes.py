@@ -171,7 +171,7 @@ class LiveRoom:
             touched.update(some)
 
     def _commit(self, change: Committed) -> None:
-        if change.meta is not None or change.drop:
+        if change.drop or (change.meta is not None and _keys_may_change(self.meta, change.meta)):
             self._touched = None
         for write in change.writes:
             self._touch(write)
@@ -253,6 +253,13 @@ class LiveRoom:
     def knows(self, participant_id: str) -> bool:
         """Whether the room as held has this participant (still there or removed)."""
         return participant_id in self._people
+
+
+def _keys_may_change(before: RoomMeta, after: RoomMeta) -> bool:
+    """Whether a change of the meta may change phones' keys (see `render.phone_keys`): what runs,
+    its step, its round, any exercise of the agenda. The timer, the lock, the projector's look and
+    the title are the same on every phone."""
+    return after.current != before.current or after.agenda != before.agenda
 
 
 def _arrived(

@@ -14,7 +14,7 @@ import functools
 import logging
 import time
 from collections.abc import Awaitable, Callable, Coroutine, Hashable
-from typing import Any, Protocol
+from typing import Any, Protocol, Self
 
 from workshop.caching import Refresh
 from workshop.changes import Beat, LiveRoom, Published
@@ -59,6 +59,11 @@ class Subscriber(Protocol):
     def group(self) -> Hashable:
         """What this screen shows and is drawn from: of two screens with equal groups whose
         participants no change touched, a refresh draws both or neither, and the same."""
+
+    def follow(self, leader: Self, state: RoomState | None, refresh: Refresh) -> None:
+        """Shows what `leader` was just sent by `refresh`: both were in the same group and no
+        change touched either's participant, so this one is due the same (drawn like `refresh`
+        when that cannot be told from what the leader was sent)."""
 
 
 class SharedReads:
@@ -288,8 +293,14 @@ class RoomFeed:
                     continue
                 self._refresh(first, state, refresh)
                 phones.append(first)
-                if first.group != group:
-                    due |= members - {first}
+                if first.group == group:
+                    continue
+                # The group's other phones are due what the first was sent: those no change
+                # touched are handed it without being drawn (a timer change in a big room is
+                # one group), the others drawn.
+                for follower in members - due - {first}:
+                    self._follow(follower, first, state, refresh)
+                    phones.append(follower)
             for subscriber in due:
                 self._refresh(subscriber, state, refresh)
             phones.extend(due)
@@ -302,6 +313,14 @@ class RoomFeed:
             subscriber.refresh(state, refresh)
         except Exception:
             # One screen that cannot be drawn must not stop the room's other screens.
+            log.exception("room %s: a screen could not be refreshed", self.code)
+
+    def _follow(
+        self, follower: Subscriber, leader: Subscriber, state: RoomState | None, refresh: Refresh
+    ) -> None:
+        try:
+            follower.follow(leader, state, refresh)
+        except Exception:
             log.exception("room %s: a screen could not be refreshed", self.code)
 
     async def _beat_presence(self) -> None:

@@ -245,6 +245,8 @@ def test_a_phone_joining_a_room_held_here_opens_without_a_whole_read() -> None:
 
 
 def test_a_vote_draws_the_voters_phone_and_one_of_the_phones_that_show_the_same() -> None:
+    """Where a change leaves what phones show their own as it was, a refresh draws one phone of
+    each group that shows the same, and hands the rest of the group what it was sent."""
     names = ("Ada", "Grace", "Linus", "Barbara", "Alan", "Edsger")
     with TestClient(create_app(settings(None))) as client:
         runtime = runtime_of(client)
@@ -280,6 +282,19 @@ def test_a_vote_draws_the_voters_phone_and_one_of_the_phones_that_show_the_same(
             for phone in phones.values():
                 phone.until("stage", "You voted" if phone is phones["Ada"] else "did not vote")
             assert len(drawn) >= len(names)
+            # The timer is the same on every phone: it is drawn on one phone of each group (Ada's
+            # answer is hers alone; everyone else shows the same), and the others are sent what
+            # that one was sent.
+            drawn.clear()
+            console.act("Timer", type="timer_start", minutes=7)
+            for phone in phones.values():
+                phone.until("timer", "7:00")
+            assert 1 <= len(drawn) <= 2, drawn
+            drawn.clear()
+            console.act("Timer", type="timer_add", seconds=60)
+            for phone in phones.values():
+                phone.until("timer", "8:00")
+            assert 1 <= len(drawn) <= 2, drawn
 
 
 def count_phone_draws(runtime: Runtime) -> list[str]:

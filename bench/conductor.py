@@ -79,7 +79,7 @@ class Options:
     settle: float = 1.0
     """Seconds of quiet before each scenario (and after it, before a count is checked)."""
     redis_url: str = ""
-    """A Redis to use for app-redis and app-2x instead of starting a redis-server."""
+    """A Redis to use for app-redis, app-2x and app-3x instead of starting a redis-server."""
     profile: bool = False
     sizes: dict[str, int] | None = None
     """Fragment sizes measured on the app, which the baseline then sends."""

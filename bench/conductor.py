@@ -660,6 +660,7 @@ class Conductor:
                 self.measured.error("ranking", f"phone {record['phone']}: {record['message']!r}")
         await asyncio.sleep(self.options.settle)
         await self.host_act({"type": "next_phase", "seen_phase": f"{run}.0:write"})
+        self.profile("dots")
         dots = self.check_phones(
             "ranking",
             await self.workers.call(
@@ -675,14 +676,17 @@ class Conductor:
                 saved += 1
             else:
                 self.measured.error("ranking", f"phone {record['phone']}: {record['message']!r}")
+        self.profile(None)
         await asyncio.sleep(self.options.settle)
         self.mark("ranking_start")
+        self.profile("ranking")
         sent = await self.host_act({"type": "next_phase", "seen_phase": f"{run}.0:vote"})
         records = self.check_phones("ranking", await self.workers.call("ranking_shown"))
         projector_at = await self.projector_until(
             "the ranking", "stage", lambda html: wire.RANKED in html
         )
         self.mark("ranking_end")
+        self.profile(None)
         usage = self.usage("ranking_start", "ranking_end")
         assert self.projector is not None
         stage = self.projector.latest["stage"]

@@ -609,7 +609,7 @@ class Session(TypedDict):
 def profile_summary(directory: Path, label: str) -> dict[str, Any]:
     """The top frames of every scenario profiled in `directory`, kept with the figures."""
     scenarios: dict[str, Any] = {}
-    for scenario in ("join", "vote", "flood", "steady"):
+    for scenario in ("join", "vote", "flood", "steady", "dots", "ranking"):
         paths = sorted(directory.glob(f"{scenario}-*.txt"))
         total, rows = top_frames(paths)
         if total:

@@ -2,7 +2,7 @@
 
 import functools
 from collections.abc import Callable, Hashable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from workshop.kinds.best_question import rules
@@ -48,12 +48,23 @@ class QuestionView:
 
     share: int
     """Bar length, 0-100, relative to the question with the most dots."""
-    can_dot: bool = False
-    """The viewer may put a(nother) dot on this question now."""
 
     @property
     def rank_label(self) -> str:
         return f"{self.rank}{'=' if self.tied else ''}"
+
+
+@dataclass(frozen=True)
+class BallotItem:
+    """One question on a phone's ballot as that phone sees it: every phone has its own order,
+    but an item that two phones see alike is drawn once (see `Renderer.piece`)."""
+
+    id: str
+    text: str
+    mine: bool
+    my_dots: int
+    can_dot: bool
+    """The phone may put a(nother) dot on it now."""
 
 
 @dataclass(frozen=True)
@@ -65,7 +76,7 @@ class BestQuestionView:
     dots_left: int
     stacking: bool
     slots: list[SlotView]
-    ballot: list[QuestionView]
+    ballot: list[BallotItem]
     """The viewer's own shuffled list of questions to vote on."""
     ranked: list[QuestionView] | None
     """Ranked with counts; None while counts are hidden from this audience."""
@@ -225,13 +236,12 @@ def best_question_view(
     ballot = []
     if me and phase == "vote":
         left = exercise.dots_per_person - board.spent(me)
-        ballot = [
-            replace(
-                item,
-                can_dot=left > 0 and not item.mine and (exercise.stacking or not item.my_dots),
-            )
-            for item in (view(q) for q in rules.shuffled_for(read.visible, me, run.phase_key))
-        ]
+        for question in rules.shuffled_for(read.visible, me, run.phase_key):
+            mine = me in read.authors.get(question, ())
+            dots = mine_dots.get(question, 0)
+            can_dot = left > 0 and not mine and (exercise.stacking or not dots)
+            text = board.questions[question].text
+            ballot.append(BallotItem(question, text, mine, dots, can_dot))
     slots = [SlotView(n, text) for n, text in enumerate(shows.slots, start=1)]
     moderation = (
         [view(q) for q in sorted(board.questions, key=lambda q: board.questions[q].at)]

@@ -109,6 +109,9 @@ class LiveRoom:
         self._touched: set[str] | None = None
         """The participants whose phone's keys the changes since `take_touched` may have changed
         (None: anyone's; so it starts)."""
+        self._elsewhere = True
+        """Those changes may show on phones they did not touch (see
+        `Kind.shows_on_touched_only`)."""
 
     def apply(self, published: Published) -> bool:
         """Applies a message heard on the room's channel. False when it cannot be placed after
@@ -148,11 +151,13 @@ class LiveRoom:
         self._shared.discard(name)
         return record
 
-    def take_touched(self) -> frozenset[str] | None:
+    def take_touched(self) -> tuple[frozenset[str] | None, bool]:
         """The participants whose phone's keys may have changed since the last call (None:
-        anyone's), beside whose card holders the states compared (see `render`) tell apart."""
+        anyone's), beside whose card holders the states compared (see `render`) tell apart; and
+        whether those changes may show on other phones too."""
         touched, self._touched = self._touched, set()
-        return None if touched is None else frozenset(touched)
+        elsewhere, self._elsewhere = self._elsewhere, False
+        return None if touched is None else frozenset(touched), elsewhere
 
     def _touch(self, write: Write) -> None:
         touched = self._touched
@@ -160,19 +165,25 @@ class LiveRoom:
             return
         if write.hash == "people":
             touched.add(write.field)
+            self._elsewhere = True
             return
         run = self.meta.current_run
         if run is None or not write.hash.startswith(f"run:{run.id}:"):
             return  # another exercise's data: only whose card shows something can change
-        some = kind_of(run.exercise).phones_touched(run, write)
+        kind = kind_of(run.exercise)
+        some = kind.phones_touched(run, write)
         if some is None:
             self._touched = None
         else:
             touched.update(some)
+        if not kind.shows_on_touched_only(run, write):
+            self._elsewhere = True
 
     def _commit(self, change: Committed) -> None:
         if change.drop or (change.meta is not None and _keys_may_change(self.meta, change.meta)):
             self._touched = None
+        if change.drop or change.meta is not None:
+            self._elsewhere = True
         for write in change.writes:
             self._touch(write)
             if write.hash == "people":
@@ -206,6 +217,7 @@ class LiveRoom:
             self.rev += 1
 
     def _mark(self, change: Presence) -> None:
+        self._elsewhere = True
         presence = self._presence
         if change.online:
             presence[change.member] = change.at

@@ -257,26 +257,29 @@ class RoomFeed:
             self._failing = False
             self._draw(state)
 
-    def _touched(self, state: RoomState | None) -> frozenset[str] | None:
+    def _touched(self, state: RoomState | None) -> tuple[frozenset[str] | None, bool]:
         """The participants whose phones' keys may differ from the last state drawn (None:
-        anyone's)."""
+        anyone's), and whether other phones may show something new too."""
         live, drawn = self.live, self._drawn
-        touched = live.take_touched() if live is not None and state is not None else None
+        touched, elsewhere = (
+            live.take_touched() if live is not None and state is not None else (None, True)
+        )
         self._drawn = state
         if touched is None or drawn is None or state is None or self._everyone:
-            return None
+            return None, True
         # Whose card shows something can change with any exercise's data.
-        return touched | (card_holders(state) ^ card_holders(drawn))
+        return touched | (card_holders(state) ^ card_holders(drawn)), elsewhere
 
     def _draw(self, state: RoomState | None) -> None:
         """Draws the room's screens: the projector and the console, then the phones that may
         show something new: those of participants a change touched, those that have not been
-        drawn by this feed yet, and the members of each group of phones that show the same
-        whose first member drawn was sent something."""
+        drawn by this feed yet, and (unless the changes show on the phones they touched alone)
+        the members of each group of phones that show the same whose first member drawn was
+        sent something."""
         refresh = Refresh()
         for subscriber in list(self.leading):
             self._refresh(subscriber, state, refresh)
-        touched = self._touched(state)
+        touched, elsewhere = self._touched(state)
         if touched is None:
             self._everyone = False
             phones = [s for s in self.subscribers if s not in self.leading]
@@ -287,7 +290,7 @@ class RoomFeed:
             for participant in touched:
                 due |= self._by_participant.get(participant, set())
             phones = []
-            for group, members in list(self._groups.items()):
+            for group, members in list(self._groups.items()) if elsewhere else ():
                 first = next((m for m in members if m not in due), None)
                 if first is None:
                     continue

@@ -8,11 +8,11 @@ so a sequence of decisions can be followed the way a room would see it. No I/O a
 import contextlib
 import itertools
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from tests.unit.memory_store import Store, commit
@@ -21,6 +21,7 @@ from workshop.actions import Action, action_adapter
 from workshop.effects import Effects, Read, Write
 from workshop.engine import HOST, Actor
 from workshop.errors import Rejected
+from workshop.exercises import Library
 from workshop.kinds import best_question as bq
 from workshop.kinds import data_of, phases_of, rounds_of
 from workshop.kinds.best_question import (
@@ -41,7 +42,7 @@ from workshop.kinds.best_question import (
     shuffled_for,
 )
 from workshop.models import Participant, RoomMeta, RoomState, Run
-from workshop.render import Audience, stage_view
+from workshop.render import Audience, Renderer, room_context, stage_view
 
 NAMES = Names.of("run:r1:0:")
 """The first round's hashes of run r1, named as the engine names them."""
@@ -1142,6 +1143,24 @@ def phone_views(meta: RoomMeta, store: Store) -> dict[str, BestQuestionView]:
     return {person: view_of_state(state, Audience("phone", person)) for person in PEOPLE}
 
 
+RENDERER = Renderer()
+NO_LIBRARY = Library({}, {})
+
+
+def phone_stages(state: RoomState) -> dict[str, str]:
+    """The stage each phone shows, as HTML."""
+    people = {
+        person: Participant(id=person, name=person.upper(), joined_at=1.0) for person in PEOPLE
+    }
+    state = replace(state, participants=people)
+    stages = {}
+    for person in PEOPLE:
+        context = room_context(state, Audience("phone", person), 0.0, "http://host/", NO_LIBRARY)
+        stages[person] = RENDERER.regions("phone.html", context, ("stage",))["stage"]
+        assert "ballot" in stages[person] or state.meta.current_run.current_phase.name != "vote"
+    return stages
+
+
 def view_of_state(state: RoomState, viewer: Audience) -> BestQuestionView:
     stage = stage_view(state, viewer)
     assert stage is not None and isinstance(stage.view, BestQuestionView)
@@ -1177,18 +1196,25 @@ def assert_shows_its_own(view: BestQuestionView, board: Board, person: str, phas
 
 @PROPERTY_SETTINGS
 @given(sequence=SEQUENCES, shown=st.sampled_from(STEPS_SHOWN))
+# Once ranked, a dot shows on every phone.
+@example(
+    sequence=[Step("submit", "p0"), Step("phase", phase="vote"), Step("dot", "p1")],
+    shown="reveal",
+)
 def test_a_write_changes_the_phone_keys_of_the_phones_it_says_it_touches_only(
     sequence: list[Step], shown: str
 ) -> None:
     """After any decision, in any step the room is shown: each phone, drawn from its key, shows
-    what is its own; phones with equal keys are drawn the same; and a phone whose key changed is
-    one the decision's writes say they touch (a refresh looks at those alone)."""
+    what is its own; phones with equal keys are drawn the same; a phone whose key changed is one
+    the decision's writes say they touch (a refresh looks at those, and one phone of each group);
+    and where the writes say they show on those alone, no other phone changed."""
     meta = PHASE_METAS[shown]
     run = meta.current_run
     assert run is not None and run.current_phase.name == shown
     table = Recording(exercise=TWO_ROUNDS)
     keys_before = bq.KIND.phone_key(state_of(meta, table.store), run)
     assert keys_before is not None
+    stages_before = phone_stages(state_of(meta, table.store))
     for step in sequence:
         try:
             take(table, step)
@@ -1211,6 +1237,14 @@ def test_a_write_changes_the_phone_keys_of_the_phones_it_says_it_touches_only(
         for one, other in itertools.combinations(PEOPLE, 2):
             if keys(one) == keys(other):
                 assert views[one] == views[other]
+        # Writes that say they show on the phones they touch alone change no other phone.
+        stages = phone_stages(state)
+        if touched is not None and all(
+            bq.KIND.shows_on_touched_only(run, write) for write in table.last.writes
+        ):
+            for person in set(PEOPLE) - touched:
+                assert stages[person] == stages_before[person], f"{step} changed {person}'s phone"
+        stages_before = stages
 
 
 def test_once_ranked_every_phone_that_wrote_nothing_shares_one_key() -> None:

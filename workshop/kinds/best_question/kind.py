@@ -126,6 +126,10 @@ class BestQuestionKind(KindBase[BestQuestion, BestQuestionSummary]):
             return (author_of(write.field),)
         return None
 
+    def shows_on_touched_only(self, run: "Run", write: Write) -> bool:
+        # Phones never show another's dots before the reveal, and dots are placed only before it.
+        return write.hash == _names(run).dots and run.current_phase.name == "vote"
+
     # Summary and exports ------------------------------------------------------------------------
 
     def summary(

@@ -1,10 +1,11 @@
 """What each audience sees of a pairs round: the view models its stage templates lay out."""
 
 import re
-from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from workshop.effects import Write
 from workshop.feedback import FeedbackView, feedback_view
 from workshop.kinds.challenge_pairs.content import (
     COLOURS,
@@ -466,3 +467,14 @@ def phone_key(state: "RoomState", run: "Run") -> Callable[[str], Hashable]:
     pairs = decode_pairs(state.data(Names.of(run.hash(f"{run.round}:")).pairs))
     seated = {member for pair in pairs.values() for member in pair.members}
     return lambda participant_id: ("own", participant_id) if participant_id in seated else "waiting"
+
+
+def phones_touched(run: "Run", write: Write) -> Collection[str] | None:
+    """Whose `phone_key` a write to the run's data may change. At the brief every phone has the
+    same key, and at the debrief each its own id: no write changes either. In between a key says
+    whether the phone is seated, which the round's pairs alone decide: a write there names a
+    pair's members after it, not those who left the pair, so anyone's key may change. Ratings and
+    other rounds' data change nobody's."""
+    if run.current_phase.name in ("brief", "debrief"):
+        return ()
+    return None if write.hash == Names.of(run.hash(f"{run.round}:")).pairs else ()

@@ -1409,3 +1409,26 @@ def test_the_projector_says_how_many_voted_both_times() -> None:
     assert view is not None and isinstance(view.view, DebateView)
     assert view.view.both == 2
     assert view.view.winner == "Against"
+
+
+def test_the_round_is_worked_out_once_for_every_screen_drawn_from_a_read(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    room = Room(phase="arguments")
+    for author in (*FOR_TEAM, *AGAINST_TEAM):
+        room.post(author)
+    people = [Participant(id=p, name=p.upper(), joined_at=1.0) for p in (*FOR_TEAM, *AGAINST_TEAM)]
+    state = state_of(meta_at(EXERCISE, "arguments"), people, room.store)
+    decoded = []
+    decode = Debate.decode.__func__  # type: ignore[attr-defined]
+
+    def counted(cls: type[Debate], *args: Any) -> Debate:
+        decoded.append(args)
+        return decode(cls, *args)  # type: ignore[no-any-return]
+
+    monkeypatch.setattr(Debate, "decode", classmethod(counted))
+    for audience in [Audience("host"), Audience("screen")] + [
+        Audience("phone", p.id) for p in people
+    ]:
+        assert stage_view(state, audience) is not None
+    assert len(decoded) == 1

@@ -1,5 +1,6 @@
 """What each audience sees of a debate: the view models its stage templates lay out."""
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -136,11 +137,75 @@ SEGMENT_LABELLED = 12
 BAR_ORDER = ("for", "undecided", "against")
 
 
+@dataclass(frozen=True)
+class DebateRoom:
+    """What every screen's view of a round is drawn from, worked out once per read of the room:
+    a refresh draws the console, the projector and each phone with a team from the same read,
+    and each would otherwise decode the round, sort its posts and count its votes again."""
+
+    debate: Debate
+    shown: Mapping[tuple[str, advocacy_debate.Side], list[str]]
+    """Visible posts per kind and side, most upvoted first, then oldest (`Debate.shown`)."""
+    rebuttals: Mapping[str, list[str]]
+    """Visible rebuttals per argument, in the same order (`Debate.rebuttals_of`)."""
+    members: Mapping[str, list[tuple[str, str]]]
+    """Each team's members present, as (name, participant id), by name."""
+    verdict: rules.Verdict
+    voted: Mapping[str, int]
+    """How many people present voted, per ballot ("first", "final")."""
+
+    def top_arguments(self, side: advocacy_debate.Side) -> list[str]:
+        return self.shown[("argument", side)][: advocacy_debate.TOP_ARGUMENTS]
+
+
+def debate_room(state: "RoomState", run: "Run") -> DebateRoom:
+    """The current round of `run` as every view draws from it, worked out once per read."""
+    key = ("debate", run.id, run.round)
+    room: DebateRoom | None = state.derived.get(key)
+    if room is None:
+        room = state.derived[key] = _debate_room(state, run)
+    return room
+
+
+def _debate_room(state: "RoomState", run: "Run") -> DebateRoom:
+    debate = Debate.decode(state.run_data, Names.of(run.hash(f"{run.round}:")))
+    present = state.present_ids
+    shown = {
+        (kind, side): debate.shown(kind, side)
+        for kind in ("argument", "rebuttal")
+        for side in advocacy_debate.SIDES
+    }
+    rebuttals: dict[str, list[str]] = {}
+    for side in advocacy_debate.SIDES:
+        for post_id in shown[("rebuttal", side)]:
+            rebuttals.setdefault(debate.posts[post_id].answers, []).append(post_id)
+    for answers in rebuttals.values():
+        answers.sort(key=lambda p: (-debate.score(p), debate.posts[p].at, p))
+    members: dict[str, list[tuple[str, str]]] = {}
+    for pid, team in debate.teams.items():
+        person = state.participants.get(pid)
+        if pid in present and person is not None:
+            members.setdefault(team, []).append((person.name, pid))
+    for listed in members.values():
+        listed.sort()
+    return DebateRoom(
+        debate=debate,
+        shown=shown,
+        rebuttals=rebuttals,
+        members=members,
+        verdict=rules.verdict(debate, present),
+        voted={
+            "first": sum(1 for p in debate.first if p in present),
+            "final": sum(1 for p in debate.final if p in present),
+        },
+    )
+
+
 def debate_view(
     state: "RoomState", run: "Run", exercise: AdvocacyDebate, viewer: "Audience"
 ) -> DebateView:
-    names = Names.of(run.hash(f"{run.round}:"))
-    debate = Debate.decode(state.run_data, names)
+    room = debate_room(state, run)
+    debate = room.debate
     phase = run.current_phase.name
     me = viewer.participant_id if viewer.kind == "phone" else ""
     present = state.present_ids
@@ -175,14 +240,10 @@ def debate_view(
 
     my_team = debate.teams.get(me, "") if me in present else ""
     my_side = side_of_team(my_team) if my_team else None
-    teams: dict[str, list[str]] = {}
-    for pid, team in debate.teams.items():
-        if pid in present:
-            teams.setdefault(team, []).append(name(pid))
     team_views = [
-        TeamView(t, team_label(t), side_of_team(t), sorted(n))
-        for t, n in sorted(
-            teams.items(),
+        TeamView(t, team_label(t), side_of_team(t), [n for n, _ in members])
+        for t, members in sorted(
+            room.members.items(),
             key=lambda item: (item[0].split("-")[0] != "for", int(item[0].split("-")[1])),
         )
     ]
@@ -191,14 +252,13 @@ def debate_view(
     if my_side is not None:
         other: advocacy_debate.Side = "against" if my_side == "for" else "for"
         if phase == "arguments":
-            own_posts = [view(p) for p in debate.shown("argument", my_side)]
+            own_posts = [view(p) for p in room.shown[("argument", my_side)]]
         elif phase == "rebuttals":
             targets = [
-                view(p, [r for r in debate.rebuttals_of(p) if debate.posts[r].side == my_side])
-                for p in debate.top_arguments(other)
+                view(p, [r for r in room.rebuttals.get(p, []) if debate.posts[r].side == my_side])
+                for p in room.top_arguments(other)
             ]
-    ballot = debate.first if phase == "first_vote" else debate.final
-    verdict = rules.verdict(debate, present)
+    verdict = room.verdict
     top = max([*verdict.first.values(), *verdict.final.values(), 1])
     rows = [
         VerdictRow(
@@ -215,13 +275,13 @@ def debate_view(
     highlights = []
     if phase == "verdict":
         for side in advocacy_debate.SIDES:
-            arguments = debate.shown("argument", side)
-            rebuttals = debate.shown("rebuttal", side)
+            arguments = room.shown[("argument", side)]
+            rebuttals = room.shown[("rebuttal", side)]
             highlights.append(
                 SideHighlight(
                     side=side,
                     label=SIDE_LABELS[side],
-                    argument=view(arguments[0], debate.rebuttals_of(arguments[0]))
+                    argument=view(arguments[0], room.rebuttals.get(arguments[0], []))
                     if arguments
                     else None,
                     rebuttal=view(rebuttals[0]) if rebuttals else None,
@@ -232,7 +292,7 @@ def debate_view(
     if viewer.kind == "screen" and phase in ("arguments", "rebuttals"):
         kind = "argument" if phase == "arguments" else "rebuttal"
         for side in advocacy_debate.SIDES:
-            shown = debate.shown(kind, side)
+            shown = room.shown[(kind, side)]
             newest = sorted(shown, key=lambda p: debate.posts[p].at, reverse=True)
             columns.append(
                 SideColumn(
@@ -246,14 +306,10 @@ def debate_view(
         case=exercise.cases[run.round],
         phase=phase,
         choose_sides=exercise.choose_sides,
-        my_vote=ballot.get(me) if me else None,
+        my_vote=(debate.first if phase == "first_vote" else debate.final).get(me) if me else None,
         my_side=my_side,
         my_team=team_label(my_team) if my_team else "",
-        teammates=sorted(
-            name(p) for p, t in debate.teams.items() if t == my_team and p != me and p in present
-        )
-        if my_team
-        else [],
+        teammates=[n for n, p in room.members.get(my_team, []) if p != me] if my_team else [],
         teams=team_views,
         own_posts=own_posts,
         targets=targets,
@@ -264,9 +320,9 @@ def debate_view(
             if my_side == "against"
             else []
         ),
-        argument_counts={s: len(debate.shown("argument", s)) for s in advocacy_debate.SIDES},
-        rebuttal_counts={s: len(debate.shown("rebuttal", s)) for s in advocacy_debate.SIDES},
-        voted=sum(1 for p in ballot if p in present),
+        argument_counts={s: len(room.shown[("argument", s)]) for s in advocacy_debate.SIDES},
+        rebuttal_counts={s: len(room.shown[("rebuttal", s)]) for s in advocacy_debate.SIDES},
+        voted=room.voted["first" if phase == "first_vote" else "final"],
         eligible=len(present),
         rows=rows if phase == "verdict" or host else [],
         both=verdict.both,

@@ -1,9 +1,10 @@
 """What each audience sees of a debate: the view models its stage templates lay out."""
 
-from collections.abc import Mapping
+from collections.abc import Callable, Collection, Hashable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from workshop.effects import Write
 from workshop.kinds.advocacy_debate import content as advocacy_debate
 from workshop.kinds.advocacy_debate import rules
 from workshop.kinds.advocacy_debate.content import (
@@ -137,6 +138,10 @@ SEGMENT_LABELLED = 12
 BAR_ORDER = ("for", "undecided", "against")
 
 
+TEAM_STEPS = ("teams", "arguments", "rebuttals")
+"""The steps whose phone shows its team (or the wait for one)."""
+
+
 @dataclass(frozen=True)
 class DebateRoom:
     """What every screen's view of a round is drawn from, worked out once per read of the room:
@@ -207,7 +212,9 @@ def debate_view(
     room = debate_room(state, run)
     debate = room.debate
     phase = run.current_phase.name
-    me = viewer.participant_id if viewer.kind == "phone" else ""
+    # A phone is drawn from its key alone (see `phone_key`): its own id only when it has a team,
+    # its vote while people vote, and nothing at the case, the verdict or the wait for a team.
+    me, my_vote = _personal(viewer.personal) if viewer.kind == "phone" else ("", None)
     present = state.present_ids
     host = viewer.kind == "host"
 
@@ -306,7 +313,7 @@ def debate_view(
         case=exercise.cases[run.round],
         phase=phase,
         choose_sides=exercise.choose_sides,
-        my_vote=(debate.first if phase == "first_vote" else debate.final).get(me) if me else None,
+        my_vote=my_vote,
         my_side=my_side,
         my_team=team_label(my_team) if my_team else "",
         teammates=[n for n, p in room.members.get(my_team, []) if p != me] if my_team else [],
@@ -332,6 +339,60 @@ def debate_view(
         if host
         else [],
     )
+
+
+def _personal(personal: Hashable) -> tuple[str, str | None]:
+    """What a phone's key (see `phone_key`) names: the participant, when the phone shows its team,
+    and the vote it shows."""
+    match personal:
+        case ("team", str(participant_id)):
+            return participant_id, None
+        case ("vote", str(choice)):
+            return "", choice
+    return "", None
+
+
+def _ballot(names: Names, phase: str) -> str | None:
+    """The ballot people fill at `phase`, when they vote then."""
+    return {"first_vote": names.first, "final_vote": names.final}.get(phase)
+
+
+def phone_key(state: "RoomState", run: "Run") -> Callable[[str], Hashable]:
+    """All a phone's stage shows of its own. The case and the verdict are the same on every
+    phone; a vote, the phone's choice; from the teams on, a phone without a team waits (or
+    chooses its side) as any other does, and one with a team shows its team, side and
+    teammates, and which posts are its own or upvoted by it: those are rendered for it alone."""
+    phase = run.current_phase.name
+    names = Names.of(run.hash(f"{run.round}:"))
+    ballot = _ballot(names, phase)
+    if ballot is not None:
+        votes = state.data(ballot)
+        return lambda participant_id: ("vote", votes.get(participant_id))
+    if phase not in TEAM_STEPS:
+        return lambda participant_id: phase
+    teams = state.data(names.teams)
+    present = state.present_ids
+
+    def key(participant_id: str) -> Hashable:
+        seated = participant_id in present and bool(teams.get(participant_id))
+        return ("team", participant_id) if seated else "no team"
+
+    return key
+
+
+def phones_touched(run: "Run", write: Write) -> Collection[str] | None:
+    """Whose `phone_key` a write to the run's data may change: while people vote, the voter's
+    (a write to that step's ballot); from the teams on, whoever is given a team (or moved to
+    another, which leaves their key as it was). Posts, upvotes and moderation change nobody's,
+    nor does anything at the case or the verdict."""
+    phase = run.current_phase.name
+    names = Names.of(run.hash(f"{run.round}:"))
+    ballot = _ballot(names, phase)
+    if ballot is not None:
+        return (write.field,) if write.hash == ballot else ()
+    if phase in TEAM_STEPS:
+        return (write.field,) if write.hash == names.teams else ()
+    return ()
 
 
 def _shift_bars(verdict: rules.Verdict) -> list[ShiftBar]:

@@ -1,10 +1,11 @@
 """What a kind's `phone_key` and `phones_touched` promise the hub, checked while a room plays.
 
 A room is held as a process holds it (`changes.LiveRoom`), and each decision's effects are applied
-to it as their commit would be published: write by write, so that each write is checked alone (a
-commit's writes touch at least the union of what each does). After every write it checks that
-each phone whose keys changed is one the room says it touched, as the hub would ask it
-(`take_touched`: a person's record, and what the kind's `phones_touched` names). After every
+to it as their commit would be published: write by write, so that each write is checked alone
+(stricter than the hub needs: it looks at the phones every write of a commit touched, together).
+After every write it checks that each phone whose keys changed is one the room says it touched,
+as the hub would ask it (`take_touched`: a person's record, and what the kind's `phones_touched`
+names). After every
 decision it checks that phones with equal keys are shown the same HTML in every region they share.
 A decision that changes the meta is applied whole: the hub then looks at every phone.
 

@@ -1655,3 +1655,32 @@ def test_a_phones_touched_that_misses_a_seating_is_caught(monkeypatch: pytest.Mo
     monkeypatch.setattr(type(cp.KIND), "phones_touched", lambda self, run, write: ())
     with pytest.raises(AssertionError, match="not touched"):
         play_pairs([*PAIRS_PLAY, Turn("join"), Turn("reseat")])
+
+
+def test_the_round_is_worked_out_once_for_every_screen_drawn_from_a_read(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A refresh draws every seated phone alone, from one read: decoding the round and counting
+    the ratings in for each phone would make a refresh cost the square of the room."""
+    people = [person(pid) for pid in ("ada", "ben", "cy", "dan", "eve", "fay")]
+    store = played_ratings() | {NAMES.pairs: {p.id: p.model_dump_json() for p in TRIO.values()}}
+    calls: list[str] = []
+
+    def counted(name: str, decode: Callable[[Any], Any]) -> Callable[[Any], Any]:
+        def counting(raw: Any) -> Any:
+            calls.append(name)
+            return decode(raw)
+
+        return counting
+
+    monkeypatch.setattr(cp.views, "decode_pairs", counted("pairs", decode_pairs))
+    monkeypatch.setattr(cp.summary, "decode_ratings", counted("ratings", decode_ratings))
+    for phase in ("rate", "debrief"):
+        calls.clear()
+        state = room(meta_at(0, phase), people, store)
+        audiences = [Audience("host"), Audience("screen")] + [
+            Audience("phone", p.id) for p in people
+        ]
+        for audience in audiences:
+            assert render.stage_view(state, audience) is not None
+        assert sorted(calls) == ["pairs", "ratings"], phase

@@ -87,28 +87,34 @@ class Played:
     def _publish(self, change: Committed) -> frozenset[str] | None:
         live = self.live
         assert live.apply(Published(live.meta.code, live.version + 1, (change,)))
-        return live.take_touched()
+        return live.take_touched()[0]
 
     def commit(self, effects: Effects) -> None:
-        """Applies `effects` as their commit's message would be, checking each write."""
+        """Applies `effects` as their commit's message would be, checking each write (a change
+        of the meta with its writes, as one)."""
         assert effects.drop == ()
         if effects.meta is not None:
-            assert self._publish(Committed(effects.meta, effects.writes)) is None
+            self._check(Committed(effects.meta, effects.writes), set())
             return
         for write in effects.writes:
-            before = self.state
-            people = set(before.participants) | ({write.field} if write.hash == "people" else set())
-            keys = keys_of(before, people)
-            touched = self._publish(Committed(None, (write,)))
-            if touched is None:
-                continue
-            after = keys_of(self.state, people)
-            changed = {pid for pid in people if keys[pid] != after[pid]}
-            assert changed <= touched, (
-                f"{write} changed the keys of {sorted(changed - touched)}, not touched: "
-                + "; ".join(f"{pid}: {keys[pid]!r} -> {after[pid]!r}" for pid in changed - touched)
+            self._check(
+                Committed(None, (write,)), {write.field} if write.hash == "people" else set()
             )
-            self.writes_checked += 1
+
+    def _check(self, change: Committed, newcomers: set[str]) -> None:
+        before = self.state
+        people = set(before.participants) | newcomers
+        keys = keys_of(before, people)
+        touched = self._publish(change)
+        if touched is None:
+            return
+        after = keys_of(self.state, people)
+        changed = {pid for pid in people if keys[pid] != after[pid]}
+        assert changed <= touched, (
+            f"{change} changed the keys of {sorted(changed - touched)}, not touched: "
+            + "; ".join(f"{pid}: {keys[pid]!r} -> {after[pid]!r}" for pid in changed - touched)
+        )
+        self.writes_checked += 1
 
     def play(self, moves: Iterable[Move]) -> Iterator[RoomState]:
         """Takes each move the rules accept, checks it, and yields the room after it."""

@@ -1633,14 +1633,18 @@ def test_a_play_that_rates_and_reseats_checks_writes_and_shared_stages() -> None
     # newcomers shared the wait for a seat until they were seated.
     assert played.writes_checked >= len(ratings) + 2 * 2
     assert played.groups_compared >= 1
+    # Each rating showed on its rater's phone alone, every other phone drawn and found the same.
+    assert played.alone_checked >= len(ratings)
 
 
-def test_ratings_touch_no_phone_and_a_seating_touches_every_phone() -> None:
+def test_a_rating_touches_its_raters_phone_alone_and_a_seating_touches_every_phone() -> None:
     meta = meta_at(0, "rate")
     run = meta.current_run
     assert run is not None
     rating = Write.put(NAMES.ratings, "1|p1", "{}")
-    assert cp.KIND.phones_touched(run, rating) == ()
+    assert cp.KIND.phones_touched(run, rating) == ("p1",)
+    assert cp.KIND.shows_on_touched_only(run, rating)
+    assert not cp.KIND.shows_on_touched_only(run, Write.put(NAMES.pairs, "p1", "{}"))
     assert cp.KIND.phones_touched(run, Write.put(NAMES.pairs, "p1", "{}")) is None
     earlier = Names.of("run:r1:1:")
     assert cp.KIND.phones_touched(run, Write.put(earlier.pairs, "p1", "{}")) == ()
@@ -1650,9 +1654,28 @@ def test_ratings_touch_no_phone_and_a_seating_touches_every_phone() -> None:
         assert cp.KIND.phones_touched(at, Write.put(NAMES.pairs, "p1", "{}")) == ()
 
 
+def test_a_rating_said_to_show_on_every_phone_but_its_raters_is_caught(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The check can fail: a rating that touched nobody, said to show on touched phones alone,
+    would leave its rater's form as it was."""
+    monkeypatch.setattr(
+        type(cp.KIND),
+        "phones_touched",
+        lambda self, run, write: () if write.hash.endswith("ratings") else None,
+    )
+    with pytest.raises(AssertionError, match=r"changed p\d+'s phone"):
+        play_pairs(PAIRS_PLAY)
+
+
 def test_a_phones_touched_that_misses_a_seating_is_caught(monkeypatch: pytest.MonkeyPatch) -> None:
     """The check can fail: a kind that says a seating touches nobody is caught at once."""
-    monkeypatch.setattr(type(cp.KIND), "phones_touched", lambda self, run, write: ())
+    said = cp.KIND.phones_touched
+    monkeypatch.setattr(
+        type(cp.KIND),
+        "phones_touched",
+        lambda self, run, write: () if write.hash.endswith("pairs") else said(run, write),
+    )
     with pytest.raises(AssertionError, match="not touched"):
         play_pairs([*PAIRS_PLAY, Turn("join"), Turn("reseat")])
 

@@ -5,7 +5,8 @@ to it as their commit would be published: write by write, so that each write is 
 (stricter than the hub needs: it looks at the phones every write of a commit touched, together).
 After every write it checks that each phone whose keys changed is one the room says it touched,
 as the hub would ask it (`take_touched`: a person's record, and what the kind's `phones_touched`
-names). After every
+names), and, where the changes say they show on the touched phones alone, that every other phone
+is drawn as before. After every
 decision it checks that phones with equal keys are shown the same HTML in every region they share.
 A decision that changes the meta is applied whole: the hub then looks at every phone.
 
@@ -71,6 +72,9 @@ class Played:
 
     live: LiveRoom
     writes_checked: int = 0
+    alone_checked: int = 0
+    """Writes said to show on the phones they touch alone (`Kind.shows_on_touched_only`), whose
+    other phones were drawn before and after and found the same."""
     groups_compared: int = 0
     rejected: int = 0
 
@@ -84,10 +88,10 @@ class Played:
     def state(self) -> RoomState:
         return self.live.state(0.0)
 
-    def _publish(self, change: Committed) -> frozenset[str] | None:
+    def _publish(self, change: Committed) -> tuple[frozenset[str] | None, bool]:
         live = self.live
         assert live.apply(Published(live.meta.code, live.version + 1, (change,)))
-        return live.take_touched()[0]
+        return live.take_touched()
 
     def commit(self, effects: Effects) -> None:
         """Applies `effects` as their commit's message would be, checking each write (a change
@@ -105,7 +109,8 @@ class Played:
         before = self.state
         people = set(before.participants) | newcomers
         keys = keys_of(before, people)
-        touched = self._publish(change)
+        drawn = {pid: shared_html(before, pid) for pid in people}
+        touched, elsewhere = self._publish(change)
         if touched is None:
             return
         after = keys_of(self.state, people)
@@ -115,6 +120,11 @@ class Played:
             + "; ".join(f"{pid}: {keys[pid]!r} -> {after[pid]!r}" for pid in changed - touched)
         )
         self.writes_checked += 1
+        if not elsewhere:
+            # Said to show on the touched phones alone: the hub draws no other phone.
+            for pid in people - touched:
+                assert shared_html(self.state, pid) == drawn[pid], f"{change} changed {pid}'s phone"
+            self.alone_checked += 1
 
     def play(self, moves: Iterable[Move]) -> Iterator[RoomState]:
         """Takes each move the rules accept, checks it, and yields the room after it."""

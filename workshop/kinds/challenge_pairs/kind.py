@@ -154,6 +154,9 @@ class ChallengePairsKind(KindBase[ChallengePairs, PairsSummary]):
     def phones_touched(self, run: "Run", write: Write) -> Collection[str] | None:
         return views.phones_touched(run, write)
 
+    def shows_on_touched_only(self, run: "Run", write: Write) -> bool:
+        return views.shows_on_touched_only(run, write)
+
     # Summary and exports ------------------------------------------------------------------------
 
     def summary(self, state: "RoomState", run: "Run", name: Namer) -> tuple[PairsSummary, int]:

@@ -522,7 +522,21 @@ def phones_touched(run: "Run", write: Write) -> Collection[str] | None:
     same key, and at the debrief each its own id: no write changes either. In between a key says
     whether the phone is seated, which the round's pairs alone decide: a write there names a
     pair's members after it, not those who left the pair, so anyone's key may change. Ratings and
-    other rounds' data change nobody's."""
+    other rounds' data change nobody's key; a rating, while ratings are collected, is said to touch
+    its rater, whose form shows it (see `shows_on_touched_only`)."""
+    names = Names.of(run.hash(f"{run.round}:"))
+    if write.hash == names.ratings and run.current_phase.name in RATING:
+        # Nobody's key, but the rater's stage: its form shows the rating sent.
+        return (write.field.split("|", 1)[1],)
     if run.current_phase.name in ("brief", "debrief"):
         return ()
-    return None if write.hash == Names.of(run.hash(f"{run.round}:")).pairs else ()
+    return None if write.hash == names.pairs else ()
+
+
+def shows_on_touched_only(run: "Run", write: Write) -> bool:
+    """A rating, while ratings are collected, shows on the rater's phone alone (and its target's
+    card link, which the hub tells apart): nobody sees another's rating before the debrief."""
+    return (
+        write.hash == Names.of(run.hash(f"{run.round}:")).ratings
+        and run.current_phase.name in RATING
+    )

@@ -24,7 +24,7 @@ from jinja2 import (
 )
 from markupsafe import Markup
 
-from workshop import words
+from workshop import i18n, words
 from workshop.agendas import Agenda
 from workshop.assets import StaticAssets, default_assets
 from workshop.caching import Lru
@@ -322,6 +322,14 @@ class Renderer:
             # Templates ship with the package: looking one up must not stat its file each time
             # (every fragment and every notice looks one up).
             auto_reload=False,
+            extensions=["jinja2.ext.i18n"],
+        )
+        # Every word goes through the catalogs of the language being spoken where it is drawn
+        # (`i18n.speaking`): one environment, and one compiled template, for every language.
+        # Trimmed, as `workshop translations update` extracts them.
+        self.env.policies["ext.i18n.trimmed"] = True
+        self.env.install_gettext_callables(  # type: ignore[attr-defined]
+            i18n.gettext, i18n.ngettext, newstyle=True
         )
         self.env.filters["dom_id"] = dom_id
         self.env.globals["count"] = words.count
@@ -336,7 +344,7 @@ class Renderer:
         self.env.globals["kind_exports"] = {
             name: f"{name}/{kind.export_template}" for name, kind in KINDS.items()
         }
-        self._notices: Lru[tuple[str, str], tuple[str, str]] = Lru("notices", NOTICES_KEPT)
+        self._notices: Lru[tuple[str, str, str], tuple[str, str]] = Lru("notices", NOTICES_KEPT)
         # Macros are globals, not per-template imports, so blocks rendered alone can call them.
         macros = self.env.get_template("_macros.html").module
         for name in (
@@ -355,16 +363,18 @@ class Renderer:
         return self.env.get_template(template).render(context)
 
     def notice(self, message: str, tone: str, seq: int) -> str:
-        """The notice fragment. Each wording is rendered once and kept in two parts around its
-        number: every action is answered with one, and a burst of votes is thousands a second
-        of the same few wordings."""
-        parts = self._notices.get((message, tone))
+        """The notice fragment, in the language being spoken. Each wording is rendered once per
+        language and kept in two parts around its number: every action is answered with one,
+        and a burst of votes is thousands a second of the same few wordings."""
+        said = str(i18n.say(message))
+        key = (i18n.current(), said, tone)
+        parts = self._notices.get(key)
         if parts is None:
-            html = self.page("_notice.html", message=message, tone=tone, seq=_SEQ_MARK)
+            html = self.page("_notice.html", message=said, tone=tone, seq=_SEQ_MARK)
             # The number comes before the message in the template: the first mark is it.
             before, _, after = html.partition(_SEQ_MARK)
             parts = (before, after)
-            self._notices.put((message, tone), parts)
+            self._notices.put(key, parts)
         return f"{parts[0]}{seq}{parts[1]}"
 
     def regions(

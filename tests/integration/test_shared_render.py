@@ -47,7 +47,7 @@ def compare_every_phone(room: LiveRoom, step: str, seen: list[tuple[str, int]]) 
         alone.pop("timer")
         together.pop("timer")
         assert together == alone, f"{participant.name}'s phone after {step}"
-    stages = sum(1 for region, _ in shared.regions if region == "stage")
+    stages = sum(1 for region, *_ in shared.regions if region == "stage")
     seen.append((step, stages))
 
 

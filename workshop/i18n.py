@@ -14,7 +14,7 @@ language for the console and the projector, a phone's own choice for that phone.
 import contextlib
 import functools
 import io
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextvars import ContextVar
 from pathlib import Path
 from typing import Any, NoReturn, Self
@@ -154,7 +154,9 @@ class Message(str):
     @classmethod
     def _make(cls, text: str, plural: str | None, n: int, params: Mapping[str, object]) -> Self:
         chosen = text if plural is None or n == 1 else plural
-        made = super().__new__(cls, chosen % dict(params) if params else chosen)
+        # A parameter that is a message is in English here, as everything in the str is.
+        english = {name: str(value) for name, value in params.items()}
+        made = super().__new__(cls, chosen % english if params else chosen)
         for name, value in (("text", text), ("plural", plural), ("n", n), ("params", params)):
             object.__setattr__(made, name, value)
         return made
@@ -180,10 +182,26 @@ class Message(str):
         return escape(self.said())
 
     @staticmethod
-    def joined(*parts: str) -> "Message":
-        """Sentences one after the other ("Now: Pair up. 12 pairs seated."), each said in turn."""
+    def listed(items: Sequence[str]) -> str:
+        """Items as a sentence lists them: "3", "3 and 4", "3, 4 and 5"."""
+        if len(items) <= 1:
+            return "".join(items)
+        return Message(
+            "%(items)s and %(last)s", items=Message.joined(*items[:-1], sep=", "), last=items[-1]
+        )
+
+    @staticmethod
+    def joined(*parts: str, sep: str = " ") -> "Message":
+        """Sentences one after the other ("Now: Pair up. 12 pairs seated."), or the items of a
+        list ("Curiosity, Respect"), each said in turn."""
         named = {f"part{index}": part for index, part in enumerate(parts)}
-        return Message._make(" ".join(f"%({name})s" for name in named), None, 1, named)
+        return Message._make(sep.join(f"%({name})s" for name in named), None, 1, named)
+
+
+def translated(marked: str) -> str:
+    """Words marked for translation where they were made (with `N_`) and kept since as plain
+    text (in a summary's data, say), in the language being spoken."""
+    return gettext(marked) if marked else marked
 
 
 def say(value: object) -> object:

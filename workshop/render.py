@@ -29,6 +29,7 @@ from workshop.agendas import Agenda
 from workshop.assets import StaticAssets, default_assets
 from workshop.caching import Lru
 from workshop.exercises import Library
+from workshop.i18n import N_, Message
 from workshop.kinds import KINDS, PhaseSpec, kind_of
 from workshop.models import RoomState, Run, Timer, name_key
 from workshop.settings import STATIC_DIR
@@ -125,7 +126,7 @@ def stage_view(state: RoomState, viewer: Audience) -> StageView | None:
     following = run.phases[(run.phase + 1) % count]
     next_title = "" if last else following.title
     if not last and run.phase + 1 == count:
-        next_title = f"Round {run.round + 2}: {following.title}"
+        next_title = Message("Round %(number)s: %(step)s", number=run.round + 2, step=next_title)
     return StageView(
         run=run,
         phase=run.current_phase,
@@ -260,14 +261,22 @@ def me_context(state: RoomState, participant_id: str) -> dict[str, Any]:
 def announcement(stage: StageView | None) -> str:
     """What a screen reader says when the room moves on: the exercise and its step."""
     if stage is None:
-        return "Waiting for the first exercise."
-    rounds = (
-        f"{stage.round_word.lower()} {stage.round_number} of {stage.round_count}, "
+        return N_("Waiting for the first exercise.")
+    said = (
+        Message(
+            "%(exercise)s: %(word)s %(number)s of %(of)s, %(step)s.",
+            exercise=stage.run.exercise.title,
+            word=stage.round_word,
+            number=stage.round_number,
+            of=stage.round_count,
+            step=stage.phase.title,
+        )
         if stage.round_count > 1
-        else ""
+        else Message(
+            "%(exercise)s: %(step)s.", exercise=stage.run.exercise.title, step=stage.phase.title
+        )
     )
-    said = f"{stage.run.exercise.title}: {rounds}{stage.phase.title}."
-    return f"{said} The results are shown." if stage.phase.reveals else said
+    return Message.joined(said, N_("The results are shown.")) if stage.phase.reveals else said
 
 
 def dom_id(value: str) -> str:
@@ -332,6 +341,10 @@ class Renderer:
             i18n.gettext, i18n.ngettext, newstyle=True
         )
         self.env.filters["dom_id"] = dom_id
+        self.env.filters["number"] = words.number
+        # Words marked where they were made and kept as plain text since (a summary's data).
+        self.env.filters["translated"] = i18n.translated
+        self.env.globals["language"] = i18n.current
         self.env.globals["count"] = words.count
         # A page drawn for the editor's preview: still, with no live connection to the room.
         self.env.globals["preview"] = False

@@ -1,6 +1,7 @@
 """Languages: the catalogs are complete and kept in step with the code; numbers, plurals and dates
 are written as each language writes them; a browser's languages choose one the app speaks."""
 
+import re
 import shutil
 from pathlib import Path
 
@@ -87,3 +88,20 @@ def test_a_language_the_app_does_not_speak_is_drawn_in_english() -> None:
 )
 def test_a_browsers_languages_choose_one_the_app_speaks(header: str, language: str) -> None:
     assert i18n.negotiate(header) == language
+
+
+def test_a_plural_in_a_template_agrees_with_its_count() -> None:
+    """Jinja chooses a `{% trans %}` block's plural by the first of its variables: a block with a
+    plural names `count` first (or only)."""
+    package = Path(i18n.__file__).parent
+    found = []
+    for template in sorted(package.glob("**/templates/*.html")):
+        text = template.read_text(encoding="utf-8")
+        for block in re.finditer(
+            r"{%-? trans( [^%]*)?%}((?:(?!{% endtrans).)*){% endtrans", text, re.S
+        ):
+            params, body = block.group(1) or "", block.group(2)
+            if "{% pluralize" in body:
+                found.append(template.name)
+                assert params.strip().startswith("count="), f"{template.name}: {params}"
+    assert len(found) >= 10

@@ -168,7 +168,18 @@ class Message(str):
         return (Message._make, (self.text, self.plural, self.n, dict(self.params)))
 
     def said(self) -> str:
-        """The message in the language being spoken (see `speaking`)."""
+        """The message in the language being spoken (see `speaking`). Kept for the last language
+        it was said in: one view's message is often drawn many times (a console's every seat
+        lists the same groups to move to)."""
+        language = current()
+        kept: tuple[str, str] | None = self.__dict__.get("_kept")
+        if kept is not None and kept[0] == language:
+            return kept[1]
+        words = self._say()
+        object.__setattr__(self, "_kept", (language, words))
+        return words
+
+    def _say(self) -> str:
         if self.plural is None:
             words = gettext(self.text)
         else:

@@ -20,8 +20,10 @@ from jinja2 import (
     PackageLoader,
     PrefixLoader,
     StrictUndefined,
+    pass_context,
     select_autoescape,
 )
+from jinja2.runtime import Context
 from markupsafe import Markup
 
 from workshop import i18n, words
@@ -308,6 +310,37 @@ def design_tokens() -> Markup:
     return Markup(sheet)  # noqa: S704 - the app's own file, checked above
 
 
+@functools.lru_cache(maxsize=8192)
+def _said(language: str, message: str, plain: bool) -> Markup:
+    """A template's message in `language`, as Jinja's new-style gettext makes it: safe markup
+    (the catalogs are the app's own), and, when it has no parameters (`plain`), formatted once
+    already, so that an escaped "%%" reads "%"."""
+    said = Markup(i18n.translations(language).gettext(message))  # noqa: S704 - our catalogs
+    return said % {} if plain else said
+
+
+@pass_context
+def _gettext(context: Context, message: str, /, **variables: Any) -> str:
+    """Jinja's new-style `_()` and `gettext()`: the message in the language being spoken, its
+    parameters escaped into it."""
+    if not context.eval_ctx.autoescape:
+        return i18n.gettext(message) % variables
+    if variables:
+        return _said(i18n.current(), message, False) % variables
+    return _said(i18n.current(), message, True)
+
+
+@pass_context
+def _ngettext(context: Context, singular: str, plural: str, n: int, /, **variables: Any) -> str:
+    """Jinja's new-style `ngettext()` (and a `{% trans %}` block's plural): the form that agrees
+    with `n`, which is the `num` parameter unless another is given."""
+    variables.setdefault("num", n)
+    said = i18n.ngettext(singular, plural, n)
+    if context.eval_ctx.autoescape:
+        return Markup(said) % variables  # noqa: S704 - our catalogs
+    return said % variables
+
+
 class Renderer:
     def __init__(self, assets: StaticAssets | None = None) -> None:
         self.env = Environment(
@@ -340,6 +373,9 @@ class Renderer:
         self.env.install_gettext_callables(  # type: ignore[attr-defined]
             i18n.gettext, i18n.ngettext, newstyle=True
         )
+        # The same callables, saying each message once per language (see `_said`): the
+        # extension's own wrappers cost several times the lookup on every word of every fragment.
+        self.env.globals.update(_=_gettext, gettext=_gettext, ngettext=_ngettext)
         self.env.filters["dom_id"] = dom_id
         self.env.filters["number"] = words.number
         # Words marked where they were made and kept as plain text since (a summary's data).

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from workshop import catalogs, i18n, words
+from workshop.render import Renderer
 
 DECEMBER_4_18_58 = 1796410680.0
 
@@ -105,3 +106,17 @@ def test_a_plural_in_a_template_agrees_with_its_count() -> None:
                 found.append(template.name)
                 assert params.strip().startswith("count="), f"{template.name}: {params}"
     assert len(found) >= 10
+
+
+def test_the_renderers_gettext_behaves_as_jinjas_new_style() -> None:
+    env = Renderer().env
+    drawn = env.from_string(
+        '{{ _("100%% sure") }}|{{ _("Hello %(name)s", name=who) }}|'
+        '{{ ngettext("%(num)s dot", "%(num)s dots", 3) }}|'
+        "{% trans count=n %}{{ count }} group{% pluralize %}{{ count }} groups{% endtrans %}"
+    )
+    assert drawn.render(who="<b>Ada</b>", n=1) == (
+        "100% sure|Hello &lt;b&gt;Ada&lt;/b&gt;|3 dots|1 group"
+    )
+    with i18n.speaking("de"):
+        assert drawn.render(who="Ada", n=2).endswith("|3 Punkte|2 Gruppen")

@@ -8,6 +8,8 @@ from typing import Annotated, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, StringConstraints
 
+from workshop.i18n import N_
+
 ActionId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{8,64}$")]
 
 
@@ -26,7 +28,7 @@ class Staged(BaseAction):
 class KindHostAction(Staged):
     """A facilitator action that only some kinds of exercise accept."""
 
-    elsewhere: ClassVar[str] = "The current exercise does not do that."
+    elsewhere: ClassVar[str] = N_("The current exercise does not do that.")
     """Why it is refused when the current exercise is of a kind that does not accept it."""
 
 

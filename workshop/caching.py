@@ -104,12 +104,12 @@ class Refresh:
     the screens, so that screens showing the same are rendered and encoded once. It lives for that
     refresh only."""
 
-    screens: dict[str, dict[str, str]] = field(default_factory=dict)
-    """The console's and the projector's regions, by audience."""
-    regions: dict[tuple[str, Hashable], str] = field(default_factory=dict)
-    """A phone region's HTML, by region and the key of what it shows."""
+    screens: dict[tuple[str, str], dict[str, str]] = field(default_factory=dict)
+    """The console's and the projector's regions, by audience and language."""
+    regions: dict[tuple[str, Hashable, str], str] = field(default_factory=dict)
+    """A phone region's HTML, by region, the key of what it shows and the language it is in."""
     updates: dict[Hashable, tuple[tuple[int, ...], str]] = field(default_factory=dict)
-    """What a group of screens showing the same is sent: the digests of its regions after the
-    update, and the fragment."""
+    """What a group of screens showing the same (in the same language) is sent: the digests of its
+    regions after the update, and the fragment."""
     frames: dict[str, bytes] = field(default_factory=dict)
     """A fragment as one websocket frame, encoded once."""

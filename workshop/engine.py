@@ -13,6 +13,7 @@ from workshop import actions as a
 from workshop.agendas import AGENDA_MAX, Agenda
 from workshop.effects import Effects, Read, Write
 from workshop.errors import Rejected
+from workshop.i18n import N_, Message
 from workshop.kinds import (
     Exercise,
     data_of,
@@ -50,12 +51,18 @@ def new_room(code: str, host_key_hash: str, now: float) -> RoomMeta:
 
 def join(state: RoomState, participant_id: str, raw_name: str, now: float) -> Effects:
     if state.meta.locked:
-        raise Rejected("This workshop is closed to new participants. Ask the facilitator.")
+        raise Rejected(N_("This workshop is closed to new participants. Ask the facilitator."))
     name = normalise_name(raw_name)
     if not name:
-        raise Rejected("Please enter a name.")
+        raise Rejected(N_("Please enter a name."))
     if len(name) > NAME_MAX:
-        raise Rejected(f"Names can be at most {NAME_MAX} characters; this one has {len(name)}.")
+        raise Rejected(
+            Message(
+                "Names can be at most %(most)s characters; this one has %(has)s.",
+                most=NAME_MAX,
+                has=len(name),
+            )
+        )
     person = Participant(id=participant_id, name=name, joined_at=now)
     return Effects(
         writes=(
@@ -63,7 +70,7 @@ def join(state: RoomState, participant_id: str, raw_name: str, now: float) -> Ef
             Write.put("people", participant_id, person.model_dump_json()),
         ),
         must_be_absent=(("names", name_key(name)),),
-        notice=f"Welcome, {name}.",
+        notice=Message("Welcome, %(name)s.", name=name),
     )
 
 
@@ -91,7 +98,7 @@ def apply(
     if isinstance(action, a.ParticipantAction):
         return _participant_action(state, actor, action, now)
     if actor.role != "host":
-        raise Rejected("Only the facilitator can do that.")
+        raise Rejected(N_("Only the facilitator can do that."))
     return _host_action(state.meta, state, action, library, agendas or {}, now)
 
 
@@ -102,14 +109,16 @@ def _start_agenda(
     nothing is running yet."""
     agenda = agendas.get(agenda_id)
     if agenda is None:
-        raise Rejected(f"There is no ready agenda '{agenda_id}'.")
+        raise Rejected(Message("There is no ready agenda '%(id)s'.", id=agenda_id))
     if len(meta.agenda) + len(agenda.items) > AGENDA_MAX:
-        raise Rejected(f"An agenda holds at most {AGENDA_MAX} exercises.")
+        raise Rejected(Message("An agenda holds at most %(most)s exercises.", most=AGENDA_MAX))
     runs: list[Run] = []
     for item in agenda.items:
         exercise = library.get(item.exercise)
         if exercise is None:
-            raise Rejected(f"There is no exercise '{item.exercise}' in the library.")
+            raise Rejected(
+                Message("There is no exercise '%(id)s' in the library.", id=item.exercise)
+            )
         if item.rounds is not None:
             exercise = first_rounds(exercise, item.rounds)
         number = meta.runs_created + len(runs) + 1
@@ -123,19 +132,26 @@ def _start_agenda(
         update |= {"agenda": (*meta.agenda, *runs), "current": runs[0].id, "timer": None}
         return _meta(
             meta.model_copy(update=update),
-            f"Started “{agenda.title}”: first, “{runs[0].exercise.title}”.",
+            Message(
+                "Started “%(agenda)s”: first, “%(exercise)s”.",
+                agenda=agenda.title,
+                exercise=runs[0].exercise.title,
+            ),
         )
-    return _meta(meta.model_copy(update=update), f"Added “{agenda.title}” to the agenda.")
+    return _meta(
+        meta.model_copy(update=update),
+        Message("Added “%(agenda)s” to the agenda.", agenda=agenda.title),
+    )
 
 
 def _participant_action(
     state: RoomState, actor: Actor, action: a.ParticipantAction, now: float
 ) -> Effects:
     if actor.role != "participant":
-        raise Rejected("That is for participants.")
+        raise Rejected(N_("That is for participants."))
     person = state.participants.get(actor.participant_id)
     if person is None or person.removed:
-        raise Rejected("You are no longer in this workshop.")
+        raise Rejected(N_("You are no longer in this workshop."))
     run = _current_run_for(state.meta, action.seen_phase)
     return kind_of(run.exercise).decide(state, run, person.id, action, now)
 
@@ -143,9 +159,9 @@ def _participant_action(
 def _current_run_for(meta: RoomMeta, seen_phase: str) -> Run:
     run = meta.current_run
     if run is None:
-        raise Rejected("Nothing is running right now.")
+        raise Rejected(N_("Nothing is running right now."))
     if seen_phase and seen_phase != run.phase_key:
-        raise Rejected("The exercise has moved on; your screen is now up to date.")
+        raise Rejected(N_("The exercise has moved on; your screen is now up to date."))
     return run
 
 
@@ -154,9 +170,9 @@ def _step(run: Run, step: int) -> Run:
     count = len(run.phases)
     position = run.round * count + run.phase + step
     if position >= run.rounds * count:
-        raise Rejected("This is the last step; start the next exercise from the agenda.")
+        raise Rejected(N_("This is the last step; start the next exercise from the agenda."))
     if position < 0:
-        raise Rejected("This is already the first step.")
+        raise Rejected(N_("This is already the first step."))
     return run.model_copy(
         update={"round": position // count, "phase": position % count, "spotlight": ""}
     )
@@ -173,14 +189,16 @@ def _host_action(
     if isinstance(action, a.KindHostAction):
         return _kind_host_action(meta, state, action)
     if isinstance(action, a.ParticipantAction):
-        raise Rejected("That is for participants.")
+        raise Rejected(N_("That is for participants."))
     match action:
         case a.StartAgenda(agenda_id=agenda_id):
             return _start_agenda(meta, agenda_id, library, agendas)
         case a.AddExercise(exercise_id=exercise_id):
             exercise = library.get(exercise_id)
             if exercise is None:
-                raise Rejected(f"There is no exercise '{exercise_id}' in the library.")
+                raise Rejected(
+                    Message("There is no exercise '%(id)s' in the library.", id=exercise_id)
+                )
             return _add_run(meta, exercise)
         case a.AddOwnExercise(exercise=exercise):
             return _add_run(meta, exercise)
@@ -188,39 +206,47 @@ def _host_action(
             run = _run(meta, run_id)
             if run.started:
                 raise Rejected(
-                    f"“{run.exercise.title}” has already started, so its text can no longer "
-                    "change. Copy it to adapt it for a later round."
+                    Message(
+                        "“%(title)s” has already started, so its text can no longer change. "
+                        "Copy it to adapt it for a later round.",
+                        title=run.exercise.title,
+                    )
                 )
             if exercise.kind != run.exercise.kind:
-                raise Rejected("An exercise keeps its kind; start a new one for another kind.")
+                raise Rejected(N_("An exercise keeps its kind; start a new one for another kind."))
             # Minutes the facilitator changes here replace those a ready agenda planned.
             minutes = run.minutes if exercise.minutes == run.exercise.minutes else None
             edited = run.model_copy(update={"exercise": exercise, "minutes": minutes})
-            return _meta(_replace_run(meta, edited), f"Saved “{exercise.title}” for this room.")
+            return _meta(
+                _replace_run(meta, edited),
+                Message("Saved “%(title)s” for this room.", title=exercise.title),
+            )
         case a.RemoveRun(run_id=run_id):
             run = _run(meta, run_id)
             if run.id == meta.current:
-                raise Rejected("Finish or switch away from this exercise before removing it.")
+                raise Rejected(N_("Finish or switch away from this exercise before removing it."))
             agenda = tuple(r for r in meta.agenda if r.id != run_id)
             return Effects(
                 meta=meta.model_copy(update={"agenda": agenda}),
                 drop=tuple(run.hash(name) for name in data_of(run.exercise)),
-                notice=f"Removed “{run.exercise.title}”.",
+                notice=Message("Removed “%(title)s”.", title=run.exercise.title),
             )
         case a.StartRun(run_id=run_id):
             run = _run(meta, run_id)
             started = run.model_copy(update={"phase": 0, "round": 0, "started": True})
             return _meta(
                 _replace_run(meta, started).model_copy(update={"current": run.id, "timer": None}),
-                f"Started “{run.exercise.title}”.",
+                Message("Started “%(title)s”.", title=run.exercise.title),
             )
         case a.NextPhase(seen_phase=seen) | a.PreviousPhase(seen_phase=seen):
             run = _current_run_for(meta, seen)
             moved = _step(run, 1 if isinstance(action, a.NextPhase) else -1)
-            where = f"round {moved.round + 1}, " if moved.rounds > 1 else ""
+            step = moved.current_phase.title
             effects = _meta(
                 _replace_run(meta, moved).model_copy(update={"timer": None}),
-                f"Now: {where}{moved.current_phase.title}.",
+                Message("Now: round %(round)s, %(step)s.", round=moved.round + 1, step=step)
+                if moved.rounds > 1
+                else Message("Now: %(step)s.", step=step),
             )
             hooked = kind_of(moved.exercise).on_step(state, moved, isinstance(action, a.NextPhase))
             if hooked is not None:
@@ -228,25 +254,27 @@ def _host_action(
                     effects,
                     writes=hooked.writes,
                     expect=hooked.expect,
-                    notice=f"{effects.notice} {hooked.notice}" if hooked.notice else effects.notice,
+                    notice=Message.joined(effects.notice, hooked.notice)
+                    if hooked.notice
+                    else effects.notice,
                 )
             return effects
         case a.TimerStart(minutes=minutes):
             seconds = round(minutes * 60)
             timer = Timer(running=True, deadline=now + seconds, total=seconds)
-            return _meta(meta.model_copy(update={"timer": timer}), "Timer started.")
+            return _meta(meta.model_copy(update={"timer": timer}), N_("Timer started."))
         case a.TimerPause():
             timer = _timer(meta)
             if not timer.running:
-                return Effects(notice="The timer is already paused.")
+                return Effects(notice=N_("The timer is already paused."))
             paused = Timer(running=False, remaining=timer.seconds_left(now), total=timer.total)
-            return _meta(meta.model_copy(update={"timer": paused}), "Timer paused.")
+            return _meta(meta.model_copy(update={"timer": paused}), N_("Timer paused."))
         case a.TimerResume():
             timer = _timer(meta)
             if timer.running:
-                return Effects(notice="The timer is already running.")
+                return Effects(notice=N_("The timer is already running."))
             resumed = Timer(running=True, deadline=now + timer.remaining, total=timer.total)
-            return _meta(meta.model_copy(update={"timer": resumed}), "Timer resumed.")
+            return _meta(meta.model_copy(update={"timer": resumed}), N_("Timer resumed."))
         case a.TimerAdd(seconds=seconds):
             timer = _timer(meta)
             total = max(0.0, timer.total + seconds)
@@ -256,15 +284,15 @@ def _host_action(
             else:
                 remaining = max(0.0, timer.remaining + seconds)
                 changed = Timer(running=False, remaining=remaining, total=total)
-            return _meta(meta.model_copy(update={"timer": changed}), "Timer changed.")
+            return _meta(meta.model_copy(update={"timer": changed}), N_("Timer changed."))
         case a.TimerClear():
-            return _meta(meta.model_copy(update={"timer": None}), "Timer cleared.")
+            return _meta(meta.model_copy(update={"timer": None}), N_("Timer cleared."))
         case a.SetLocked(locked=locked):
             return _meta(
                 meta.model_copy(update={"locked": locked}),
-                "The room is locked: nobody new can join."
+                N_("The room is locked: nobody new can join.")
                 if locked
-                else "The room is open for joining.",
+                else N_("The room is open for joining."),
             )
         case a.SetScreen():
             look = _screen(meta.screen, action)
@@ -272,21 +300,23 @@ def _host_action(
         case a.RemoveParticipant(participant_id=participant_id):
             person = state.participants.get(participant_id)
             if person is None or person.removed:
-                raise Rejected("That participant is not in the room.")
+                raise Rejected(N_("That participant is not in the room."))
             gone = person.model_copy(update={"removed": True})
             return Effects(
                 writes=(Write.put("people", person.id, gone.model_dump_json()),),
-                notice=f"Removed {person.name}.",
+                notice=Message("Removed %(name)s.", name=person.name),
             )
         case a.SetTitle(title=raw):
             title = normalise_name(raw)
             if len(title) > TITLE_MAX:
-                raise Rejected(f"A title can be at most {TITLE_MAX} characters.")
-            return _meta(meta.model_copy(update={"title": title}), "Title saved.")
+                raise Rejected(
+                    Message("A title can be at most %(most)s characters.", most=TITLE_MAX)
+                )
+            return _meta(meta.model_copy(update={"title": title}), N_("Title saved."))
         case a.Reseat():
             current = meta.current_run
             if current is None or not seats_people(meta):
-                return Effects(notice="Nothing to rearrange.")
+                return Effects(notice=N_("Nothing to rearrange."))
             return kind_of(current.exercise).reseat(state, current)
         case _:
             assert_never(action)
@@ -294,13 +324,13 @@ def _host_action(
 
 def _add_run(meta: RoomMeta, exercise: Exercise) -> Effects:
     if len(meta.agenda) >= AGENDA_MAX:
-        raise Rejected(f"An agenda holds at most {AGENDA_MAX} exercises.")
+        raise Rejected(Message("An agenda holds at most %(most)s exercises.", most=AGENDA_MAX))
     run = Run(id=f"r{meta.runs_created + 1}", exercise=exercise)
     return _meta(
         meta.model_copy(
             update={"agenda": (*meta.agenda, run), "runs_created": meta.runs_created + 1}
         ),
-        f"Added “{exercise.title}” to the agenda.",
+        Message("Added “%(title)s” to the agenda.", title=exercise.title),
     )
 
 
@@ -322,20 +352,20 @@ def seats_people(meta: RoomMeta) -> bool:
 def _screen(look: ScreenLook, action: a.SetScreen) -> ScreenLook:
     changed = action.model_dump(include={"theme", "blank", "show_join"}, exclude_none=True)
     if not changed:
-        raise Rejected("Say what to change on the projector.")
+        raise Rejected(N_("Say what to change on the projector."))
     return look.model_copy(update=changed)
 
 
 def _screen_notice(action: a.SetScreen) -> str:
     if action.blank is not None:
-        return "The projector is blank." if action.blank else "The projector shows the stage again."
+        if action.blank:
+            return N_("The projector is blank.")
+        return N_("The projector shows the stage again.")
     if action.show_join is not None:
-        return (
-            "The projector shows how to join."
-            if action.show_join
-            else "The projector keeps the room code in its strip."
-        )
-    return f"The projector is {action.theme}."
+        if action.show_join:
+            return N_("The projector shows how to join.")
+        return N_("The projector keeps the room code in its strip.")
+    return N_("The projector is dark.") if action.theme == "dark" else N_("The projector is light.")
 
 
 def _meta(meta: RoomMeta, notice: str) -> Effects:
@@ -345,7 +375,7 @@ def _meta(meta: RoomMeta, notice: str) -> Effects:
 def _run(meta: RoomMeta, run_id: str) -> Run:
     run = meta.run(run_id)
     if run is None:
-        raise Rejected("That exercise is no longer on the agenda.")
+        raise Rejected(N_("That exercise is no longer on the agenda."))
     return run
 
 
@@ -355,5 +385,5 @@ def _replace_run(meta: RoomMeta, changed: Run) -> RoomMeta:
 
 def _timer(meta: RoomMeta) -> Timer:
     if meta.timer is None:
-        raise Rejected("There is no timer running.")
+        raise Rejected(N_("There is no timer running."))
     return meta.timer

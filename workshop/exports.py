@@ -12,6 +12,7 @@ import zipfile
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
+from workshop.i18n import gettext
 from workshop.kinds import KINDS, kind_named
 from workshop.markdown import md_block, md_heading
 from workshop.summary import Summary
@@ -71,26 +72,29 @@ def to_markdown(summary: Summary) -> str:
     out = [
         f"# {md_heading(summary.heading)}",
         "",
-        f"Room {summary.room} · {summary.day} · "
-        + count(len(summary.participants), "participant", "participants"),
+        gettext("Room %(room)s · %(day)s · %(participants)s")
+        % {
+            "room": summary.room,
+            "day": summary.day,
+            "participants": count(len(summary.participants), "participant", "participants"),
+        },
         "",
-        f"Exported {summary.exported}.",
+        gettext("Exported %(moment)s.") % {"moment": summary.exported},
     ]
     if summary.anonymised:
-        out += ["", "Names are replaced by pseudonyms (in order of arrival)."]
+        out += ["", gettext("Names are replaced by pseudonyms (in order of arrival).")]
     if summary.hidden_items:
         out += ["", summary.hidden_note]
-    out += ["", "## Participants", ""]
+    out += ["", "## " + gettext("Participants"), ""]
     if summary.participants:
-        out += [
-            f"- {md_block(p.name)}" + ("" if p.present else " (left)") for p in summary.participants
-        ]
+        left = " " + gettext("(left)")
+        out += [f"- {md_block(p.name)}" + ("" if p.present else left) for p in summary.participants]
     else:
-        out.append("Nobody joined.")
+        out.append(gettext("Nobody joined."))
     for exercise in summary.exercises:
         out += ["", *kind_named(exercise.kind).markdown(exercise)]
     if not summary.exercises:
-        out += ["", "No exercises were run in this room."]
+        out += ["", gettext("No exercises were run in this room.")]
     return "\n".join(out) + "\n"
 
 

@@ -7,6 +7,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from workshop.i18n import N_, Message
+
 if TYPE_CHECKING:
     # The kinds' views use this module, and the kinds' package imports every kind.
     from workshop.kinds.base import CardComment, CardHabit, CardRound
@@ -18,13 +20,6 @@ AGREE = 0.05
 
 def _one_decimal(value: float) -> str:
     return f"{value:.1f}"
-
-
-def _and(items: Sequence[str]) -> str:
-    """ "3", "3 and 4", "3, 4 and 5"."""
-    if len(items) <= 1:
-        return "".join(items)
-    return f"{', '.join(items[:-1])} and {items[-1]}"
 
 
 @dataclass(frozen=True)
@@ -41,12 +36,12 @@ class HabitChart:
 
     @property
     def own_label(self) -> str:
-        return _one_decimal(self.own) if self.own is not None else "not rated"
+        return _one_decimal(self.own) if self.own is not None else N_("not rated")
 
     @property
     def partners_label(self) -> str:
         partners = self.partners
-        return _one_decimal(partners) if partners is not None else "not rated"
+        return _one_decimal(partners) if partners is not None else N_("not rated")
 
     @property
     def own_width(self) -> float:
@@ -61,20 +56,24 @@ class HabitChart:
     def note(self) -> str:
         """What the two bars say, in words."""
         partners = self.partners
-        gave = f"Partners gave {_and([str(s) for s in self.received])}." if self.received else ""
         if partners is None:
-            return "No partner rated this."
+            return N_("No partner rated this.")
+        gave = Message(
+            "Partners gave %(scores)s.", scores=Message.listed([str(s) for s in self.received])
+        )
         if self.own is None:
-            return f"{gave} You did not rate yourself."
+            return Message.joined(gave, N_("You did not rate yourself."))
         gap = self.own - partners
         if abs(gap) < AGREE:
-            return f"{gave} You see it as they do."
-        direction = "higher" if gap > 0 else "lower"
-        return f"{gave} You rated yourself {abs(gap):.1f} {direction}."
+            return Message.joined(gave, N_("You see it as they do."))
+        by = f"{abs(gap):.1f}"
+        if gap > 0:
+            return Message.joined(gave, Message("You rated yourself %(by)s higher.", by=by))
+        return Message.joined(gave, Message("You rated yourself %(by)s lower.", by=by))
 
 
-ROLE_NAMES = {"customer": "Your customer", "observer": "Your observer"}
-PARTS = (("landed", "What landed"), ("try_next", "What to try next"))
+ROLE_NAMES = {"customer": N_("Your customer"), "observer": N_("Your observer")}
+PARTS = (("landed", N_("What landed")), ("try_next", N_("What to try next")))
 
 
 @dataclass(frozen=True)
@@ -101,7 +100,7 @@ def quotes_of(comments: Sequence["CardComment"]) -> list[Quote]:
     """Every comment part as its own quote: what landed first, then what to try next."""
     quotes = []
     for comment in comments:
-        who = ROLE_NAMES.get(comment.role, f"Your {comment.role}")
+        who = ROLE_NAMES.get(comment.role, Message("Your %(role)s", role=comment.role))
         for field, part in PARTS:
             text = getattr(comment, field)
             if text:

@@ -14,14 +14,16 @@ language for the console and the projector, a phone's own choice for that phone.
 import contextlib
 import functools
 import io
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from contextvars import ContextVar
 from pathlib import Path
+from typing import Any, NoReturn, Self
 
 from babel import Locale, UnknownLocaleError
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
+from markupsafe import Markup, escape
 
 LANGUAGES: dict[str, str] = {"en": "English", "de": "Deutsch", "es": "Español"}
 """Every language with a complete catalog, by its code, named in itself."""
@@ -36,6 +38,10 @@ KEYWORDS = {
     "_": None,
     "gettext": None,
     "ngettext": (1, 2),
+    # Words marked where they are made and said where they are drawn (see `Message`).
+    "N_": None,
+    "Message": None,
+    "counted": (1, 2),
     # words.count(n, "vote", "votes"): the noun in its two forms.
     "count": (2, 3),
 }
@@ -118,3 +124,102 @@ def negotiate(accept_language: str) -> str:
         if language in LANGUAGES:
             return language
     return SOURCE
+
+
+class Message(str):
+    """Words for people made where no one is listening yet (a rule's notice, a refusal, a kind's
+    step title), said in the listener's language where they are drawn.
+
+    It is the English text as a `str`, so that code and tests that compare, log or show it keep
+    working in English, and it keeps its message id and parameters, so that `said()` (and a template,
+    through `__html__`) gives it in the language being spoken. The id uses `%(name)s` placeholders;
+    a parameter that is itself a `Message` is said in the same language. Frozen, like a `str`."""
+
+    text: str
+    """The message id: the English text with its placeholders."""
+    plural: str | None
+    """The plural's id, for a message that counts (`Message.counted`)."""
+    n: int
+    params: Mapping[str, object]
+
+    def __new__(cls, text: str, /, **params: object) -> Self:
+        return cls._make(text, None, 1, params)
+
+    @classmethod
+    def counted(cls, one: str, many: str, n: int, /, **params: object) -> Self:
+        """A message whose words agree with `n` ("%(num)s vote", "%(num)s votes"), given as
+        `num` unless `params` gives it otherwise."""
+        return cls._make(one, many, n, {"num": n} | params)
+
+    @classmethod
+    def _make(cls, text: str, plural: str | None, n: int, params: Mapping[str, object]) -> Self:
+        chosen = text if plural is None or n == 1 else plural
+        # A parameter that is a message is in English here, as everything in the str is.
+        english = {name: str(value) for name, value in params.items()}
+        made = super().__new__(cls, chosen % english if params else chosen)
+        for name, value in (("text", text), ("plural", plural), ("n", n), ("params", params)):
+            object.__setattr__(made, name, value)
+        return made
+
+    def __setattr__(self, name: str, value: object) -> NoReturn:
+        raise AttributeError(f"a Message is frozen: cannot set {name}")
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (Message._make, (self.text, self.plural, self.n, dict(self.params)))
+
+    def said(self) -> str:
+        """The message in the language being spoken (see `speaking`). Kept for the last language
+        it was said in: one view's message is often drawn many times (a console's every seat
+        lists the same groups to move to)."""
+        language = current()
+        kept: tuple[str, str] | None = self.__dict__.get("_kept")
+        if kept is not None and kept[0] == language:
+            return kept[1]
+        words = self._say()
+        object.__setattr__(self, "_kept", (language, words))
+        return words
+
+    def _say(self) -> str:
+        if self.plural is None:
+            words = gettext(self.text)
+        else:
+            words = ngettext(self.text, self.plural, self.n)
+        if not self.params:
+            return words
+        return words % {name: say(value) for name, value in self.params.items()}
+
+    def __html__(self) -> Markup:
+        # Jinja escapes what it prints through this: a message in a template is said there.
+        return escape(self.said())
+
+    @staticmethod
+    def listed(items: Sequence[str]) -> str:
+        """Items as a sentence lists them: "3", "3 and 4", "3, 4 and 5"."""
+        if len(items) <= 1:
+            return "".join(items)
+        return Message(
+            "%(items)s and %(last)s", items=Message.joined(*items[:-1], sep=", "), last=items[-1]
+        )
+
+    @staticmethod
+    def joined(*parts: str, sep: str = " ") -> "Message":
+        """Sentences one after the other ("Now: Pair up. 12 pairs seated."), or the items of a
+        list ("Curiosity, Respect"), each said in turn."""
+        named = {f"part{index}": part for index, part in enumerate(parts)}
+        return Message._make(sep.join(f"%({name})s" for name in named), None, 1, named)
+
+
+def translated(marked: str) -> str:
+    """Words marked for translation where they were made (with `N_`) and kept since as plain
+    text (in a summary's data, say), in the language being spoken."""
+    return gettext(marked) if marked else marked
+
+
+def say(value: object) -> object:
+    """A message in the language being spoken; anything else as it is."""
+    return value.said() if isinstance(value, Message) else value
+
+
+def N_(text: str) -> Message:
+    """Marks words made now and said later, where they are drawn (see `Message`)."""
+    return Message(text)

@@ -25,6 +25,7 @@ from workshop.caching import Refresh
 from workshop.engine import HOST, Actor
 from workshop.errors import Rejected, StoreUnavailable
 from workshop.frames import frame_writer, text_frame
+from workshop.i18n import N_
 from workshop.identity import HOST_COOKIE, PARTICIPANT_COOKIE, is_host
 from workshop.limits import TokenBucket
 from workshop.models import RoomState, is_room_code, normalise_code
@@ -95,7 +96,7 @@ class LiveConnection:
     def refresh(self, state: RoomState | None, refresh: Refresh) -> None:
         self._sent = None
         if state is None:
-            self.notify("This room has been deleted.", "error")
+            self.notify(N_("This room has been deleted."), "error")
             self.close(1000)
             return
         still_in = self.audience.kind != "phone" or _still_in(state, self.audience.participant_id)
@@ -241,7 +242,7 @@ class LiveConnection:
                 return
             text = message.get("text")
             if text is None:
-                self.notify("That message was not understood.", "error")
+                self.notify(N_("That message was not understood."), "error")
                 continue
             # "surrogatepass": a lone surrogate is measured, then refused as not understood.
             size = len(text.encode("utf-8", "surrogatepass"))
@@ -249,7 +250,7 @@ class LiveConnection:
                 self.close(CLOSE_TOO_BIG)
                 return
             if not bucket.take(time.monotonic()):
-                self.notify("Too many actions at once; wait a moment and try again.", "error")
+                self.notify(N_("Too many actions at once; wait a moment and try again."), "error")
                 continue
             await self._handle(text, actor)
 
@@ -263,11 +264,11 @@ class LiveConnection:
         # RecursionError: JSON nested deeper than the parser goes.
         except (ValueError, RecursionError, ValidationError):
             self.notify(
-                "That request was not understood. Reload the page if this repeats.", "error"
+                N_("That request was not understood. Reload the page if this repeats."), "error"
             )
             return
         if actor is None:
-            self.notify("The projector view is read-only.", "error")
+            self.notify(N_("The projector view is read-only."), "error")
             return
         try:
             outcome = await self.runtime.rooms.act(self.code, actor, action)
@@ -276,7 +277,7 @@ class LiveConnection:
         except StoreUnavailable:
             log.warning("room %s: store unreachable while applying an action", self.code)
             self.notify(
-                "Not saved: the room's store cannot be reached. Try again shortly.", "error"
+                N_("Not saved: the room's store cannot be reached. Try again shortly."), "error"
             )
         else:
             self.notify(outcome.notice, "ok")

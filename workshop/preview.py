@@ -10,6 +10,7 @@ from dataclasses import dataclass, replace
 from workshop import actions as a
 from workshop import engine
 from workshop.effects import Effects, applied
+from workshop.i18n import Message
 from workshop.kinds import AnyExercise, kind_of
 from workshop.models import Participant, RoomMeta, RoomState, Run
 
@@ -32,8 +33,17 @@ def steps(exercise: AnyExercise) -> list[Step]:
     found = []
     for round_number in range(rounds):
         for index, phase in enumerate(phases):
-            where = f"{kind.round_word} {round_number + 1}: " if rounds > 1 else ""
-            found.append(Step(round_number * len(phases) + index, f"{where}{phase.title}"))
+            label = (
+                Message(
+                    "%(word)s %(number)s: %(step)s",
+                    word=kind.round_word,
+                    number=round_number + 1,
+                    step=phase.title,
+                )
+                if rounds > 1
+                else phase.title
+            )
+            found.append(Step(round_number * len(phases) + index, label))
     return found
 
 

@@ -20,8 +20,10 @@ from jinja2 import (
     PackageLoader,
     PrefixLoader,
     StrictUndefined,
+    pass_context,
     select_autoescape,
 )
+from jinja2.runtime import Context
 from markupsafe import Markup
 
 from workshop import i18n, words
@@ -29,6 +31,7 @@ from workshop.agendas import Agenda
 from workshop.assets import StaticAssets, default_assets
 from workshop.caching import Lru
 from workshop.exercises import Library
+from workshop.i18n import N_, Message
 from workshop.kinds import KINDS, PhaseSpec, kind_of
 from workshop.models import RoomState, Run, Timer, name_key
 from workshop.settings import STATIC_DIR
@@ -125,7 +128,7 @@ def stage_view(state: RoomState, viewer: Audience) -> StageView | None:
     following = run.phases[(run.phase + 1) % count]
     next_title = "" if last else following.title
     if not last and run.phase + 1 == count:
-        next_title = f"Round {run.round + 2}: {following.title}"
+        next_title = Message("Round %(number)s: %(step)s", number=run.round + 2, step=next_title)
     return StageView(
         run=run,
         phase=run.current_phase,
@@ -260,14 +263,22 @@ def me_context(state: RoomState, participant_id: str) -> dict[str, Any]:
 def announcement(stage: StageView | None) -> str:
     """What a screen reader says when the room moves on: the exercise and its step."""
     if stage is None:
-        return "Waiting for the first exercise."
-    rounds = (
-        f"{stage.round_word.lower()} {stage.round_number} of {stage.round_count}, "
+        return N_("Waiting for the first exercise.")
+    said = (
+        Message(
+            "%(exercise)s: %(word)s %(number)s of %(of)s, %(step)s.",
+            exercise=stage.run.exercise.title,
+            word=stage.round_word,
+            number=stage.round_number,
+            of=stage.round_count,
+            step=stage.phase.title,
+        )
         if stage.round_count > 1
-        else ""
+        else Message(
+            "%(exercise)s: %(step)s.", exercise=stage.run.exercise.title, step=stage.phase.title
+        )
     )
-    said = f"{stage.run.exercise.title}: {rounds}{stage.phase.title}."
-    return f"{said} The results are shown." if stage.phase.reveals else said
+    return Message.joined(said, N_("The results are shown.")) if stage.phase.reveals else said
 
 
 def dom_id(value: str) -> str:
@@ -302,6 +313,37 @@ def design_tokens() -> Markup:
     return Markup(sheet)  # noqa: S704 - the app's own file, checked above
 
 
+@functools.lru_cache(maxsize=8192)
+def _said(language: str, message: str, plain: bool) -> Markup:
+    """A template's message in `language`, as Jinja's new-style gettext makes it: safe markup
+    (the catalogs are the app's own), and, when it has no parameters (`plain`), formatted once
+    already, so that an escaped "%%" reads "%"."""
+    said = Markup(i18n.translations(language).gettext(message))  # noqa: S704 - our catalogs
+    return said % {} if plain else said
+
+
+@pass_context
+def _gettext(context: Context, message: str, /, **variables: Any) -> str:
+    """Jinja's new-style `_()` and `gettext()`: the message in the language being spoken, its
+    parameters escaped into it."""
+    if not context.eval_ctx.autoescape:
+        return i18n.gettext(message) % variables
+    if variables:
+        return _said(i18n.current(), message, False) % variables
+    return _said(i18n.current(), message, True)
+
+
+@pass_context
+def _ngettext(context: Context, singular: str, plural: str, n: int, /, **variables: Any) -> str:
+    """Jinja's new-style `ngettext()` (and a `{% trans %}` block's plural): the form that agrees
+    with `n`, which is the `num` parameter unless another is given."""
+    variables.setdefault("num", n)
+    said = i18n.ngettext(singular, plural, n)
+    if context.eval_ctx.autoescape:
+        return Markup(said) % variables  # noqa: S704 - our catalogs
+    return said % variables
+
+
 class Renderer:
     def __init__(self, assets: StaticAssets | None = None) -> None:
         self.env = Environment(
@@ -325,8 +367,23 @@ class Renderer:
             # Templates ship with the package: looking one up must not stat its file each time
             # (every fragment and every notice looks one up).
             auto_reload=False,
+            extensions=["jinja2.ext.i18n"],
         )
+        # Every word goes through the catalogs of the language being spoken where it is drawn
+        # (`i18n.speaking`): one environment, and one compiled template, for every language.
+        # Trimmed, as `workshop translations update` extracts them.
+        self.env.policies["ext.i18n.trimmed"] = True
+        self.env.install_gettext_callables(  # type: ignore[attr-defined]
+            i18n.gettext, i18n.ngettext, newstyle=True
+        )
+        # The same callables, saying each message once per language (see `_said`): the
+        # extension's own wrappers cost several times the lookup on every word of every fragment.
+        self.env.globals.update(_=_gettext, gettext=_gettext, ngettext=_ngettext)
         self.env.filters["dom_id"] = dom_id
+        self.env.filters["number"] = words.number
+        # Words marked where they were made and kept as plain text since (a summary's data).
+        self.env.filters["translated"] = i18n.translated
+        self.env.globals["language"] = i18n.current
         self.env.globals["count"] = words.count
         # A page drawn for the editor's preview: still, with no live connection to the room.
         self.env.globals["preview"] = False
@@ -339,7 +396,7 @@ class Renderer:
         self.env.globals["kind_exports"] = {
             name: f"{name}/{kind.export_template}" for name, kind in KINDS.items()
         }
-        self._notices: Lru[tuple[str, str], tuple[str, str]] = Lru("notices", NOTICES_KEPT)
+        self._notices: Lru[tuple[str, str, str], tuple[str, str]] = Lru("notices", NOTICES_KEPT)
         self._pieces: Lru[Hashable, Markup] = Lru("pieces", PIECES_KEPT)
         self.env.globals["piece"] = self.piece
         # Macros are globals, not per-template imports, so blocks rendered alone can call them.
@@ -360,16 +417,18 @@ class Renderer:
         return self.env.get_template(template).render(context)
 
     def notice(self, message: str, tone: str, seq: int) -> str:
-        """The notice fragment. Each wording is rendered once and kept in two parts around its
-        number: every action is answered with one, and a burst of votes is thousands a second
-        of the same few wordings."""
-        parts = self._notices.get((message, tone))
+        """The notice fragment, in the language being spoken. Each wording is rendered once per
+        language and kept in two parts around its number: every action is answered with one,
+        and a burst of votes is thousands a second of the same few wordings."""
+        said = str(i18n.say(message))
+        key = (i18n.current(), said, tone)
+        parts = self._notices.get(key)
         if parts is None:
-            html = self.page("_notice.html", message=message, tone=tone, seq=_SEQ_MARK)
+            html = self.page("_notice.html", message=said, tone=tone, seq=_SEQ_MARK)
             # The number comes before the message in the template: the first mark is it.
             before, _, after = html.partition(_SEQ_MARK)
             parts = (before, after)
-            self._notices.put((message, tone), parts)
+            self._notices.put(key, parts)
         return f"{parts[0]}{seq}{parts[1]}"
 
     def piece(self, template: str, /, **context: Hashable) -> Markup:

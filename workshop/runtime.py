@@ -7,7 +7,7 @@ from typing import Any
 
 from starlette.requests import HTTPConnection
 
-from workshop import network
+from workshop import i18n, network
 from workshop.caching import Lru, Refresh
 from workshop.exercises import Library
 from workshop.hub import Hub
@@ -118,9 +118,9 @@ class Runtime:
             own, shared = phone_keys(state)(audience.participant_id)
             if own != own_key:
                 own_html = "".join(self._own_regions(state, audience).values())
-            group: Hashable = ("phone", shared, digests)
+            group: Hashable = ("phone", shared, digests, i18n.current())
         else:
-            group = (audience.kind, digests)
+            group = (audience.kind, digests, i18n.current())
         updates = refresh.updates
         update = updates.get(group)
         if update is None:
@@ -155,8 +155,9 @@ class Runtime:
         order), each rendered once per key and refresh."""
         regions: dict[str, str] = {}
         missing: dict[str, Hashable] = {}
+        language = i18n.current()
         for region, key in zip(PHONE_SHARED_REGIONS, keys, strict=True):
-            html = refresh.regions.get((region, key))
+            html = refresh.regions.get((region, key, language))
             if html is None:
                 missing[region] = key
             else:
@@ -165,7 +166,7 @@ class Runtime:
             context = self.context(state, audience, conn)
             fresh = self.renderer.regions("phone.html", context, tuple(missing))
             for region, html in fresh.items():
-                refresh.regions[(region, missing[region])] = html
+                refresh.regions[(region, missing[region], language)] = html
                 regions[region] = html
         return {region: regions[region] for region in PHONE_SHARED_REGIONS}
 
@@ -176,14 +177,15 @@ class Runtime:
         conn: HTTPConnection,
         refresh: Refresh,
     ) -> dict[str, str]:
-        """The console's or the projector's regions, rendered once per refresh."""
-        rendered = refresh.screens.get(audience.kind)
+        """The console's or the projector's regions, rendered once per refresh and language."""
+        screen = (audience.kind, i18n.current())
+        rendered = refresh.screens.get(screen)
         if rendered is None:
             if audience.kind == "host":
                 rendered = self._console_regions(state, audience, conn)
             else:
                 rendered = self.render_regions(state, audience, conn)
-            refresh.screens[audience.kind] = rendered
+            refresh.screens[screen] = rendered
         return rendered
 
     def _console_regions(
@@ -193,6 +195,7 @@ class Runtime:
         context = self.context(state, audience, conn)
         code = state.meta.code
         key: Hashable = (
+            i18n.current(),
             context["join_url"],
             context["headcount"],
             context["online_count"],

@@ -17,6 +17,7 @@ from workshop.actions import (
 from workshop.effects import Effects
 from workshop.errors import Rejected, mark_seen
 from workshop.exercises import Library
+from workshop.i18n import N_, Message
 from workshop.identity import hash_secret, new_host_secret, new_participant_id
 from workshop.models import RoomState, new_room_code
 from workshop.store import Store
@@ -27,7 +28,10 @@ _ATTEMPTS = 20
 class RoomNotFound(Rejected):
     def __init__(self, code: str) -> None:
         super().__init__(
-            f"There is no workshop with the code {code}. Check the code on the screen."
+            Message(
+                "There is no workshop with the code %(code)s. Check the code on the screen.",
+                code=code,
+            )
         )
 
 
@@ -95,10 +99,12 @@ class Rooms:
                     await self._rearrange(code)
                 return participant_id
             if result.status == "taken":
-                raise Rejected("That name is already taken in this room. Please add an initial.")
+                raise Rejected(
+                    N_("That name is already taken in this room. Please add an initial.")
+                )
             if result.status == "gone":
                 raise RoomNotFound(code)
-        raise Rejected("The room is very busy; please try again.")
+        raise Rejected(N_("The room is very busy; please try again."))
 
     async def act(self, code: str, actor: engine.Actor, action: Action) -> Outcome:
         if not isinstance(action, ParticipantAction):
@@ -226,7 +232,7 @@ class Rooms:
                 return Outcome("Already saved ✓", result.version, duplicate=True)
             if result.status == "gone":
                 raise RoomNotFound(code)
-        raise Rejected("The room is very busy; please try again.")
+        raise Rejected(N_("The room is very busy; please try again."))
 
     async def _rearrange(self, code: str) -> None:
         """After someone arrives or leaves, exercises that seat people (pairs) re-seat them."""

@@ -10,6 +10,7 @@ from typing import Annotated
 from pydantic import BaseModel, Field
 
 from workshop import words
+from workshop.i18n import gettext, ngettext
 from workshop.kinds import KindSummary, kind_named, kind_of
 from workshop.kinds.base import CardPost, CardQuestion, CardRound
 from workshop.models import RoomState
@@ -43,7 +44,7 @@ class Summary(BaseModel):
 
     @property
     def heading(self) -> str:
-        return self.title or f"Workshop {self.room}"
+        return self.title or gettext("Workshop %(code)s") % {"code": self.room}
 
     @property
     def day(self) -> str:
@@ -60,11 +61,11 @@ class Summary(BaseModel):
         """What is left out, in a sentence (empty when nothing is)."""
         if not self.hidden_items:
             return ""
-        left_out = "is" if self.hidden_items == 1 else "are"
-        return (
-            f"{words.count(self.hidden_items, 'post or question', 'posts and questions')} "
-            f"the facilitator hid {left_out} left out."
-        )
+        return ngettext(
+            "%(items)s the facilitator hid is left out.",
+            "%(items)s the facilitator hid are left out.",
+            self.hidden_items,
+        ) % {"items": words.count(self.hidden_items, "post or question", "posts and questions")}
 
 
 def build_summary(state: RoomState, now: float, anonymise: bool = False) -> Summary:
@@ -128,7 +129,7 @@ class PersonalCard(BaseModel):
 
     @property
     def heading(self) -> str:
-        return self.title or f"Workshop {self.room}"
+        return self.title or gettext("Workshop %(code)s") % {"code": self.room}
 
     @property
     def day(self) -> str:

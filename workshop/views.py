@@ -17,6 +17,7 @@ from starlette.responses import (
 from workshop.errors import Rejected, StoreUnavailable
 from workshop.exports import FORMATS, Export, export
 from workshop.feedback import feedback_view
+from workshop.i18n import N_, Message
 from workshop.identity import HOST_COOKIE, PARTICIPANT_COOKIE, SCREEN_COOKIE, is_host, matches
 from workshop.models import RoomState, is_room_code, normalise_code
 from workshop.origins import is_own, request_origin
@@ -49,7 +50,7 @@ async def _wrong_code(request: Request) -> None:
     await _runtime(request).store.record_failed_join(_client_address(request), FAILED_JOINS_WINDOW)
 
 
-TOO_MANY = (
+TOO_MANY = N_(
     "Too many wrong room codes from this device. Wait ten minutes, then check the code on the "
     "screen and try again."
 )
@@ -96,16 +97,16 @@ async def _not_open_here(request: Request, heading: str, refusal: str) -> Respon
     there or not: the same page and status for a wrong code as for a right one, so it tells a
     guesser nothing, and counted as a wrong code (after too many, 429)."""
     if await _too_many_wrong_codes(request):
-        return _message(request, "Please wait", TOO_MANY, 429)
+        return _message(request, N_("Please wait"), TOO_MANY, 429)
     await _wrong_code(request)
     return _message(request, heading, refusal, 403)
 
 
-FACILITATORS_ONLY = (
+FACILITATORS_ONLY = N_(
     "This opens on the device that started the workshop, or through the co-facilitator link its "
     "console shows. A workshop that was deleted or has expired is gone."
 )
-PROJECTOR_ONLY = (
+PROJECTOR_ONLY = N_(
     "The projector view opens from the workshop's console: press Open the projector view there, "
     "or open the console's projector link on this device."
 )
@@ -117,8 +118,8 @@ async def _facilitator_only(
     """The room, for a request only its facilitator may make; otherwise the refusal that looks the
     same whether the room exists or not."""
     if state is None or not is_host(state.meta, request.cookies.get(HOST_COOKIE.format(code=code))):
-        message = f"{refusal} {FACILITATORS_ONLY}" if refusal else FACILITATORS_ONLY
-        return await _not_open_here(request, "Facilitators only", message)
+        message = Message.joined(refusal, FACILITATORS_ONLY) if refusal else FACILITATORS_ONLY
+        return await _not_open_here(request, N_("Facilitators only"), message)
     return state
 
 
@@ -135,9 +136,11 @@ def _from_elsewhere(request: Request, token_ok: bool = True) -> Response | None:
     log.warning("%s %s refused: sent from %s", request.method, request.url.path, origin or "?")
     return _message(
         request,
-        "Refused",
-        "This request came from another site, so nothing was changed. Use the workshop's own "
-        "pages.",
+        N_("Refused"),
+        N_(
+            "This request came from another site, so nothing was changed. Use the workshop's own "
+            "pages."
+        ),
         403,
     )
 
@@ -196,14 +199,14 @@ async def phone(request: Request) -> Response:
         return RedirectResponse(f"/r/{code}", status_code=307)
     runtime = _runtime(request)
     if await _too_many_wrong_codes(request):
-        return _message(request, "Please wait", TOO_MANY, 429)
+        return _message(request, N_("Please wait"), TOO_MANY, 429)
     cookie = request.cookies.get(PARTICIPANT_COOKIE.format(code=code))
     participant_id = runtime.cookies.load(code, cookie)
     state = await _room(request, code, participant_id or "")
     if state is None:
         await _wrong_code(request)
         return _message(
-            request, "Room not found", RoomNotFound(request.path_params["code"]).message, 404
+            request, N_("Room not found"), RoomNotFound(request.path_params["code"]).message, 404
         )
     person = state.participants.get(participant_id or "")
     if person is None or person.removed:
@@ -217,7 +220,7 @@ async def screen(request: Request) -> Response:
     state = await _room(request, code)
     runtime = _runtime(request)
     if state is None or not runtime.keys.may_watch(state.meta, request.cookies):
-        return await _not_open_here(request, "Projector view", PROJECTOR_ONLY)
+        return await _not_open_here(request, N_("Projector view"), PROJECTOR_ONLY)
     return _html(request, "screen.html", **runtime.context(state, Audience("screen"), request))
 
 
@@ -227,7 +230,7 @@ async def open_screen(request: Request) -> Response:
     cookie that opens the projector view."""
     code = normalise_code(request.path_params["code"])
     if not is_room_code(code):
-        return await _not_open_here(request, "Projector view", PROJECTOR_ONLY)
+        return await _not_open_here(request, N_("Projector view"), PROJECTOR_ONLY)
     if request.method == "GET":
         return _html(request, "open_screen.html", code=code)
     if refused := _from_elsewhere(request):
@@ -237,7 +240,9 @@ async def open_screen(request: Request) -> Response:
     runtime = _runtime(request)
     if state is None or not matches(str(form.get("key", "")), runtime.keys.screen_key(state.meta)):
         return await _not_open_here(
-            request, "That link did not work", "Copy the projector link from the console again."
+            request,
+            N_("That link did not work"),
+            N_("Copy the projector link from the console again."),
         )
     response = RedirectResponse(f"/screen/{code}", status_code=303)
     _set_cookie(
@@ -274,7 +279,7 @@ async def host(request: Request) -> Response:
 async def claim(request: Request) -> Response:
     code = normalise_code(request.path_params["code"])
     if not is_room_code(code):
-        return await _not_open_here(request, "Facilitators only", FACILITATORS_ONLY)
+        return await _not_open_here(request, N_("Facilitators only"), FACILITATORS_ONLY)
     if request.method == "GET":
         return _html(request, "claim.html", code=code)
     if refused := _from_elsewhere(request):
@@ -284,7 +289,7 @@ async def claim(request: Request) -> Response:
     state = await _room(request, code)
     if state is None or not is_host(state.meta, secret):
         return await _not_open_here(
-            request, "That link did not work", "Ask the facilitator for the link again."
+            request, N_("That link did not work"), N_("Ask the facilitator for the link again.")
         )
     response = RedirectResponse(f"/host/{code}", status_code=303)
     _set_cookie(request, response, HOST_COOKIE.format(code=code), secret)
@@ -294,7 +299,7 @@ async def claim(request: Request) -> Response:
 async def delete_room(request: Request) -> Response:
     code = normalise_code(request.path_params["code"])
     state = await _facilitator_only(
-        request, code, await _room(request, code), "Only the facilitator can do that."
+        request, code, await _room(request, code), N_("Only the facilitator can do that.")
     )
     if isinstance(state, Response):
         return state
@@ -303,7 +308,12 @@ async def delete_room(request: Request) -> Response:
     if refused := _from_elsewhere(request, token_ok):
         return refused
     await _runtime(request).rooms.delete(code)
-    response = _message(request, "Room deleted", f"Room {code} and everything in it is gone.", 200)
+    response = _message(
+        request,
+        N_("Room deleted"),
+        Message("Room %(code)s and everything in it is gone.", code=code),
+        200,
+    )
     response.delete_cookie(HOST_COOKIE.format(code=code), path="/")
     return response
 
@@ -313,8 +323,8 @@ async def store_unavailable(request: Request, error: Exception) -> Response:
     log.warning("%s %s: the store cannot be reached: %s", request.method, request.url.path, error)
     response = _message(
         request,
-        "Back in a moment",
-        "The workshop cannot reach its store right now. Try again in a few seconds.",
+        N_("Back in a moment"),
+        N_("The workshop cannot reach its store right now. Try again in a few seconds."),
         503,
     )
     response.headers["retry-after"] = "5"
@@ -326,7 +336,7 @@ async def people_search(request: Request) -> Response:
     results: in a big room the roster lists only the latest arrivals."""
     code = normalise_code(request.path_params["code"])
     state = await _facilitator_only(
-        request, code, await _room(request, code), "Only the facilitator can search."
+        request, code, await _room(request, code), N_("Only the facilitator can search.")
     )
     if isinstance(state, Response):
         return state
@@ -372,12 +382,17 @@ async def export_summary(request: Request) -> Response:
     code = normalise_code(request.path_params["code"])
     fmt = request.path_params["fmt"]
     state = await _facilitator_only(
-        request, code, await _summary_state(request, code), "Only the facilitator can export."
+        request, code, await _summary_state(request, code), N_("Only the facilitator can export.")
     )
     if isinstance(state, Response):
         return state
     if fmt not in FORMATS:
-        return _message(request, "Unknown format", f"Choose one of: {', '.join(FORMATS)}.", 404)
+        return _message(
+            request,
+            N_("Unknown format"),
+            Message("Choose one of: %(formats)s.", formats=", ".join(FORMATS)),
+            404,
+        )
     runtime = _runtime(request)
     summary = build_summary(
         state, time.time(), anonymise=bool(request.query_params.get("anonymise"))
@@ -399,7 +414,7 @@ async def personal_card(request: Request) -> Response:
     )
     if state is None or participant_id is None or participant_id not in state.participants:
         return await _not_open_here(
-            request, "Join first", "Your feedback card is on the phone you joined with."
+            request, N_("Join first"), N_("Your feedback card is on the phone you joined with.")
         )
     card = build_card(state, participant_id)
     feedback = [(part, feedback_view(part)) for part in card.feedback]

@@ -19,6 +19,7 @@ from tests.security.workshop_run import (
     play_every_kind,
     runtime_of,
 )
+from workshop import i18n
 from workshop.app import create_app
 from workshop.caching import Refresh
 from workshop.render import ROSTER_LISTED, Audience
@@ -39,15 +40,22 @@ def compare_every_phone(room: LiveRoom, step: str, seen: list[tuple[str, int]]) 
     runtime = runtime_of(room.client)
     state = room.state()
     shared = Refresh()
-    for participant in state.present:
-        phone = Audience("phone", participant.id)
-        alone = runtime.render_regions(state, phone, CONNECTION)
-        together = runtime.live_regions(state, phone, CONNECTION, shared)
-        # The timer counts down from "now", which differs between two renders; nothing else may.
-        alone.pop("timer")
-        together.pop("timer")
-        assert together == alone, f"{participant.name}'s phone after {step}"
-    stages = sum(1 for region, _ in shared.regions if region == "stage")
+    # The same refresh serves phones in two languages: a region kept for one is never shown in
+    # the other.
+    for language in ("en", "de"):
+        with i18n.speaking(language):
+            for participant in state.present:
+                phone = Audience("phone", participant.id)
+                alone = runtime.render_regions(state, phone, CONNECTION)
+                together = runtime.live_regions(state, phone, CONNECTION, shared)
+                # The timer counts down from "now", which differs between two renders; nothing
+                # else may.
+                alone.pop("timer")
+                together.pop("timer")
+                assert together == alone, f"{participant.name}'s phone in {language} after {step}"
+    stages = sum(
+        1 for region, _, language in shared.regions if (region, language) == ("stage", "en")
+    )
     seen.append((step, stages))
 
 

@@ -1,12 +1,14 @@
 """Languages: the catalogs are complete and kept in step with the code; numbers, plurals and dates
 are written as each language writes them; a browser's languages choose one the app speaks."""
 
+import re
 import shutil
 from pathlib import Path
 
 import pytest
 
 from workshop import catalogs, i18n, words
+from workshop.render import Renderer
 
 DECEMBER_4_18_58 = 1796410680.0
 
@@ -87,3 +89,34 @@ def test_a_language_the_app_does_not_speak_is_drawn_in_english() -> None:
 )
 def test_a_browsers_languages_choose_one_the_app_speaks(header: str, language: str) -> None:
     assert i18n.negotiate(header) == language
+
+
+def test_a_plural_in_a_template_agrees_with_its_count() -> None:
+    """Jinja chooses a `{% trans %}` block's plural by the first of its variables: a block with a
+    plural names `count` first (or only)."""
+    package = Path(i18n.__file__).parent
+    found = []
+    for template in sorted(package.glob("**/templates/*.html")):
+        text = template.read_text(encoding="utf-8")
+        for block in re.finditer(
+            r"{%-? trans( [^%]*)?%}((?:(?!{% endtrans).)*){% endtrans", text, re.S
+        ):
+            params, body = block.group(1) or "", block.group(2)
+            if "{% pluralize" in body:
+                found.append(template.name)
+                assert params.strip().startswith("count="), f"{template.name}: {params}"
+    assert len(found) >= 10
+
+
+def test_the_renderers_gettext_behaves_as_jinjas_new_style() -> None:
+    env = Renderer().env
+    drawn = env.from_string(
+        '{{ _("100%% sure") }}|{{ _("Hello %(name)s", name=who) }}|'
+        '{{ ngettext("%(num)s dot", "%(num)s dots", 3) }}|'
+        "{% trans count=n %}{{ count }} group{% pluralize %}{{ count }} groups{% endtrans %}"
+    )
+    assert drawn.render(who="<b>Ada</b>", n=1) == (
+        "100% sure|Hello &lt;b&gt;Ada&lt;/b&gt;|3 dots|1 group"
+    )
+    with i18n.speaking("de"):
+        assert drawn.render(who="Ada", n=2).endswith("|3 Punkte|2 Gruppen")

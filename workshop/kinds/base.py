@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from workshop.action_base import KindHostAction, ParticipantAction, Staged
 from workshop.effects import Effects, Read, Write
+from workshop.i18n import N_
 
 if TYPE_CHECKING:
     from workshop.models import RoomState, Run
@@ -178,7 +179,7 @@ class KindBase(Generic[ContentT, SummaryT]):
     """The hashes each round keeps (under "<round>:"), when the kind keeps data per round."""
     run_names: ClassVar[tuple[str, ...]] = ()
     """The hashes the run keeps whatever the round."""
-    round_word: str = "Round"
+    round_word: str = N_("Round")
     templates: Mapping[str, str] = STAGE_TEMPLATES
     export_template = "export.html"
     host_actions: tuple[type[KindHostAction], ...] = ()
@@ -209,7 +210,7 @@ class KindBase(Generic[ContentT, SummaryT]):
         return False
 
     def reseat(self, state: "RoomState", run: "Run") -> Effects:
-        return Effects(notice="Nothing to rearrange.")
+        return Effects(notice=N_("Nothing to rearrange."))
 
     def phone_key(self, state: "RoomState", run: "Run") -> Callable[[str], Hashable] | None:
         return None

@@ -5,6 +5,7 @@ from typing import ClassVar, Literal
 from pydantic import Field
 
 from workshop.action_base import KindHostAction, ParticipantAction
+from workshop.i18n import N_
 
 
 class Post(ParticipantAction):
@@ -30,13 +31,13 @@ class HidePost(KindHostAction):
     post: str = Field(max_length=100)
     hidden: bool = True
 
-    elsewhere: ClassVar[str] = "The current exercise has no posts."
+    elsewhere: ClassVar[str] = N_("The current exercise has no posts.")
 
 
 class BalanceTeams(KindHostAction):
     type: Literal["balance_teams"]
 
-    elsewhere: ClassVar[str] = "The current exercise has no teams."
+    elsewhere: ClassVar[str] = N_("The current exercise has no teams.")
 
 
 ParticipantActions = Post | Upvote | ChooseSide

@@ -18,6 +18,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from workshop.i18n import N_, Message
 from workshop.kinds.base import (
     NOTES_MAX,
     ExerciseContent,
@@ -32,7 +33,7 @@ Side = Literal["for", "against"]
 Choice = Literal["for", "against", "undecided"]
 SIDES: tuple[Side, Side] = ("for", "against")
 CHOICES: tuple[Choice, ...] = ("for", "against", "undecided")
-CHOICE_LABELS = {"for": "For", "against": "Against", "undecided": "Undecided"}
+CHOICE_LABELS = {"for": N_("For"), "against": N_("Against"), "undecided": N_("Undecided")}
 POST_MAX = 280
 TOP_ARGUMENTS = 5
 """How many of the other side's arguments each side sees to rebut."""
@@ -67,20 +68,26 @@ class AdvocacyDebate(ExerciseContent):
 
 
 PHASES = (
-    PhaseSpec("case", "Case", "Read the case and the motion aloud."),
+    PhaseSpec("case", N_("Case"), N_("Read the case and the motion aloud.")),
     PhaseSpec(
-        "first_vote", "First vote", "Everyone votes for, against or undecided. Results stay hidden."
+        "first_vote",
+        N_("First vote"),
+        N_("Everyone votes for, against or undecided. Results stay hidden."),
     ),
-    PhaseSpec("teams", "Teams", "People find their team. Even the sides out if needed."),
+    PhaseSpec("teams", N_("Teams"), N_("People find their team. Even the sides out if needed.")),
     PhaseSpec(
-        "arguments", "Arguments", "Teams post and upvote arguments for their side. Start a timer."
+        "arguments",
+        N_("Arguments"),
+        N_("Teams post and upvote arguments for their side. Start a timer."),
     ),
-    PhaseSpec("rebuttals", "Rebuttals", "Each side answers the other side's top arguments."),
-    PhaseSpec("final_vote", "Final vote", "Everyone votes again."),
+    PhaseSpec(
+        "rebuttals", N_("Rebuttals"), N_("Each side answers the other side's top arguments.")
+    ),
+    PhaseSpec("final_vote", N_("Final vote"), N_("Everyone votes again.")),
     PhaseSpec(
         "verdict",
-        "Verdict",
-        "The side that moved more of the room wins. Debrief.",
+        N_("Verdict"),
+        N_("The side that moved more of the room wins. Debrief."),
         reveals=True,
     ),
 )
@@ -132,7 +139,7 @@ def team_label(team: str) -> str:
     """A team as the screens name it: "For · team 1" for "for-1"."""
     side, _, number = team.partition("-")
     label = CHOICE_LABELS.get(side, side)
-    return f"{label} · team {number}" if number else label
+    return Message("%(side)s · team %(number)s", side=label, number=number) if number else label
 
 
 @dataclass

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 from workshop.action_base import KindHostAction, ParticipantAction, Staged, Vote
 from workshop.effects import Effects, Read, Write
 from workshop.errors import Rejected
+from workshop.i18n import N_, Message
 from workshop.kinds.advocacy_debate import rules, summary, views
 from workshop.kinds.advocacy_debate.actions import (
     HOST_ACTIONS,
@@ -45,8 +46,8 @@ def _content(run: "Run") -> AdvocacyDebate:
 
 class AdvocacyDebateKind(KindBase[AdvocacyDebate, DebateSummary]):
     name = "advocacy_debate"
-    label = "Advocacy debate"
-    round_word = "Debate"
+    label = N_("Advocacy debate")
+    round_word = N_("Debate")
     package = "workshop.kinds.advocacy_debate"
     content = AdvocacyDebate
     summary_model = DebateSummary
@@ -90,7 +91,7 @@ class AdvocacyDebateKind(KindBase[AdvocacyDebate, DebateSummary]):
                 return rules.upvote(names, debate, phase, person, post, on)
             case ChooseSide(side=side):
                 return rules.choose_side(names, debate, exercise.choose_sides, phase, person, side)
-        raise Rejected("That does not fit the current exercise; your screen is now up to date.")
+        raise Rejected(N_("That does not fit the current exercise; your screen is now up to date."))
 
     def host(self, state: "RoomState", run: "Run", action: KindHostAction) -> Effects:
         match action:
@@ -124,7 +125,10 @@ class AdvocacyDebateKind(KindBase[AdvocacyDebate, DebateSummary]):
         }
         return Effects(
             writes=tuple(writes),
-            notice=f"Teams formed: {sides['for']} for, {sides['against']} against.",
+            notice=Message(
+                "Teams formed: %(for)s for, %(against)s against.",
+                **{"for": sides["for"], "against": sides["against"]},
+            ),
         )
 
     def on_step(self, state: "RoomState", run: "Run", forward: bool) -> Effects | None:
@@ -157,7 +161,9 @@ class AdvocacyDebateKind(KindBase[AdvocacyDebate, DebateSummary]):
             if person.id not in teams:
                 teams[person.id] = rules.seat_late(teams, person.id, _content(run).team_size)
                 writes.append(Write.put(names.teams, person.id, teams[person.id]))
-        return Effects(writes=tuple(writes), notice="Seated the newcomers." if writes else "Done.")
+        return Effects(
+            writes=tuple(writes), notice=N_("Seated the newcomers.") if writes else N_("Done.")
+        )
 
     # Views --------------------------------------------------------------------------------------
 

@@ -8,6 +8,7 @@ from typing import Literal
 
 from workshop.effects import Effects, Write
 from workshop.errors import Rejected
+from workshop.i18n import N_, Message
 from workshop.kinds.advocacy_debate.content import (
     CHOICES,
     PHASES,
@@ -76,19 +77,25 @@ def seat_late(teams: Mapping[str, str], person: str, team_size: int) -> str:
 
 def vote(names: Names, phase: str, voter: str, choice: str) -> Effects:
     if phase not in ("first_vote", "final_vote"):
-        raise Rejected("Voting is not open right now.")
+        raise Rejected(N_("Voting is not open right now."))
     if choice not in CHOICES:
-        raise Rejected("Choose for, against or undecided.")
+        raise Rejected(N_("Choose for, against or undecided."))
     target = names.first if phase == "first_vote" else names.final
-    return Effects(writes=(Write.put(target, voter, choice),), notice="Vote saved ✓")
+    return Effects(writes=(Write.put(target, voter, choice),), notice=N_("Vote saved ✓"))
 
 
 def clean_post(raw: str) -> str:
     text = " ".join(raw.split())
     if not text:
-        raise Rejected("Write something first.")
+        raise Rejected(N_("Write something first."))
     if len(text) > POST_MAX:
-        raise Rejected(f"Posts can be at most {POST_MAX} characters; this one has {len(text)}.")
+        raise Rejected(
+            Message(
+                "Posts can be at most %(most)s characters; this one has %(has)s.",
+                most=POST_MAX,
+                has=len(text),
+            )
+        )
     return text
 
 
@@ -104,24 +111,24 @@ def post(
 ) -> Effects:
     team = debate.teams.get(author)
     if team is None:
-        raise Rejected("You are not on a team yet.")
+        raise Rejected(N_("You are not on a team yet."))
     side = side_of_team(team)
     if phase == "arguments":
         if answers:
-            raise Rejected("Rebuttals come in the next phase.")
+            raise Rejected(N_("Rebuttals come in the next phase."))
         kind: Literal["argument", "rebuttal"] = "argument"
     elif phase == "rebuttals":
         target = debate.posts.get(answers)
         if target is None or target.kind != "argument" or answers in debate.hidden:
-            raise Rejected("Choose one of the other side's arguments to answer.")
+            raise Rejected(N_("Choose one of the other side's arguments to answer."))
         if target.side == side:
-            raise Rejected("A rebuttal answers the other side's argument, not your own side's.")
+            raise Rejected(N_("A rebuttal answers the other side's argument, not your own side's."))
         if answers not in debate.top_arguments(target.side):
             # Phones offer only these: a rebuttal of any other would be on nobody's phone.
-            raise Rejected("Choose one of the other side's top arguments to answer.")
+            raise Rejected(N_("Choose one of the other side's top arguments to answer."))
         kind = "rebuttal"
     else:
-        raise Rejected("Posting is closed right now.")
+        raise Rejected(N_("Posting is closed right now."))
     entry = Post(
         author=author,
         side=side,
@@ -133,7 +140,7 @@ def post(
     )
     return Effects(
         writes=(Write.put(names.posts, post_id, entry.model_dump_json()),),
-        notice="Argument posted ✓" if kind == "argument" else "Rebuttal posted ✓",
+        notice=N_("Argument posted ✓") if kind == "argument" else N_("Rebuttal posted ✓"),
     )
 
 
@@ -143,38 +150,38 @@ def upvote(names: Names, debate: Debate, phase: str, voter: str, post_id: str, o
     the rebuttals start, since they pick the top arguments the other side answers; and a rebuttal
     whose argument is hidden or out of the top arguments is on nobody's phone."""
     if phase not in ("arguments", "rebuttals"):
-        raise Rejected("Upvoting is closed right now.")
+        raise Rejected(N_("Upvoting is closed right now."))
     target = debate.posts.get(post_id)
     if target is None or post_id in debate.hidden:
-        raise Rejected("That post is no longer there.")
+        raise Rejected(N_("That post is no longer there."))
     side = debate.side(voter)
     if side is None:
-        raise Rejected("You are not on a team yet.")
+        raise Rejected(N_("You are not on a team yet."))
     if side != target.side:
-        raise Rejected("You can upvote only your own side's posts.")
+        raise Rejected(N_("You can upvote only your own side's posts."))
     if target.author == voter:
-        raise Rejected("You can't upvote your own post.")
+        raise Rejected(N_("You can't upvote your own post."))
     if phase == "rebuttals" and target.kind == "argument":
-        raise Rejected("Upvotes for arguments closed with the arguments step.")
+        raise Rejected(N_("Upvotes for arguments closed with the arguments step."))
     if phase == "arguments" and target.kind == "rebuttal":
-        raise Rejected("Rebuttals are upvoted in the rebuttals step.")
+        raise Rejected(N_("Rebuttals are upvoted in the rebuttals step."))
     answered = debate.posts.get(target.answers)
     if target.kind == "rebuttal" and (
         answered is None or target.answers not in debate.top_arguments(answered.side)
     ):
-        raise Rejected("That post is no longer there.")
+        raise Rejected(N_("That post is no longer there."))
     key = f"{voter}|{post_id}"
     if on:
-        return Effects(writes=(Write.put(names.upvotes, key, "1"),), notice="Upvoted ✓")
-    return Effects(writes=(Write.remove(names.upvotes, key),), notice="Upvote taken back.")
+        return Effects(writes=(Write.put(names.upvotes, key, "1"),), notice=N_("Upvoted ✓"))
+    return Effects(writes=(Write.remove(names.upvotes, key),), notice=N_("Upvote taken back."))
 
 
 def hide(names: Names, debate: Debate, post_id: str, hidden: bool) -> Effects:
     if post_id not in debate.posts:
-        raise Rejected("That post is no longer there.")
+        raise Rejected(N_("That post is no longer there."))
     if hidden:
-        return Effects(writes=(Write.put(names.hidden, post_id, "1"),), notice="Post hidden.")
-    return Effects(writes=(Write.remove(names.hidden, post_id),), notice="Post shown again.")
+        return Effects(writes=(Write.put(names.hidden, post_id, "1"),), notice=N_("Post hidden."))
+    return Effects(writes=(Write.remove(names.hidden, post_id),), notice=N_("Post shown again."))
 
 
 # Verdict -------------------------------------------------------------------------------------------
@@ -223,13 +230,15 @@ def choose_side(
     names: Names, debate: Debate, choose_sides: bool, phase: str, person: str, side: Side
 ) -> Effects:
     if phase != "teams" or not choose_sides:
-        raise Rejected("Sides are not chosen by hand in this debate.")
+        raise Rejected(N_("Sides are not chosen by hand in this debate."))
     current = debate.teams.get(person)
     if current is not None and side_of_team(current) == side:
-        return Effects(notice="You are already on that side.")
+        return Effects(notice=N_("You are already on that side."))
     return Effects(
         writes=(Write.put(names.teams, person, f"{side}-1"),),
-        notice=f"You are on the {side} side ✓",
+        notice=N_("You are on the for side ✓")
+        if side == "for"
+        else N_("You are on the against side ✓"),
     )
 
 

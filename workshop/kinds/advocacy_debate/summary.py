@@ -5,6 +5,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel
 
+from workshop.i18n import gettext, say
 from workshop.kinds.advocacy_debate import rules
 from workshop.kinds.advocacy_debate.content import (
     CHOICE_LABELS,
@@ -31,6 +32,11 @@ class Team(BaseModel):
     side: str
     members: list[str]
 
+    @property
+    def shown(self) -> str:
+        """The label in the language being spoken."""
+        return str(say(team_label(self.team)))
+
 
 class DebatePost(BaseModel):
     id: str
@@ -44,11 +50,11 @@ class DebatePost(BaseModel):
 
     @property
     def team_label(self) -> str:
-        return team_label(self.team) if self.team else ""
+        return str(say(team_label(self.team))) if self.team else ""
 
     @property
     def side_label(self) -> str:
-        return CHOICE_LABELS.get(self.side, self.side)
+        return str(say(CHOICE_LABELS.get(self.side, self.side)))
 
     @property
     def upvoted(self) -> str:
@@ -75,11 +81,15 @@ class SideArguments:
 
     @property
     def heading(self) -> str:
-        return f"Arguments {self.side} the motion"
+        if self.side == "for":
+            return gettext("Arguments for the motion")
+        return gettext("Arguments against the motion")
 
     @property
     def empty_note(self) -> str:
-        return f"No arguments {self.side} the motion."
+        if self.side == "for":
+            return gettext("No arguments for the motion.")
+        return gettext("No arguments against the motion.")
 
 
 @dataclass(frozen=True)
@@ -117,7 +127,7 @@ class DebateRound(BaseModel):
         return [
             VerdictRow(
                 choice=c,
-                label=CHOICE_LABELS[c],
+                label=str(say(CHOICE_LABELS[c])),
                 first=self.first.get(c, 0),
                 final=self.final.get(c, 0),
                 # Rounded before it is signed, so that -0.4 reads "+0", not "-0".
@@ -129,13 +139,19 @@ class DebateRound(BaseModel):
     @property
     def verdict_note(self) -> str:
         """Who won, and over how many people, in a sentence."""
-        over = f"counted over {count(self.voted_both, 'person', 'people')} who voted both times"
+        people = count(self.voted_both, "person", "people")
         if self.winner:
-            label = CHOICE_LABELS.get(self.winner, self.winner)
-            return f"Winner by shift: {label}, the side that moved more of the room ({over})."
+            label = say(CHOICE_LABELS.get(self.winner, self.winner))
+            return gettext(
+                "Winner by shift: %(side)s, the side that moved more of the room (counted over "
+                "%(people)s who voted both times)."
+            ) % {"side": label, "people": people}
         if self.voted_both:
-            return f"No winner: neither side moved the room more than the other ({over})."
-        return "No winner: nobody voted both times."
+            return gettext(
+                "No winner: neither side moved the room more than the other (counted over "
+                "%(people)s who voted both times)."
+            ) % {"people": people}
+        return gettext("No winner: nobody voted both times.")
 
     @property
     def sides(self) -> list[SideArguments]:
@@ -144,8 +160,8 @@ class DebateRound(BaseModel):
         return [
             SideArguments(
                 side=side,
-                label=CHOICE_LABELS[side],
-                other=CHOICE_LABELS[other],
+                label=str(say(CHOICE_LABELS[side])),
+                other=str(say(CHOICE_LABELS[other])),
                 threads=[
                     Thread(post, [p for p in rebuttals if p.answers == post.id])
                     for post in sorted(
@@ -168,12 +184,16 @@ class DebateRound(BaseModel):
         """Why `unanswered` rebuttals stand alone (a hidden argument's rebuttals answer nothing;
         a one-team summary leaves the other team's arguments out)."""
         if all(not p.answers for p in self.unanswered):
-            return "These answer an argument the facilitator hid."
-        return "These answer an argument not in this summary: another team's, or a hidden one."
+            return gettext("These answer an argument the facilitator hid.")
+        return gettext(
+            "These answer an argument not in this summary: another team's, or a hidden one."
+        )
 
     @property
     def hidden_note(self) -> str:
-        return f"{count(self.hidden, 'hidden post', 'hidden posts')} left out"
+        return gettext("%(posts)s left out") % {
+            "posts": count(self.hidden, "hidden post", "hidden posts")
+        }
 
 
 class DebateSummary(SummaryEntry):
@@ -247,46 +267,50 @@ def markdown(exercise: DebateSummary) -> list[str]:
     for r in exercise.rounds:
         out += [
             "",
-            f"### Debate {r.round}: {md_heading(r.case)}",
+            "### "
+            + gettext("Debate %(round)s: %(case)s")
+            % {"round": r.round, "case": md_heading(r.case)},
             "",
-            f"Motion: {md_inline(r.motion)}",
+            gettext("Motion: %(motion)s") % {"motion": md_inline(r.motion)},
             "",
             md_table(
-                ["Vote", "First", "Final", "Shift (points)"],
+                [gettext("Vote"), gettext("First"), gettext("Final"), gettext("Shift (points)")],
                 ((v.label, v.first, v.final, v.shift) for v in r.verdict_rows),
                 numbers={1, 2, 3},
             ),
             "",
             r.verdict_note,
             "",
-            "#### Teams",
+            "#### " + gettext("Teams"),
             "",
         ]
         out += [
-            f"- {t.label}: {', '.join(md_inline(m) for m in t.members) or 'nobody'}"
+            f"- {t.shown}: {', '.join(md_inline(m) for m in t.members) or gettext('nobody')}"
             for t in r.teams
-        ] or ["No teams were formed."]
+        ] or [gettext("No teams were formed.")]
         for side in r.sides:
             out += ["", f"#### {side.heading}", ""]
             for thread in side.threads:
                 post = thread.argument
                 out.append(f"- {md_block(post.text)} ({_credit(post, team=True)})")
-                out += [
-                    f"  - Rebuttal from {reply.side_label}: {md_inline(reply.text)} "
-                    f"({_credit(reply)})"
-                    for reply in thread.rebuttals
-                ]
+                out += [f"  - {_rebuttal(reply)}" for reply in thread.rebuttals]
             if not side.threads:
                 out.append(side.empty_note)
         if r.unanswered:
-            out += ["", "#### Rebuttals to arguments not shown", "", r.unanswered_note, ""]
-            out += [
-                f"- Rebuttal from {reply.side_label}: {md_inline(reply.text)} ({_credit(reply)})"
-                for reply in r.unanswered
-            ]
+            heading = gettext("Rebuttals to arguments not shown")
+            out += ["", f"#### {heading}", "", r.unanswered_note, ""]
+            out += [f"- {_rebuttal(reply)}" for reply in r.unanswered]
         if r.hidden:
             out += ["", f"{r.hidden_note}."]
     return out
+
+
+def _rebuttal(reply: DebatePost) -> str:
+    return gettext("Rebuttal from %(side)s: %(text)s (%(credit)s)") % {
+        "side": reply.side_label,
+        "text": md_inline(reply.text),
+        "credit": _credit(reply),
+    }
 
 
 def _credit(post: DebatePost, team: bool = False) -> str:

@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from workshop.effects import Write
+from workshop.i18n import N_, Message
 from workshop.kinds.advocacy_debate import content as advocacy_debate
 from workshop.kinds.advocacy_debate import rules
 from workshop.kinds.advocacy_debate.content import (
@@ -14,7 +15,6 @@ from workshop.kinds.advocacy_debate.content import (
     side_of_team,
     team_label,
 )
-from workshop.words import count
 
 if TYPE_CHECKING:
     from workshop.models import RoomState, Run
@@ -130,7 +130,7 @@ class DebateView:
     """The verdict in plain words: who moved where, and who stayed."""
 
 
-SIDE_LABELS = {"for": "For", "against": "Against"}
+SIDE_LABELS = {"for": N_("For"), "against": N_("Against")}
 SCREEN_NEWEST = 3
 """How many of each side's newest posts the projector shows while they come in."""
 SEGMENT_LABELLED = 12
@@ -220,7 +220,7 @@ def debate_view(
 
     def name(pid: str) -> str:
         person = state.participants.get(pid)
-        return person.name if person else "someone who left"
+        return person.name if person else N_("someone who left")
 
     def view(post_id: str, replies: list[str] | None = None) -> PostView:
         post = debate.posts[post_id]
@@ -236,7 +236,7 @@ def debate_view(
             author=name(post.author) if host else "",
             kind=post.kind,
             answers_text=(
-                "(a post the facilitator hid)"
+                N_("(a post the facilitator hid)")
                 if post.answers in debate.hidden
                 else answered.text
                 if answered
@@ -397,7 +397,7 @@ def phones_touched(run: "Run", write: Write) -> Collection[str] | None:
 
 def _shift_bars(verdict: rules.Verdict) -> list[ShiftBar]:
     bars = []
-    for when, counts in (("Before", verdict.first), ("After", verdict.final)):
+    for when, counts in ((N_("Before"), verdict.first), (N_("After"), verdict.final)):
         total = sum(counts.values())
         segments = []
         x = 0.0
@@ -421,12 +421,21 @@ def _shift_bars(verdict: rules.Verdict) -> list[ShiftBar]:
 
 def _moves(verdict: rules.Verdict) -> list[str]:
     """Who changed their vote, in words: "3 people moved to For"."""
-    lines = [
-        f"{count(moved, 'person', 'people')} moved to {advocacy_debate.CHOICE_LABELS[choice]}"
+    lines: list[str] = [
+        Message.counted(
+            "%(num)s person moved to %(choice)s",
+            "%(num)s people moved to %(choice)s",
+            moved,
+            choice=advocacy_debate.CHOICE_LABELS[choice],
+        )
         for choice in BAR_ORDER
         if (moved := verdict.moved_to.get(choice, 0))
     ]
     stayed = verdict.both - sum(verdict.moved_to.values())
     if stayed:
-        lines.append(f"{count(stayed, 'person', 'people')} kept their vote")
+        lines.append(
+            Message.counted(
+                "%(num)s person kept their vote", "%(num)s people kept their vote", stayed
+            )
+        )
     return lines

@@ -5,8 +5,9 @@ from typing import ClassVar, Literal
 from pydantic import Field
 
 from workshop.action_base import KindHostAction, ParticipantAction
+from workshop.i18n import N_
 
-_NO_QUESTIONS = "The current exercise has no questions to moderate."
+_NO_QUESTIONS = N_("The current exercise has no questions to moderate.")
 
 
 class SubmitQuestion(ParticipantAction):

@@ -20,6 +20,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
+from workshop.i18n import N_
 from workshop.kinds.base import (
     NOTES_MAX,
     ExerciseContent,
@@ -71,18 +72,24 @@ class BestQuestion(ExerciseContent):
 
 
 PHASES = (
-    PhaseSpec("brief", "Brief", "Read the scenario aloud; everyone sees it on their phone."),
-    PhaseSpec("write", "Write", "People write their best question. Hide or merge as they arrive."),
     PhaseSpec(
-        "vote", "Vote", "Everyone places dots on other people's questions. Counts are hidden."
+        "brief", N_("Brief"), N_("Read the scenario aloud; everyone sees it on their phone.")
+    ),
+    PhaseSpec(
+        "write", N_("Write"), N_("People write their best question. Hide or merge as they arrive.")
+    ),
+    PhaseSpec(
+        "vote",
+        N_("Vote"),
+        N_("Everyone places dots on other people's questions. Counts are hidden."),
     ),
     PhaseSpec(
         "reveal",
-        "Reveal",
-        "The ranked list is on the projector. Spotlight one to discuss.",
+        N_("Reveal"),
+        N_("The ranked list is on the projector. Spotlight one to discuss."),
         reveals=True,
     ),
-    PhaseSpec("debrief", "Debrief", "Discuss with the prompts on the projector."),
+    PhaseSpec("debrief", N_("Debrief"), N_("Discuss with the prompts on the projector.")),
 )
 
 SPOTLIGHT_PHASES = ("reveal", "debrief")

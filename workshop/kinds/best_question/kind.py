@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 from workshop.action_base import KindHostAction, ParticipantAction, Staged
 from workshop.effects import Effects, Read, Write
 from workshop.errors import Rejected
+from workshop.i18n import N_
 from workshop.kinds.base import CardPart, Kind, KindBase, Namer
 from workshop.kinds.best_question import rules, summary, views
 from workshop.kinds.best_question.actions import (
@@ -46,7 +47,7 @@ def _content(run: "Run") -> BestQuestion:
 
 class BestQuestionKind(KindBase[BestQuestion, BestQuestionSummary]):
     name = "best_question"
-    label = "Best question"
+    label = N_("Best question")
     package = "workshop.kinds.best_question"
     content = BestQuestion
     summary_model = BestQuestionSummary
@@ -93,7 +94,7 @@ class BestQuestionKind(KindBase[BestQuestion, BestQuestionSummary]):
                 return rules.place_dot(exercise, names, board, phase, person, question)
             case RemoveDot(question=question):
                 return rules.remove_dot(names, board, phase, person, question)
-        raise Rejected("That does not fit the current exercise; your screen is now up to date.")
+        raise Rejected(N_("That does not fit the current exercise; your screen is now up to date."))
 
     def host(self, state: "RoomState", run: "Run", action: KindHostAction) -> Effects:
         names = _names(run)

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from workshop.effects import Effects, Read, Write
 from workshop.errors import Rejected
+from workshop.i18n import N_, Message
 from workshop.kinds.best_question.content import (
     QUESTION_MAX,
     SPOTLIGHT_PHASES,
@@ -27,10 +28,14 @@ if TYPE_CHECKING:
 def clean_text(raw: str) -> str:
     text = " ".join(raw.split())
     if not text:
-        raise Rejected("Write a question first.")
+        raise Rejected(N_("Write a question first."))
     if len(text) > QUESTION_MAX:
         raise Rejected(
-            f"Questions can be at most {QUESTION_MAX} characters; this one has {len(text)}."
+            Message(
+                "Questions can be at most %(most)s characters; this one has %(has)s.",
+                most=QUESTION_MAX,
+                has=len(text),
+            )
         )
     return text
 
@@ -99,13 +104,19 @@ def submit(
     exercise: BestQuestion, names: Names, phase: str, author: str, slot: int, text: str, now: float
 ) -> Effects:
     if phase != "write":
-        raise Rejected("Questions can be written only while writing is open.")
+        raise Rejected(N_("Questions can be written only while writing is open."))
     if not 1 <= slot <= exercise.questions_per_person:
-        raise Rejected(f"You can write up to {exercise.questions_per_person} questions.")
+        raise Rejected(
+            Message.counted(
+                "You can write up to %(num)s question.",
+                "You can write up to %(num)s questions.",
+                exercise.questions_per_person,
+            )
+        )
     question = Question(text=clean_text(text), at=now)
     return Effects(
         writes=(Write.put(names.questions, question_id(author, slot), question.model_dump_json()),),
-        notice="Question saved ✓",
+        notice=N_("Question saved ✓"),
     )
 
 
@@ -127,10 +138,10 @@ def withdraw(names: Names, board: Board, phase: str, author: str, slot: int) -> 
     """Removes the question, gives back its dots, and hands its moderation state (hidden, or
     merged into another) to any question that had been merged into it."""
     if phase != "write":
-        raise Rejected("Questions can be withdrawn only while writing is open.")
+        raise Rejected(N_("Questions can be withdrawn only while writing is open."))
     question = question_id(author, slot)
     if question not in board.questions:
-        raise Rejected("There is no question to withdraw there.")
+        raise Rejected(N_("There is no question to withdraw there."))
     writes, expects = _return_dots(names, board, {question})
     own_state = board.mod.get(question, "")
     if own_state:
@@ -146,7 +157,7 @@ def withdraw(names: Names, board: Board, phase: str, author: str, slot: int) -> 
     return Effects(
         writes=(Write.remove(names.questions, question), *writes),
         expect=tuple(expects),
-        notice="Question withdrawn.",
+        notice=N_("Question withdrawn."),
     )
 
 
@@ -154,21 +165,25 @@ def place_dot(
     exercise: BestQuestion, names: Names, board: Board, phase: str, voter: str, question: str
 ) -> Effects:
     if phase != "vote":
-        raise Rejected("Voting is not open.")
+        raise Rejected(N_("Voting is not open."))
     if question not in board.questions:
-        raise Rejected("That question is no longer on the board.")
+        raise Rejected(N_("That question is no longer on the board."))
     root = board.root(question)
     if root not in board.questions or board.is_hidden(root):
-        raise Rejected("That question is no longer on the board.")
+        raise Rejected(N_("That question is no longer on the board."))
     if voter in board.authors(root):
-        raise Rejected("You can't vote for your own question.")
+        raise Rejected(N_("You can't vote for your own question."))
     entries = dict(board.dots.get(voter, {}))
     if board.spent(voter) >= exercise.dots_per_person:
         raise Rejected(
-            f"You have used all {exercise.dots_per_person} dots. Take one back to move it."
+            Message.counted(
+                "You have used all %(num)s dot. Take one back to move it.",
+                "You have used all %(num)s dots. Take one back to move it.",
+                exercise.dots_per_person,
+            )
         )
     if entries.get(root, 0) and not exercise.stacking:
-        raise Rejected("You already put a dot on this question.")
+        raise Rejected(N_("You already put a dot on this question."))
     entries[root] = entries.get(root, 0) + 1
     left = exercise.dots_per_person - board.spent(voter) - 1
     return Effects(
@@ -178,28 +193,28 @@ def place_dot(
             (names.mod, question, board.mod.get(question, "")),
             (names.mod, root, board.mod.get(root, "")),
         ),
-        notice=f"Dot placed ✓ ({left} left)",
+        notice=Message("Dot placed ✓ (%(left)s left)", left=left),
     )
 
 
 def remove_dot(names: Names, board: Board, phase: str, voter: str, question: str) -> Effects:
     if phase != "vote":
-        raise Rejected("Voting is not open.")
+        raise Rejected(N_("Voting is not open."))
     entries = dict(board.dots.get(voter, {}))
     root = board.root(question)
     if not entries.get(root):
-        raise Rejected("You have no dot on that question.")
+        raise Rejected(N_("You have no dot on that question."))
     entries[root] -= 1
     return Effects(
         writes=(_set_dots(names, voter, entries),),
         expect=(_expect_dots(names, board, voter),),
-        notice="Dot taken back.",
+        notice=N_("Dot taken back."),
     )
 
 
 def _on_board(board: Board, question: str) -> None:
     if question not in board.questions:
-        raise Rejected("That question is no longer on the board.")
+        raise Rejected(N_("That question is no longer on the board."))
 
 
 def hide(names: Names, board: Board, question: str, hidden: bool) -> Effects:
@@ -208,19 +223,19 @@ def hide(names: Names, board: Board, question: str, hidden: bool) -> Effects:
     expect = (names.mod, root, board.mod.get(root, ""))
     if not hidden:
         if board.mod.get(root) != "hidden":
-            return Effects(notice="That question is already shown.")
+            return Effects(notice=N_("That question is already shown."))
         return Effects(
             writes=(Write.remove(names.mod, root),),
             expect=(expect,),
-            notice="Question shown again.",
+            notice=N_("Question shown again."),
         )
     if board.mod.get(root) == "hidden":
-        return Effects(notice="That question is already hidden.")
+        return Effects(notice=N_("That question is already hidden."))
     writes, expects = _return_dots(names, board, {root})
     return Effects(
         writes=(Write.put(names.mod, root, "hidden"), *writes),
         expect=(expect, *expects),
-        notice="Question hidden; its dots went back to the voters.",
+        notice=N_("Question hidden; its dots went back to the voters."),
     )
 
 
@@ -233,9 +248,9 @@ def merge(exercise: BestQuestion, names: Names, board: Board, source: str, targe
     _on_board(board, source_root)
     _on_board(board, target_root)
     if source_root == target_root:
-        raise Rejected("Those are already one question.")
+        raise Rejected(N_("Those are already one question."))
     if board.is_hidden(source_root) or board.is_hidden(target_root):
-        raise Rejected("Show the hidden question again before merging it.")
+        raise Rejected(N_("Show the hidden question again before merging it."))
     authors = board.authors(source_root) | board.authors(target_root)
     writes: list[Write] = [Write.put(names.mod, source_root, f"merged:{target_root}")]
     expects = [
@@ -254,7 +269,7 @@ def merge(exercise: BestQuestion, names: Names, board: Board, source: str, targe
             moved[target_root] = total if exercise.stacking else min(1, total)
         writes.append(_set_dots(names, voter, moved))
         expects.append(_expect_dots(names, board, voter))
-    return Effects(writes=tuple(writes), expect=tuple(expects), notice="Questions merged.")
+    return Effects(writes=tuple(writes), expect=tuple(expects), notice=N_("Questions merged."))
 
 
 def spotlight(meta: "RoomMeta", run: "Run", board: Board, question: str) -> Effects:
@@ -262,10 +277,13 @@ def spotlight(meta: "RoomMeta", run: "Run", board: Board, question: str) -> Effe
     `question`). Only at the reveal or the debrief: until then questions stay off the projector."""
     if question:
         if run.current_phase.name not in SPOTLIGHT_PHASES:
-            raise Rejected("A question can go in the spotlight only at the reveal or the debrief.")
+            raise Rejected(
+                N_("A question can go in the spotlight only at the reveal or the debrief.")
+            )
         if question not in board.visible():
-            raise Rejected("That question is not on the board.")
+            raise Rejected(N_("That question is not on the board."))
     focused = run.model_copy(update={"spotlight": question})
     return Effects(
-        meta=meta.with_run(focused), notice="Spotlight on." if question else "Spotlight off."
+        meta=meta.with_run(focused),
+        notice=N_("Spotlight on.") if question else N_("Spotlight off."),
     )

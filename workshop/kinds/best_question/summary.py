@@ -4,6 +4,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel
 
+from workshop.i18n import gettext
 from workshop.kinds.base import CardQuestion, Namer, SummaryEntry
 from workshop.kinds.best_question import rules
 from workshop.kinds.best_question.content import BestQuestion, Board, Names
@@ -39,7 +40,9 @@ class QuestionRound(BaseModel):
 
     @property
     def hidden_note(self) -> str:
-        return f"{count(self.hidden, 'hidden question', 'hidden questions')} left out"
+        return gettext("%(questions)s left out") % {
+            "questions": count(self.hidden, "hidden question", "hidden questions")
+        }
 
 
 class BestQuestionSummary(SummaryEntry):
@@ -125,11 +128,15 @@ def card_questions(
 def markdown(exercise: BestQuestionSummary) -> list[str]:
     out = [f"## {md_heading(exercise.title)}"]
     for r in exercise.rounds:
-        out += ["", f"### Round {r.round}: {md_heading(r.scenario)}", ""]
+        heading = gettext("Round %(round)s: %(title)s") % {
+            "round": r.round,
+            "title": md_heading(r.scenario),
+        }
+        out += ["", f"### {heading}", ""]
         if r.questions:
             out.append(
                 md_table(
-                    ["Rank", "Question", "Dots", "Written by"],
+                    [gettext("Rank"), gettext("Question"), gettext("Dots"), gettext("Written by")],
                     (
                         (f"{q.rank}{'=' if q.tied else ''}", q.text, q.dots, ", ".join(q.authors))
                         for q in r.questions
@@ -138,7 +145,7 @@ def markdown(exercise: BestQuestionSummary) -> list[str]:
                 )
             )
         else:
-            out.append("No questions this round.")
+            out.append(gettext("No questions this round."))
         if r.hidden:
             out += ["", f"{r.hidden_note}."]
     return out

@@ -5,6 +5,7 @@ from typing import Annotated, Any, ClassVar, Literal
 from pydantic import Field, StringConstraints, field_validator
 
 from workshop.action_base import KindHostAction, ParticipantAction
+from workshop.i18n import N_
 
 Tick = Annotated[str, StringConstraints(max_length=40)]
 
@@ -34,7 +35,7 @@ class Rate(ParticipantAction):
 class RepairPairs(KindHostAction):
     type: Literal["repair_pairs"]
 
-    elsewhere: ClassVar[str] = "The current exercise has no pairs."
+    elsewhere: ClassVar[str] = N_("The current exercise has no pairs.")
 
 
 class MoveParticipant(KindHostAction):
@@ -43,7 +44,7 @@ class MoveParticipant(KindHostAction):
     to_pair: str = Field(max_length=20)
     """A pair id such as "p3", or "new" for a pair of their own."""
 
-    elsewhere: ClassVar[str] = "The current exercise has no pairs."
+    elsewhere: ClassVar[str] = N_("The current exercise has no pairs.")
 
 
 ParticipantActions = Rate

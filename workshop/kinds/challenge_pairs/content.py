@@ -25,6 +25,7 @@ from pydantic import (
     field_validator,
 )
 
+from workshop.i18n import N_
 from workshop.kinds.base import (
     NOTES_MAX,
     ExerciseContent,
@@ -39,10 +40,10 @@ from workshop.kinds.base import (
 HABITS = ("candid", "collaborative", "compassionate", "curious")
 """The four habits seed 000 closes with; every rating scores all four, 1 to 5."""
 HABIT_LABELS = {
-    "candid": "Candid",
-    "collaborative": "Collaborative",
-    "compassionate": "Compassionate",
-    "curious": "Curious",
+    "candid": N_("Candid"),
+    "collaborative": N_("Collaborative"),
+    "compassionate": N_("Compassionate"),
+    "curious": N_("Curious"),
 }
 Text = str
 ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=400)]
@@ -52,24 +53,32 @@ Resistance = Literal["gentle", "firm", "stubborn"]
 
 RESISTANCE: Mapping[str, Mapping[str, str]] = {
     "customer": {
-        "gentle": "You are open. A fair question, or a fact you had not weighed, moves you.",
+        "gentle": N_("You are open. A fair question, or a fact you had not weighed, moves you."),
         "firm": (
-            "Push back once or twice. Move only for a reason that fits what you see in your "
-            "own work."
+            N_(
+                "Push back once or twice. Move only for a reason that fits what you see in your "
+                "own work."
+            )
         ),
         "stubborn": (
-            "Defend your view hard. Move only if their questions lead you to the reason yourself."
+            N_(
+                "Defend your view hard. Move only if their questions lead you to the reason yourself."
+            )
         ),
     },
     "challenger": {
-        "gentle": "Offer your view once. If they answer it with good reasons, let it go.",
+        "gentle": N_("Offer your view once. If they answer it with good reasons, let it go."),
         "firm": (
-            "Keep your view on the table through the first push-back, calmly, without "
-            "saying it louder."
+            N_(
+                "Keep your view on the table through the first push-back, calmly, without "
+                "saying it louder."
+            )
         ),
         "stubborn": (
-            "Hold your view until they have answered the evidence itself, and stay warm "
-            "while you do."
+            N_(
+                "Hold your view until they have answered the evidence itself, and stay warm "
+                "while you do."
+            )
         ),
     },
 }
@@ -247,50 +256,62 @@ class ChallengePairs(ExerciseContent):
 # Phases -------------------------------------------------------------------------------------------
 
 PHASES = (
-    PhaseSpec("brief", "Brief", "Introduce the case and the four habits, curiosity first."),
-    PhaseSpec("pair", "Pair up", "Everyone finds their partner by pair number and colour."),
+    PhaseSpec("brief", N_("Brief"), N_("Introduce the case and the four habits, curiosity first.")),
+    PhaseSpec("pair", N_("Pair up"), N_("Everyone finds their partner by pair number and colour.")),
     PhaseSpec(
         "read",
-        "Read your card",
-        "Everyone reads their own card on their phone, in silence: 2 minutes, no talking yet. "
-        "Customers: note how hard to resist and what would honestly move you.",
+        N_("Read your card"),
+        N_(
+            "Everyone reads their own card on their phone, in silence: 2 minutes, no talking yet. "
+            "Customers: note how hard to resist and what would honestly move you."
+        ),
     ),
     PhaseSpec(
         "converse",
-        "Converse",
-        "Pairs talk; each side has only its own card. Start a 7-minute timer; walk round, don't coach.",
+        N_("Converse"),
+        N_(
+            "Pairs talk; each side has only its own card. Start a 7-minute timer; walk round, don't coach."
+        ),
     ),
     PhaseSpec(
         "rate",
-        "Rate",
-        "Customers and observers rate the challenger and tick what they saw; challengers rate "
-        "themselves. About 2 minutes.",
+        N_("Rate"),
+        N_(
+            "Customers and observers rate the challenger and tick what they saw; challengers rate "
+            "themselves. About 2 minutes."
+        ),
     ),
     PhaseSpec(
         "read_swap",
-        "Read your new card",
-        "Roles swap (in a trio they rotate) and the cards are new: 2 minutes of reading, no talking.",
+        N_("Read your new card"),
+        N_(
+            "Roles swap (in a trio they rotate) and the cards are new: 2 minutes of reading, no talking."
+        ),
     ),
-    PhaseSpec("swap", "Swap roles", "Same pairs, roles swapped. Start a 7-minute timer."),
+    PhaseSpec("swap", N_("Swap roles"), N_("Same pairs, roles swapped. Start a 7-minute timer.")),
     PhaseSpec(
-        "rate_swap", "Rate again", "Rate the new challenger and tick what you saw: 2 minutes."
+        "rate_swap",
+        N_("Rate again"),
+        N_("Rate the new challenger and tick what you saw: 2 minutes."),
     ),
     PhaseSpec(
         "trio",
-        "Trio's turn",
-        "Only a trio plays: whoever has not challenged yet does, with the first cards. 5 minutes "
-        "(1 to read, 4 to talk); pairs meanwhile tell each other one thing that landed. With no "
-        "trio, press Next.",
+        N_("Trio's turn"),
+        N_(
+            "Only a trio plays: whoever has not challenged yet does, with the first cards. 5 minutes "
+            "(1 to read, 4 to talk); pairs meanwhile tell each other one thing that landed. With no "
+            "trio, press Next."
+        ),
     ),
     PhaseSpec(
         "rate_trio",
-        "Trio rates",
-        "The trio rates its third challenger: 1 minute. With no trio, press Next.",
+        N_("Trio rates"),
+        N_("The trio rates its third challenger: 1 minute. With no trio, press Next."),
     ),
     PhaseSpec(
         "debrief",
-        "Debrief",
-        "The room's habits, what raters saw, self versus partner, then the cards side by side.",
+        N_("Debrief"),
+        N_("The room's habits, what raters saw, self versus partner, then the cards side by side."),
         reveals=True,
     ),
 )
@@ -334,14 +355,14 @@ _TALK_OF: Mapping[str, Half] = {
 }
 
 COLOURS = (
-    ("Blue", "#1f5fbf"),
-    ("Red", "#b3261e"),
-    ("Green", "#1b7a3a"),
-    ("Orange", "#b85c00"),
-    ("Purple", "#6a3fa0"),
-    ("Teal", "#00796b"),
-    ("Pink", "#b0306a"),
-    ("Grey", "#555c66"),
+    (N_("Blue"), "#1f5fbf"),
+    (N_("Red"), "#b3261e"),
+    (N_("Green"), "#1b7a3a"),
+    (N_("Orange"), "#b85c00"),
+    (N_("Purple"), "#6a3fa0"),
+    (N_("Teal"), "#00796b"),
+    (N_("Pink"), "#b0306a"),
+    (N_("Grey"), "#555c66"),
 )
 
 

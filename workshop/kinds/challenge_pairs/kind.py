@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 from workshop.action_base import KindHostAction, ParticipantAction, Staged
 from workshop.effects import Effects, Read, Write
 from workshop.errors import Rejected
+from workshop.i18n import N_, Message
 from workshop.kinds.base import CardPart, Kind, KindBase, Namer
 from workshop.kinds.challenge_pairs import rules, seating, summary, views
 from workshop.kinds.challenge_pairs.actions import (
@@ -52,7 +53,7 @@ def _pairs(state: "RoomState", run: "Run", number: int | None = None) -> dict[st
 
 class ChallengePairsKind(KindBase[ChallengePairs, PairsSummary]):
     name = "challenge_pairs"
-    label = "Challenge pairs"
+    label = N_("Challenge pairs")
     package = "workshop.kinds.challenge_pairs"
     content = ChallengePairs
     summary_model = PairsSummary
@@ -83,7 +84,9 @@ class ChallengePairsKind(KindBase[ChallengePairs, PairsSummary]):
         now: float,
     ) -> Effects:
         if not isinstance(action, Rate):
-            raise Rejected("That does not fit the current exercise; your screen is now up to date.")
+            raise Rejected(
+                N_("That does not fit the current exercise; your screen is now up to date.")
+            )
         names = _names(run)
         scores = {h: score for h in HABITS if (score := getattr(action, h)) is not None}
         return rules.rate(
@@ -102,17 +105,19 @@ class ChallengePairsKind(KindBase[ChallengePairs, PairsSummary]):
         match action:
             case RepairPairs():
                 if not self.seats_people(run):
-                    raise Rejected("Pairs are made when the exercise reaches “Pair up”.")
+                    raise Rejected(N_("Pairs are made when the exercise reaches “Pair up”."))
                 return self._seat(state, run, fresh=True)
             case MoveParticipant(participant_id=who, to_pair=to_pair):
                 person = state.participants.get(who)
                 if person is None or person.removed:
-                    raise Rejected("That participant is not in the room.")
+                    raise Rejected(N_("That participant is not in the room."))
                 before = _pairs(state, run)
                 after = seating.move(before, who, to_pair, talk_now(run.current_phase.name))
                 writes, expects = seating.pair_writes(_names(run), before, after)
                 return Effects(
-                    writes=tuple(writes), expect=tuple(expects), notice=f"Moved {person.name}."
+                    writes=tuple(writes),
+                    expect=tuple(expects),
+                    notice=Message("Moved %(name)s.", name=person.name),
                 )
         raise Rejected(action.elsewhere)
 
@@ -140,7 +145,7 @@ class ChallengePairsKind(KindBase[ChallengePairs, PairsSummary]):
 
     def reseat(self, state: "RoomState", run: "Run") -> Effects:
         if not _pairs(state, run):
-            return Effects(notice="Nothing to rearrange.")
+            return Effects(notice=N_("Nothing to rearrange."))
         return self._seat(state, run, fresh=False)
 
     # Views --------------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from workshop.effects import Effects, Write
 from workshop.errors import Rejected
+from workshop.i18n import N_, Message
 from workshop.kinds.challenge_pairs.content import (
     HABIT_LABELS,
     HABITS,
@@ -29,7 +30,10 @@ def ticked(ticks: Sequence[str], checklist: Sequence[str]) -> tuple[int, ...]:
         if not value.isdecimal() or not 1 <= int(value) <= len(checklist):
             shown = value if len(value) <= 20 else value[:20] + "…"
             raise Rejected(
-                f"“{shown}” is not on this case's checklist. Tick only the items on your screen."
+                Message(
+                    "“%(item)s” is not on this case's checklist. Tick only the items on your screen.",
+                    item=shown,
+                )
             )
         numbers.add(int(value))
     return tuple(sorted(numbers))
@@ -48,25 +52,36 @@ def rate(
 ) -> Effects:
     half = RATING.get(phase)
     if half is None:
-        raise Rejected("Ratings are collected after each conversation.")
+        raise Rejected(N_("Ratings are collected after each conversation."))
     pair = seat_of(pairs, rater)
     if pair is None:
-        raise Rejected("You are not in a pair this round.")
+        raise Rejected(N_("You are not in a pair this round."))
     role = pair.role_of(rater, half)
     target = pair.challenger(half)
     if role is None or target is None:
         if len(pair.members) >= 2:
-            raise Rejected("Only a trio plays this turn; your pair has nothing to rate now.")
-        raise Rejected("You are waiting for a partner, so there is nobody to rate yet.")
+            raise Rejected(N_("Only a trio plays this turn; your pair has nothing to rate now."))
+        raise Rejected(N_("You are waiting for a partner, so there is nobody to rate yet."))
     missing = [HABIT_LABELS[h] for h in HABITS if h not in scores]
     if missing:
-        verb = "is" if len(missing) == 1 else "are"
-        raise Rejected(f"Please rate every habit: {', '.join(missing)} {verb} missing.")
+        raise Rejected(
+            Message.counted(
+                "Please rate every habit: %(habits)s is missing.",
+                "Please rate every habit: %(habits)s are missing.",
+                len(missing),
+                habits=Message.joined(*missing, sep=", "),
+            )
+        )
     if any(not 1 <= scores[h] <= 5 for h in HABITS):
-        raise Rejected("Each habit is rated from 1 to 5.")
+        raise Rejected(N_("Each habit is rated from 1 to 5."))
     landed, try_next = " ".join(landed.split()), " ".join(try_next.split())
     if len(landed) > COMMENT_MAX or len(try_next) > COMMENT_MAX:
-        raise Rejected(f"Keep each comment to one sentence (at most {COMMENT_MAX} characters).")
+        raise Rejected(
+            Message(
+                "Keep each comment to one sentence (at most %(most)s characters).",
+                most=COMMENT_MAX,
+            )
+        )
     rating = Rating(
         target=target,
         rater_role=role,
@@ -77,7 +92,7 @@ def rate(
     )
     return Effects(
         writes=(Write.put(names.ratings, f"{half}|{rater}", rating.model_dump_json()),),
-        notice="Rating saved ✓" if role != "challenger" else "Self-rating saved ✓",
+        notice=N_("Rating saved ✓") if role != "challenger" else N_("Self-rating saved ✓"),
     )
 
 

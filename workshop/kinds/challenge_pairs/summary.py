@@ -5,6 +5,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel
 
+from workshop.i18n import N_, gettext, translated
 from workshop.kinds.base import CardComment, CardHabit, CardRound, Namer, SummaryEntry
 from workshop.kinds.challenge_pairs.content import (
     HABIT_LABELS,
@@ -22,6 +23,19 @@ from workshop.words import count
 
 if TYPE_CHECKING:
     from workshop.models import RoomState, Run
+
+
+ROLE_WORDS = {
+    "challenger": N_("challenger"),
+    "customer": N_("customer"),
+    "observer": N_("observer"),
+    "waiting": N_("waiting"),
+}
+"""The roles a summary records, as its tables show them."""
+
+
+def role_word(role: str) -> str:
+    return translated(role)
 
 
 class Seat(BaseModel):
@@ -45,7 +59,10 @@ class PairEntry(BaseModel):
     @property
     def label(self) -> str:
         """The pair as the screens name it: "Blue 3"."""
-        return f"{self.colour} {self.number}"
+        return gettext("%(colour)s %(number)s") % {
+            "colour": translated(self.colour),
+            "number": self.number,
+        }
 
 
 class HabitRow(BaseModel):
@@ -94,10 +111,10 @@ class PairsRound(BaseModel):
         """How many ratings the round's figures count: "6 partner ratings and 4 self-ratings"."""
         partner = sum(1 for g in self.ratings if g.rater_role != "challenger")
         own = len(self.ratings) - partner
-        return (
-            f"{count(partner, 'partner rating', 'partner ratings')} and "
-            f"{count(own, 'self-rating', 'self-ratings')}"
-        )
+        return gettext("%(partner)s and %(own)s") % {
+            "partner": count(partner, "partner rating", "partner ratings"),
+            "own": count(own, "self-rating", "self-ratings"),
+        }
 
     @property
     def trio_turn(self) -> bool:
@@ -324,36 +341,63 @@ def _number(value: float | None, signed: bool = False) -> str:
 def markdown(exercise: PairsSummary) -> list[str]:
     out = [f"## {md_heading(exercise.title)}"]
     for r in exercise.rounds:
-        out += ["", f"### Round {r.round}: {md_heading(r.case)}", "", "#### Pairs", ""]
+        heading = gettext("Round %(round)s: %(title)s") % {
+            "round": r.round,
+            "title": md_heading(r.case),
+        }
+        out += ["", f"### {heading}", "", "#### " + gettext("Pairs"), ""]
         trio = r.trio_turn
         if r.pairs:
             out.append(
                 md_table(
-                    ["Group", "Person", "First conversation", "Swapped"]
-                    + (["Trio's turn"] if trio else []),
+                    [
+                        gettext("Group"),
+                        gettext("Person"),
+                        gettext("First conversation"),
+                        gettext("Swapped"),
+                    ]
+                    + ([gettext("Trio's turn")] if trio else []),
                     (
-                        [pair.label, s.participant, s.first_role, s.swapped_role]
-                        + ([s.third_role or "-"] if trio else [])
+                        [
+                            pair.label,
+                            s.participant,
+                            role_word(s.first_role),
+                            role_word(s.swapped_role),
+                        ]
+                        + ([role_word(s.third_role) or "-"] if trio else [])
                         for pair in r.pairs
                         for s in pair.seats
                     ),
                 )
             )
         else:
-            out.append("Nobody was paired.")
-        out += ["", "#### Habits", ""]
+            out.append(gettext("Nobody was paired."))
+        out += ["", "#### " + gettext("Habits"), ""]
         if not r.ratings:
-            out.append("No ratings this round.")
+            out.append(gettext("No ratings this round."))
             continue
         out += [
-            "How many partner ratings gave each score (1 to 5); the partners' and the challengers' "
-            f"own averages, and the gap (own minus partners'); over {r.ratings_note}.",
+            gettext(
+                "How many partner ratings gave each score (1 to 5); the partners' and the "
+                "challengers' own averages, and the gap (own minus partners'); over %(ratings)s."
+            )
+            % {"ratings": r.ratings_note},
             "",
             md_table(
-                ["Habit", "1", "2", "3", "4", "5", "Partners", "Self", "Gap"],
+                [
+                    gettext("Habit"),
+                    "1",
+                    "2",
+                    "3",
+                    "4",
+                    "5",
+                    gettext("Partners"),
+                    gettext("Self"),
+                    gettext("Gap"),
+                ],
                 (
                     (
-                        h.habit,
+                        translated(h.habit),
                         *h.distribution,
                         _number(h.partner_mean),
                         _number(h.self_mean),
@@ -367,18 +411,21 @@ def markdown(exercise: PairsSummary) -> list[str]:
         if r.checklist:
             out += [
                 "",
-                "#### What raters saw",
+                "#### " + gettext("What raters saw"),
                 "",
-                "How many partner ratings, and how many self-ratings, ticked each item of the "
-                "case's checklist.",
+                gettext(
+                    "How many partner ratings, and how many self-ratings, ticked each item of the "
+                    "case's checklist."
+                ),
                 "",
                 md_table(
-                    ["Checklist item", "Partners", "Self"],
+                    [gettext("Checklist item"), gettext("Partners"), gettext("Self")],
                     (
                         (
                             c.item,
-                            f"{c.partners} of {c.partner_ratings}",
-                            f"{c.own} of {c.self_ratings}",
+                            gettext("%(done)s of %(of)s")
+                            % {"done": c.partners, "of": c.partner_ratings},
+                            gettext("%(done)s of %(of)s") % {"done": c.own, "of": c.self_ratings},
                         )
                         for c in r.checklist
                     ),

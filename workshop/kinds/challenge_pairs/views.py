@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from workshop.effects import Write
 from workshop.feedback import FeedbackView, feedback_view
+from workshop.i18n import N_, Message
 from workshop.kinds.challenge_pairs.content import (
     COLOURS,
     HABIT_LABELS,
@@ -230,7 +231,11 @@ class PairsView:
     """For the console: who challenges in which talk, in each trio."""
 
 
-ROLE_LABELS = {"challenger": "Challenger", "customer": "Customer", "observer": "Observer"}
+ROLE_LABELS = {
+    "challenger": N_("Challenger"),
+    "customer": N_("Customer"),
+    "observer": N_("Observer"),
+}
 ROLE_SEES = {
     "customer": frozenset({"customer"}),
     "challenger": frozenset({"challenger"}),
@@ -238,7 +243,11 @@ ROLE_SEES = {
 }
 """Which cards each role reads while the pair reads and talks: each side only its own; the observer
 all."""
-TALK_NAMES = {1: "in the first talk", 2: "after the swap", 3: "in the trio's turn"}
+TALK_NAMES = {
+    1: N_("%(name)s in the first talk"),
+    2: N_("%(name)s after the swap"),
+    3: N_("%(name)s in the trio's turn"),
+}
 _TAGGED = re.compile(r"^\((\w+)\)\s*(.+)$")
 
 
@@ -254,7 +263,7 @@ def seat_label(pair: Pair, participant: str, half: Half) -> str:
     role = pair.role_of(participant, half)
     if role is not None:
         return ROLE_LABELS[role]
-    return "Waiting for a partner" if len(pair.members) < 2 else "Sitting this turn out"
+    return N_("Waiting for a partner") if len(pair.members) < 2 else N_("Sitting this turn out")
 
 
 @dataclass(frozen=True)
@@ -301,7 +310,7 @@ def pairs_round(state: "RoomState", run: "Run") -> PairsRound:
 
 def _name(state: "RoomState", pid: str) -> str:
     person = state.participants.get(pid)
-    return person.name if person else "someone who left"
+    return person.name if person else N_("someone who left")
 
 
 def _pairs_round(state: "RoomState", run: "Run") -> PairsRound:
@@ -412,7 +421,10 @@ def pairs_view(
         checklist=items if "observer" in sees else [],
         contrasts=[
             Contrast(title, cs.customer.conclusion, cs.challenger.hint)
-            for title, cs in (("First conversation", case.first), ("Roles swapped", case.swapped))
+            for title, cs in (
+                (N_("First conversation"), case.first),
+                (N_("Roles swapped"), case.swapped),
+            )
         ]
         if room and debrief
         else [],
@@ -459,7 +471,11 @@ def pairs_view(
         ]
         if host
         else [],
-        move_targets=[(v.id, f"{v.colour} {v.number}") for v in views if len(v.seats) < 3]
+        move_targets=[
+            (v.id, Message("%(colour)s %(number)s", colour=v.colour, number=v.number))
+            for v in views
+            if len(v.seats) < 3
+        ]
         if host
         else [],
         minutes=MINUTES[phase] if host else None,
@@ -490,17 +506,24 @@ def _tick_rows(ratings: Iterable[Rating], checklist: Sequence[str]) -> list[Tick
 
 
 def _trio_plan(pairs: Mapping[str, Pair], name: Callable[[str], str]) -> list[str]:
-    lines = []
+    lines: list[str] = []
     for pair in pairs.values():
         if len(pair.members) < 3:
             continue
         turns = [
-            f"{name(challenger)} {TALK_NAMES[talk]}"
+            Message(TALK_NAMES[talk].text, name=name(challenger))
             for talk in TALKS
             if (challenger := pair.challenger(talk))
         ]
         colour, _ = pair.colour
-        lines.append(f"{colour} {pair.number} challenges: {', '.join(turns)}.")
+        lines.append(
+            Message(
+                "%(colour)s %(number)s challenges: %(turns)s.",
+                colour=colour,
+                number=pair.number,
+                turns=Message.joined(*turns, sep=", "),
+            )
+        )
     return lines
 
 

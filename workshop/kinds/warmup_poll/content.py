@@ -11,6 +11,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
+from workshop.i18n import N_
 from workshop.kinds.base import ExerciseContent, Line, PhaseSpec, Slug, distinct_ids
 
 
@@ -36,10 +37,15 @@ class WarmupPoll(ExerciseContent):
 
 PHASES = (
     PhaseSpec(
-        "vote", "Vote", "Voting is open and results are hidden. Reveal when most have voted."
+        "vote",
+        N_("Vote"),
+        N_("Voting is open and results are hidden. Reveal when most have voted."),
     ),
     PhaseSpec(
-        "reveal", "Results", "Voting is closed; the projector shows the results.", reveals=True
+        "reveal",
+        N_("Results"),
+        N_("Voting is closed; the projector shows the results."),
+        reveals=True,
     ),
 )
 

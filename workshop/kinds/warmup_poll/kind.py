@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 from workshop.action_base import KindHostAction, ParticipantAction, Staged, Vote
 from workshop.effects import Effects, Read, Write
 from workshop.errors import Rejected
+from workshop.i18n import N_
 from workshop.kinds.base import Kind, KindBase, Namer
 from workshop.kinds.warmup_poll import rules, summary, views
 from workshop.kinds.warmup_poll.actions import HOST_ACTIONS, PARTICIPANT_ACTIONS
@@ -25,7 +26,7 @@ def _content(run: "Run") -> WarmupPoll:
 
 class WarmupPollKind(KindBase[WarmupPoll, PollSummary]):
     name = "warmup_poll"
-    label = "Poll"
+    label = N_("Poll")
     package = "workshop.kinds.warmup_poll"
     content = WarmupPoll
     summary_model = PollSummary
@@ -53,7 +54,7 @@ class WarmupPollKind(KindBase[WarmupPoll, PollSummary]):
             case Vote(option=option):
                 phase = run.current_phase.name
                 return rules.vote(_content(run), run.hash(VOTES), phase, participant_id, option)
-        raise Rejected("That does not fit the current exercise; your screen is now up to date.")
+        raise Rejected(N_("That does not fit the current exercise; your screen is now up to date."))
 
     def host(self, state: "RoomState", run: "Run", action: KindHostAction) -> Effects:
         raise Rejected(action.elsewhere)

@@ -6,20 +6,21 @@ from dataclasses import dataclass
 
 from workshop.effects import Effects, Write
 from workshop.errors import Rejected
+from workshop.i18n import N_
 from workshop.kinds.warmup_poll.content import PollOption, WarmupPoll
 
 
 def check_vote(poll: WarmupPoll, phase: str, option_id: str) -> None:
     if phase != "vote":
-        raise Rejected("Voting is closed for this question.")
+        raise Rejected(N_("Voting is closed for this question."))
     if option_id not in {option.id for option in poll.options}:
-        raise Rejected("That choice is not part of this question.")
+        raise Rejected(N_("That choice is not part of this question."))
 
 
 def vote(poll: WarmupPoll, votes: str, phase: str, voter: str, option_id: str) -> Effects:
     """A vote (or a changed one) in the `votes` hash while voting is open."""
     check_vote(poll, phase, option_id)
-    return Effects(writes=(Write.put(votes, voter, option_id),), notice="Vote saved ✓")
+    return Effects(writes=(Write.put(votes, voter, option_id),), notice=N_("Vote saved ✓"))
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel
 
+from workshop.i18n import gettext
 from workshop.kinds.base import Namer, SummaryEntry
 from workshop.kinds.warmup_poll import rules
 from workshop.kinds.warmup_poll.content import VOTES, WarmupPoll
@@ -61,12 +62,16 @@ def poll_summary(state: "RoomState", run: "Run", poll: WarmupPoll, name: Namer) 
 def markdown(poll: PollSummary) -> list[str]:
     out = [f"## {md_heading(poll.title)}", "", md_block(poll.question), ""]
     if not poll.results:
-        return [*out, "This poll had no options."]
+        return [*out, gettext("This poll had no options.")]
     return [
         *out,
-        md_table(["Option", "Votes"], ((r.option, r.votes) for r in poll.results), numbers={1}),
+        md_table(
+            [gettext("Option"), gettext("Votes")],
+            ((r.option, r.votes) for r in poll.results),
+            numbers={1},
+        ),
         "",
-        f"{poll.cast} cast.",
+        gettext("%(votes)s cast.") % {"votes": poll.cast},
     ]
 
 

@@ -79,7 +79,7 @@ class Options:
     settle: float = 1.0
     """Seconds of quiet before each scenario (and after it, before a count is checked)."""
     redis_url: str = ""
-    """A Redis to use for app-redis and app-2x instead of starting a redis-server."""
+    """A Redis to use for app-redis, app-2x and app-3x instead of starting a redis-server."""
     profile: bool = False
     sizes: dict[str, int] | None = None
     """Fragment sizes measured on the app, which the baseline then sends."""
@@ -660,6 +660,7 @@ class Conductor:
                 self.measured.error("ranking", f"phone {record['phone']}: {record['message']!r}")
         await asyncio.sleep(self.options.settle)
         await self.host_act({"type": "next_phase", "seen_phase": f"{run}.0:write"})
+        self.profile("dots")
         dots = self.check_phones(
             "ranking",
             await self.workers.call(
@@ -675,14 +676,17 @@ class Conductor:
                 saved += 1
             else:
                 self.measured.error("ranking", f"phone {record['phone']}: {record['message']!r}")
+        self.profile(None)
         await asyncio.sleep(self.options.settle)
         self.mark("ranking_start")
+        self.profile("ranking")
         sent = await self.host_act({"type": "next_phase", "seen_phase": f"{run}.0:vote"})
         records = self.check_phones("ranking", await self.workers.call("ranking_shown"))
         projector_at = await self.projector_until(
             "the ranking", "stage", lambda html: wire.RANKED in html
         )
         self.mark("ranking_end")
+        self.profile(None)
         usage = self.usage("ranking_start", "ranking_end")
         assert self.projector is not None
         stage = self.projector.latest["stage"]

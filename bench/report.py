@@ -17,6 +17,7 @@ from typing import Any, TypedDict
 import psutil
 
 from bench.profile import hot_paths, top_frames
+from bench.servers import TARGETS
 from bench.stats import spread
 
 Run = dict[str, Any]
@@ -166,8 +167,7 @@ class Report:
     def __init__(self, runs: list[Run]) -> None:
         self.runs = runs
         self.sizes = sorted({int(r["phones"]) for r in runs})
-        order = ["baseline", "app", "app-redis", "app-2x"]
-        self.targets = sorted({str(r["target"]) for r in runs}, key=order.index)
+        self.targets = sorted({str(r["target"]) for r in runs}, key=TARGETS.index)
         self.repeats = max((self._count(t, n) for t in self.targets for n in self.sizes), default=0)
 
     def _count(self, target: str, phones: int) -> int:
@@ -609,7 +609,7 @@ class Session(TypedDict):
 def profile_summary(directory: Path, label: str) -> dict[str, Any]:
     """The top frames of every scenario profiled in `directory`, kept with the figures."""
     scenarios: dict[str, Any] = {}
-    for scenario in ("join", "vote", "flood", "steady"):
+    for scenario in ("join", "vote", "flood", "steady", "dots", "ranking"):
         paths = sorted(directory.glob(f"{scenario}-*.txt"))
         total, rows = top_frames(paths)
         if total:

@@ -20,9 +20,12 @@ from bench.phones import Endpoint
 ROOT = Path(__file__).resolve().parent.parent
 STARTUP_SECONDS = 30.0
 
-TARGETS = ("baseline", "app", "app-redis", "app-2x")
+TARGETS = ("baseline", "app", "app-redis", "app-2x", "app-3x")
 """baseline: bench/baseline.py. app: `workshop serve` on its embedded store. app-redis: the same on a
-real redis-server. app-2x: two `workshop serve` processes sharing one real redis-server."""
+real redis-server. app-2x, app-3x: two or three `workshop serve` processes sharing one real
+redis-server (the phones spread over them, one room)."""
+PROCESSES = {"app-2x": 2, "app-3x": 3}
+"""The targets that run more than one server process, and how many."""
 
 
 def free_port() -> int:
@@ -130,9 +133,9 @@ class Servers:
             Path(tempfile.mkdtemp(prefix="store-", dir=self.workdir)).resolve()
         )
         redis_url = ""
-        if self.target in ("app-redis", "app-2x"):
+        if self.target == "app-redis" or self.target in PROCESSES:
             redis_url = self.redis_url or self._start_redis(env)
-        count = 2 if self.target == "app-2x" else 1
+        count = PROCESSES.get(self.target, 1)
         for number in range(count):
             port = free_port()
             name = f"{self.target}-{number}"

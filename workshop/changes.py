@@ -123,6 +123,9 @@ class LiveRoom:
         self._touched: set[str] | None = None
         """The participants whose phone's keys the changes since `take_touched` may have changed
         (None: anyone's; so it starts)."""
+        self._elsewhere = True
+        """Those changes may show on phones they did not touch (see
+        `Kind.shows_on_touched_only`)."""
 
     def apply(self, published: Published) -> bool:
         """Applies a message heard on the room's channel. False when it cannot be placed after
@@ -163,11 +166,13 @@ class LiveRoom:
         self._shared.discard(name)
         return record
 
-    def take_touched(self) -> frozenset[str] | None:
+    def take_touched(self) -> tuple[frozenset[str] | None, bool]:
         """The participants whose phone's keys may have changed since the last call (None:
-        anyone's), beside whose card holders the states compared (see `render`) tell apart."""
+        anyone's), beside whose card holders the states compared (see `render`) tell apart; and
+        whether those changes may show on other phones too."""
         touched, self._touched = self._touched, set()
-        return None if touched is None else frozenset(touched)
+        elsewhere, self._elsewhere = self._elsewhere, False
+        return None if touched is None else frozenset(touched), elsewhere
 
     def _touch(self, write: Write) -> None:
         touched = self._touched
@@ -175,19 +180,25 @@ class LiveRoom:
             return
         if write.hash == "people":
             touched.add(write.field)
+            self._elsewhere = True
             return
         run = self.meta.current_run
         if run is None or not write.hash.startswith(f"run:{run.id}:"):
             return  # another exercise's data: only whose card shows something can change
-        some = kind_of(run.exercise).phones_touched(run, write)
+        kind = kind_of(run.exercise)
+        some = kind.phones_touched(run, write)
         if some is None:
             self._touched = None
         else:
             touched.update(some)
+        if not kind.shows_on_touched_only(run, write):
+            self._elsewhere = True
 
     def _commit(self, change: Committed) -> None:
-        if change.meta is not None or change.drop:
+        if change.drop or (change.meta is not None and _keys_may_change(self.meta, change.meta)):
             self._touched = None
+        if change.drop or change.meta is not None:
+            self._elsewhere = True
         for write in change.writes:
             self._touch(write)
             if write.hash == "people":
@@ -221,6 +232,7 @@ class LiveRoom:
             self.rev += 1
 
     def _mark(self, change: Presence) -> None:
+        self._elsewhere = True
         if change.online:
             self._hear(change.member, change.at)
         else:
@@ -309,6 +321,13 @@ class LiveRoom:
     def knows(self, participant_id: str) -> bool:
         """Whether the room as held has this participant (still there or removed)."""
         return participant_id in self._people
+
+
+def _keys_may_change(before: RoomMeta, after: RoomMeta) -> bool:
+    """Whether a change of the meta may change phones' keys (see `render.phone_keys`): what runs,
+    its step, its round, any exercise of the agenda. The timer, the lock, the projector's look and
+    the title are the same on every phone."""
+    return after.current != before.current or after.agenda != before.agenda
 
 
 def _arrived(

@@ -14,7 +14,7 @@ import functools
 import logging
 import time
 from collections.abc import Awaitable, Callable, Coroutine, Hashable
-from typing import Any, Protocol
+from typing import Any, Protocol, Self
 
 from workshop.caching import Refresh
 from workshop.changes import Beat, LiveRoom, Published
@@ -59,6 +59,11 @@ class Subscriber(Protocol):
     def group(self) -> Hashable:
         """What this screen shows and is drawn from: of two screens with equal groups whose
         participants no change touched, a refresh draws both or neither, and the same."""
+
+    def follow(self, leader: Self, state: RoomState | None, refresh: Refresh) -> None:
+        """Shows what `leader` was just sent by `refresh`: both were in the same group and no
+        change touched either's participant, so this one is due the same (drawn like `refresh`
+        when that cannot be told from what the leader was sent)."""
 
 
 class SharedReads:
@@ -252,26 +257,29 @@ class RoomFeed:
             self._failing = False
             self._draw(state)
 
-    def _touched(self, state: RoomState | None) -> frozenset[str] | None:
+    def _touched(self, state: RoomState | None) -> tuple[frozenset[str] | None, bool]:
         """The participants whose phones' keys may differ from the last state drawn (None:
-        anyone's)."""
+        anyone's), and whether other phones may show something new too."""
         live, drawn = self.live, self._drawn
-        touched = live.take_touched() if live is not None and state is not None else None
+        touched, elsewhere = (
+            live.take_touched() if live is not None and state is not None else (None, True)
+        )
         self._drawn = state
         if touched is None or drawn is None or state is None or self._everyone:
-            return None
+            return None, True
         # Whose card shows something can change with any exercise's data.
-        return touched | (card_holders(state) ^ card_holders(drawn))
+        return touched | (card_holders(state) ^ card_holders(drawn)), elsewhere
 
     def _draw(self, state: RoomState | None) -> None:
         """Draws the room's screens: the projector and the console, then the phones that may
         show something new: those of participants a change touched, those that have not been
-        drawn by this feed yet, and the members of each group of phones that show the same
-        whose first member drawn was sent something."""
+        drawn by this feed yet, and (unless the changes show on the phones they touched alone)
+        the members of each group of phones that show the same whose first member drawn was
+        sent something."""
         refresh = Refresh()
         for subscriber in list(self.leading):
             self._refresh(subscriber, state, refresh)
-        touched = self._touched(state)
+        touched, elsewhere = self._touched(state)
         if touched is None:
             self._everyone = False
             phones = [s for s in self.subscribers if s not in self.leading]
@@ -282,14 +290,20 @@ class RoomFeed:
             for participant in touched:
                 due |= self._by_participant.get(participant, set())
             phones = []
-            for group, members in list(self._groups.items()):
+            for group, members in list(self._groups.items()) if elsewhere else ():
                 first = next((m for m in members if m not in due), None)
                 if first is None:
                     continue
                 self._refresh(first, state, refresh)
                 phones.append(first)
-                if first.group != group:
-                    due |= members - {first}
+                if first.group == group:
+                    continue
+                # The group's other phones are due what the first was sent: those no change
+                # touched are handed it without being drawn (a timer change in a big room is
+                # one group), the others drawn.
+                for follower in members - due - {first}:
+                    self._follow(follower, first, state, refresh)
+                    phones.append(follower)
             for subscriber in due:
                 self._refresh(subscriber, state, refresh)
             phones.extend(due)
@@ -302,6 +316,14 @@ class RoomFeed:
             subscriber.refresh(state, refresh)
         except Exception:
             # One screen that cannot be drawn must not stop the room's other screens.
+            log.exception("room %s: a screen could not be refreshed", self.code)
+
+    def _follow(
+        self, follower: Subscriber, leader: Subscriber, state: RoomState | None, refresh: Refresh
+    ) -> None:
+        try:
+            follower.follow(leader, state, refresh)
+        except Exception:
             log.exception("room %s: a screen could not be refreshed", self.code)
 
     async def _beat_presence(self) -> None:

@@ -86,10 +86,14 @@ class LiveConnection:
         """Its last refresh was put off (see `refresh`)."""
         self.stalled = asyncio.Event()
         """Set when the outbox overflows: the client has stopped reading."""
+        self._sent: tuple[str, bytes | None] | None = None
+        """What its last refresh sent, when that was only the part of its screen it shares with
+        the phones of its group (the fragment and its frame), for them to `follow`."""
 
     # Hub callbacks -------------------------------------------------------------------------
 
     def refresh(self, state: RoomState | None, refresh: Refresh) -> None:
+        self._sent = None
         if state is None:
             self.notify("This room has been deleted.", "error")
             self.close(1000)
@@ -100,20 +104,37 @@ class LiveConnection:
             # The room as this process holds it has not yet heard of this phone's arrival, which
             # the read it connected with had: the next refresh will have.
             return
+        own = self._shown[0]
         self._shown, html = self.runtime.live_update(
             state, self.audience, self.websocket, refresh, self._shown
         )
+        # Only what it shares with its group was sent when its own regions are as they were.
+        shared = still_in and self._shown[0] == own
         if self._store_down and self.runtime.hub.healthy:
-            self._store_down = False
+            self._store_down = shared = False
             html += self.runtime.renderer.page("_store_status.html", down=False)
+        frame = None
         if html:
             frames = refresh.frames
             frame = frames.get(html)
             if frame is None and self._write is not None:
                 frame = frames[html] = text_frame(html)
             self._push(html, frame)
+        self._sent = (html, frame) if shared else None
         if not still_in:
             self.close(CLOSE_POLICY)
+
+    def follow(self, leader: "LiveConnection", state: RoomState | None, refresh: Refresh) -> None:
+        sent = leader._sent
+        if sent is None or state is None or self._store_down or self._waiting:
+            self.refresh(state, refresh)
+            return
+        _, shared, digests = leader._shown
+        self._shown = (self._shown[0], shared, digests)
+        html, frame = sent
+        if html:
+            self._push(html, frame)
+        self._sent = sent
 
     @property
     def presence(self) -> str | None:

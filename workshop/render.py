@@ -24,7 +24,7 @@ from jinja2 import (
 )
 from markupsafe import Markup
 
-from workshop import words
+from workshop import i18n, words
 from workshop.agendas import Agenda
 from workshop.assets import StaticAssets, default_assets
 from workshop.caching import Lru
@@ -285,6 +285,9 @@ def qr_svg(url: str) -> Markup:
 
 
 NOTICES_KEPT = 512
+PIECES_KEPT = 4096
+"""Pieces kept (see `Renderer.piece`): a ballot's items in each state a phone may see them in,
+for every question of the round, with room to spare."""
 _SEQ_MARK = "\x00"
 """Stands for a notice's number while its wording is rendered (no message holds it: names are
 cleaned of control characters, and the rest is our own wording)."""
@@ -337,6 +340,8 @@ class Renderer:
             name: f"{name}/{kind.export_template}" for name, kind in KINDS.items()
         }
         self._notices: Lru[tuple[str, str], tuple[str, str]] = Lru("notices", NOTICES_KEPT)
+        self._pieces: Lru[Hashable, Markup] = Lru("pieces", PIECES_KEPT)
+        self.env.globals["piece"] = self.piece
         # Macros are globals, not per-template imports, so blocks rendered alone can call them.
         macros = self.env.get_template("_macros.html").module
         for name in (
@@ -366,6 +371,17 @@ class Renderer:
             parts = (before, after)
             self._notices.put((message, tone), parts)
         return f"{parts[0]}{seq}{parts[1]}"
+
+    def piece(self, template: str, /, **context: Hashable) -> Markup:
+        """A small template drawn from `context` alone (hashable values), kept by what it is drawn
+        from: an item that many screens show alike, each among items of its own (a phone's ballot
+        lists the same questions as every other, in an order of its own), is drawn once."""
+        key = (template, i18n.current(), *sorted(context.items()))
+        html = self._pieces.get(key)
+        if html is None:
+            html = Markup(self.page(template, **context))  # noqa: S704 - our template's output
+            self._pieces.put(key, html)
+        return html
 
     def regions(
         self, name: str, context: Mapping[str, Any], regions: tuple[str, ...]

@@ -8,6 +8,7 @@ another without it reading the room again.
 
 import asyncio
 import functools
+import re
 import time
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import ExitStack, contextmanager
@@ -245,6 +246,8 @@ def test_a_phone_joining_a_room_held_here_opens_without_a_whole_read() -> None:
 
 
 def test_a_vote_draws_the_voters_phone_and_one_of_the_phones_that_show_the_same() -> None:
+    """Where a change leaves what phones show their own as it was, a refresh draws one phone of
+    each group that shows the same, and hands the rest of the group what it was sent."""
     names = ("Ada", "Grace", "Linus", "Barbara", "Alan", "Edsger")
     with TestClient(create_app(settings(None))) as client:
         runtime = runtime_of(client)
@@ -280,6 +283,68 @@ def test_a_vote_draws_the_voters_phone_and_one_of_the_phones_that_show_the_same(
             for phone in phones.values():
                 phone.until("stage", "You voted" if phone is phones["Ada"] else "did not vote")
             assert len(drawn) >= len(names)
+            # The timer is the same on every phone: it is drawn on one phone of each group (Ada's
+            # answer is hers alone; everyone else shows the same), and the others are sent what
+            # that one was sent.
+            drawn.clear()
+            console.act("Timer", type="timer_start", minutes=7)
+            for phone in phones.values():
+                phone.until("timer", "7:00")
+            assert 1 <= len(drawn) <= 2, drawn
+            drawn.clear()
+            console.act("Timer", type="timer_add", seconds=60)
+            for phone in phones.values():
+                phone.until("timer", "8:00")
+            assert 1 <= len(drawn) <= 2, drawn
+
+
+def test_a_dot_draws_the_voters_phone_alone_though_every_ballot_is_its_own() -> None:
+    """Each phone's ballot has an order of its own, so each phone is a group of one; a dot shows
+    on the voter's phone alone (and the console and projector), so no other phone is drawn."""
+    names = ("Ada", "Grace", "Linus", "Barbara")
+    with TestClient(create_app(settings(None))) as client:
+        runtime = runtime_of(client)
+        code, host_cookie = create_room(client)
+        cookies = {name: join(client, code, name) for name in names}
+        with ExitStack() as stack:
+            console = stack.enter_context(live(client, code, "host", host_cookie))
+            phones = {
+                name: stack.enter_context(live(client, code, "phone", cookies[name]))
+                for name in names
+            }
+            console.act("Added", type="add_exercise", exercise_id="best-question-turnarounds")
+            console.act("Started", type="start_run", run_id="r1")
+            console.act("Now:", type="next_phase", seen_phase="r1.0:brief")
+            for name in ("Ada", "Grace"):
+                phones[name].until("stage", "Question 1")
+                phones[name].act(
+                    "Question saved",
+                    type="submit_question",
+                    seen_phase="r1.0:write",
+                    slot=1,
+                    text=f"What would {name} ask?",
+                )
+            console.act("Now:", type="next_phase", seen_phase="r1.0:write")
+            for phone in phones.values():
+                phone.until("stage", "dots left")
+            on_loop(client, lambda: held_and_fresh(runtime, code))
+            ada_question = re.search(
+                r'name="question" value="([^"]+)"', phones["Grace"].regions["stage"]
+            )
+            assert ada_question is not None
+            drawn = count_phone_draws(runtime)
+            phones["Grace"].act(
+                "Dot placed", type="place_dot", seen_phase="r1.0:vote", question=ada_question[1]
+            )
+            phones["Grace"].until("stage", "2</strong> of 3 dots left")
+            console.until("stage", "· 1 voted")
+            assert set(drawn) <= {p.id for p in held_people(client, runtime, code, "Grace")}
+            assert drawn, "the voter's phone was drawn"
+
+
+def held_people(client: TestClient, runtime: Runtime, code: str, *names: str) -> list[Any]:
+    state = on_loop(client, lambda: held_and_fresh(runtime, code))[0]
+    return [person for person in state.present if person.name in names]
 
 
 def count_phone_draws(runtime: Runtime) -> list[str]:

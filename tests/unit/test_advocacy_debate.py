@@ -8,8 +8,8 @@ followed the way a room would see it. The exercise is built here, not read from 
 import itertools
 import math
 from collections import Counter
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import pytest
@@ -17,6 +17,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from tests.unit.memory_store import Store, commit
+from tests.unit.touched import Played, shared_html
 from workshop import engine
 from workshop.actions import Action, action_adapter
 from workshop.effects import Effects, Read, Write
@@ -40,9 +41,10 @@ from workshop.kinds.advocacy_debate import (
     split_teams,
     verdict,
 )
+from workshop.kinds.advocacy_debate.content import team_label
 from workshop.kinds.advocacy_debate.views import DebateView
 from workshop.models import Participant, RoomMeta, RoomState, Run
-from workshop.render import Audience, stage_view
+from workshop.render import Audience, phone_keys, stage_view
 
 NAMES = Names.of("run:r1:0:")
 """The first round's hashes of run r1, named as the engine names them."""
@@ -1409,3 +1411,312 @@ def test_the_projector_says_how_many_voted_both_times() -> None:
     assert view is not None and isinstance(view.view, DebateView)
     assert view.view.both == 2
     assert view.view.winner == "Against"
+
+
+# Whose phone a change concerns: random plays, checked write by write (see `tests/unit/touched.py`)
+
+
+@dataclass(frozen=True)
+class Turn:
+    """One decision of a random play. `who` and `post` pick by position (modulo what there is),
+    so most turns name someone present or a post that is there."""
+
+    kind: str
+    """A decision, or "act": what the step asks of participants (a vote, a side, a post; an
+    upvote when `on` is false while posts are written)."""
+    who: int = 0
+    post: int = 0
+    choice: str = "for"
+    on: bool = True
+
+    def at(self, phase: str) -> "Turn":
+        """The turn as taken at `phase`."""
+        if self.kind != "act":
+            return self
+        asked = {
+            "first_vote": "vote",
+            "final_vote": "vote",
+            "teams": "side",
+            "arguments": "post" if self.on else "upvote",
+            "rebuttals": "rebut" if self.on else "upvote",
+        }
+        side = self.choice if self.choice in SIDES else "against"
+        choice = side if phase == "teams" else self.choice
+        return replace(self, kind=asked.get(phase, "next"), choice=choice, on=True)
+
+
+positions = st.integers(0, 30)
+turns = st.one_of(
+    st.builds(Turn, kind=st.sampled_from(("next", "next", "back"))),
+    st.builds(
+        Turn,
+        kind=st.just("act"),
+        who=positions,
+        post=positions,
+        choice=st.sampled_from(CHOICES),
+        on=st.booleans(),
+    ),
+    st.builds(Turn, kind=st.just("act"), who=positions, post=positions, on=st.booleans()),
+    st.builds(Turn, kind=st.just("vote"), who=positions, choice=st.sampled_from(CHOICES)),
+    st.builds(Turn, kind=st.just("post"), who=positions),
+    st.builds(Turn, kind=st.just("rebut"), who=positions, post=positions),
+    st.builds(Turn, kind=st.just("upvote"), who=positions, post=positions, on=st.booleans()),
+    st.builds(Turn, kind=st.just("upvote"), who=positions, post=positions),
+    st.builds(Turn, kind=st.just("hide"), post=positions, on=st.booleans()),
+    st.builds(Turn, kind=st.just("side"), who=positions, choice=st.sampled_from(SIDES)),
+    st.builds(Turn, kind=st.sampled_from(("balance", "reseat", "join", "remove")), who=positions),
+)
+STARTS = ("case", "first_vote", "teams", "arguments", "rebuttals", "final_vote")
+"""Where a play starts: teams stand from "teams" on (but while people choose their side)."""
+
+
+def posts_now(state: RoomState, arguments: bool = False) -> list[str]:
+    run = state.current_run
+    assert run is not None
+    debate = Debate.decode(state.run_data, Names.of(run.hash(f"{run.round}:")))
+    return sorted(p for p, post in debate.posts.items() if not arguments or post.kind == "argument")
+
+
+def decision(asked: Turn, number: int) -> Callable[[RoomState], Effects]:
+    """What a turn does to the room it is taken in (the `number`th turn of the play)."""
+
+    def decide(state: RoomState) -> Effects:
+        seen = key_of(state.meta)
+        assert state.current_run is not None
+        turn = asked.at(state.current_run.current_phase.name)
+        present = state.present
+        if not present and turn.kind not in ("next", "back", "join", "balance", "reseat"):
+            raise Rejected("Nobody is left.")
+        who = present[turn.who % len(present)] if present else None
+        posts = posts_now(state, arguments=turn.kind == "rebut") or ["nobody.none"]
+        post = posts[turn.post % len(posts)]
+        match turn.kind:
+            case "next" | "back":
+                kind = "next_phase" if turn.kind == "next" else "previous_phase"
+                return host(state, act(kind, seen_phase=seen))
+            case "join":
+                return engine.join(state, f"new{number:03d}", f"Newcomer {number}", float(number))
+            case "balance":
+                return host(state, act("balance_teams"))
+            case "reseat":
+                return host(state, act("reseat"))
+            case "hide":
+                return host(state, act("hide_post", post=post, hidden=turn.on))
+        assert who is not None
+        match turn.kind:
+            case "vote":
+                return by(state, who, act("vote", seen_phase=seen, option=turn.choice))
+            case "post":
+                return by(state, who, act("post", seen_phase=seen, text=f"Point {number}."))
+            case "rebut":
+                text = f"Answer {number}."
+                return by(state, who, act("post", seen_phase=seen, text=text, answers=post))
+            case "upvote":
+                return by(state, who, act("upvote", seen_phase=seen, post=post, on=turn.on))
+            case "side":
+                return by(state, who, act("choose_side", seen_phase=seen, side=turn.choice))
+            case "remove":
+                return host(state, act("remove_participant", participant_id=who.id))
+        raise AssertionError(turn.kind)
+
+    return decide
+
+
+def play_debate(exercise: AdvocacyDebate, start: str, sequence: Sequence[Turn]) -> Played:
+    """Plays the turns from `start` in the first round, with seven people in the room (on teams
+    drawn for them once teams stand, with a few arguments once they are written), every write
+    checked."""
+    people = crowd(7)
+    store: Store = {}
+    if ad.teams_stand(exercise.choose_sides, start):
+        store = teams_store(split_teams([p.id for p in people], exercise.team_size, "seed"))
+    if start in ("arguments", "rebuttals"):
+        # An argument from each of the first five, so upvotes and rebuttals find some.
+        room = Room(phase="arguments", store=store)
+        for author in people[:5]:
+            room.post(author.id)
+        store = room.store
+    played = Played.of(state_of(meta_at(exercise, start), people, store))
+    for _ in played.play(decision(turn, n) for n, turn in enumerate(sequence)):
+        pass
+    return played
+
+
+@settings(max_examples=150, deadline=None, database=None, derandomize=True)
+@given(
+    exercise=st.sampled_from((EXERCISE, CHOOSING)),
+    start=st.sampled_from(STARTS),
+    sequence=st.lists(turns, min_size=20, max_size=80),
+)
+def test_every_phone_whose_key_a_write_changes_is_one_it_touches(
+    exercise: AdvocacyDebate, start: str, sequence: list[Turn]
+) -> None:
+    """The hub draws, of the phones that show the same, only one unless a change touched the
+    others: any write the rules make must name whoever's key it changes, and phones with equal
+    keys must be shown the same stage."""
+    play_debate(exercise, start, sequence)
+
+
+def assert_each_phone_shows_its_own(state: RoomState) -> None:
+    """Each phone present shows what is its own, worked out here from the round itself: its vote,
+    its team, its teammates, which of its side's arguments it wrote and which it upvoted (a
+    stage drawn from a key that left any of these out would be shown to the wrong phone)."""
+    run = state.current_run
+    assert run is not None
+    phase = run.current_phase.name
+    debate = Debate.decode(state.run_data, Names.of(run.hash(f"{run.round}:")))
+    for person in state.present:
+        pid = person.id
+        html = shared_html(state, pid)["stage"]
+        if phase in ("first_vote", "final_vote"):
+            chosen = (debate.first if phase == "first_vote" else debate.final).get(pid)
+            assert html.count('aria-pressed="true"') == (chosen is not None), pid
+            if chosen is not None:
+                assert (
+                    f'value="{chosen}">\n<button type="submit" class="choice-button chosen"' in html
+                )
+            continue
+        if phase not in ("teams", "arguments", "rebuttals"):
+            continue
+        team = debate.teams.get(pid)
+        if team is None:
+            assert "Choose your side" in html or "Finding you a team" in html, pid
+            continue
+        assert f">{team_label(team)}</div>" in html, pid
+        mates = sorted(
+            p.name for p in state.present if debate.teams.get(p.id) == team and p.id != pid
+        )
+        assert (f"<span hx-disable>{', '.join(mates)}</span>" in html) == bool(mates), pid
+        if phase == "arguments":
+            listed = debate.shown("argument", side_of_team(team))
+            mine = sum(debate.posts[p].author == pid for p in listed)
+            upvoted = sum(
+                pid in debate.upvotes.get(p, set()) and debate.posts[p].author != pid
+                for p in listed
+            )
+            assert html.count('<span class="badge">yours</span>') == mine, pid
+            assert html.count(">Take back upvote</button>") == upvoted, pid
+
+
+@settings(max_examples=40, deadline=None, database=None, derandomize=True)
+@given(
+    exercise=st.sampled_from((EXERCISE, CHOOSING)),
+    start=st.sampled_from(STARTS),
+    sequence=st.lists(turns, min_size=20, max_size=80),
+)
+def test_each_phone_drawn_from_its_key_shows_its_own_vote_team_and_posts(
+    exercise: AdvocacyDebate, start: str, sequence: list[Turn]
+) -> None:
+    """A key that names too little would draw phones alike that are not: this checks each
+    phone's stage against what the round says is its own."""
+    played = play_debate(exercise, start, [])
+    for state in played.play(decision(turn, n) for n, turn in enumerate(sequence)):
+        assert_each_phone_shows_its_own(state)
+
+
+ARGUED = [Turn("act", who=n, choice="for", on=True) for n in range(7)] + [
+    Turn("act", who=n, post=n + 3, on=False) for n in range(7)
+]
+"""At the arguments: everyone posts, then everyone tries an upvote."""
+
+
+def test_a_play_through_votes_teams_and_posts_checks_writes_and_shared_stages() -> None:
+    voted = [Turn("next")] + [Turn("act", who=n, choice=CHOICES[n % 3]) for n in range(7)]
+    played = play_debate(EXERCISE, "case", [*voted, Turn("next"), Turn("next"), *ARGUED])
+    state = played.state
+    assert state.current_run is not None and state.current_run.current_phase.name == "arguments"
+    assert len(state.data(NAMES.first)) == 7 and len(state.data(NAMES.posts)) == 7
+    assert state.data(NAMES.upvotes)
+    # Every vote and every post was checked; the voters of each choice shared a stage, and so
+    # did the seven phones at the case.
+    assert played.writes_checked >= 7 + 7
+    assert played.groups_compared >= 4
+
+
+def test_voters_share_a_stage_by_choice_and_phones_with_a_team_are_drawn_alone() -> None:
+    people = [*crowd(6), person(7, removed=True)]
+    store = teams_store({"p01": "for-1", "p02": "for-1", "p03": "against-1"})
+    store[NAMES.first] = {"p01": "for", "p02": "for", "p03": "against", "p07": "for"}
+
+    def stages(phase: str) -> dict[str, Any]:
+        keys = phone_keys(state_of(meta_at(EXERCISE, phase), people, store))
+        return {p.id: keys(p.id)[1][0] for p in people}
+
+    voting = stages("first_vote")
+    assert voting["p01"] == voting["p02"] != voting["p03"]
+    assert voting["p04"] == voting["p05"] == voting["p06"] not in (voting["p01"], voting["p03"])
+    for phase in ("case", "verdict"):
+        assert len(set(stages(phase).values()) - {stages(phase)["p07"]}) == 1, phase
+    for phase in ("teams", "arguments", "rebuttals"):
+        seated = stages(phase)
+        assert len({seated["p01"], seated["p02"], seated["p03"]}) == 3, phase
+        assert seated["p04"] == seated["p05"] == seated["p06"] != seated["p01"], phase
+
+
+def test_a_phone_with_a_team_shows_its_team_mates_own_posts_and_upvotes() -> None:
+    room = Room(phase="arguments")
+    ours = room.post("f1", "Loyalty pays.")
+    theirs = room.post("f2", "The margin holds.")
+    room.upvote("f1", theirs)
+    people = [Participant(id=p, name=p.upper(), joined_at=1.0) for p in (*FOR_TEAM, *AGAINST_TEAM)]
+    state = state_of(meta_at(EXERCISE, "arguments"), people, room.store)
+    view = stage_view(state, Audience("phone", "f1"))
+    assert view is not None and isinstance(view.view, DebateView)
+    assert view.view.teammates == ["F2", "F3"] and view.view.my_team == "For · team 1"
+    assert [(p.id, p.mine, p.upvoted) for p in view.view.own_posts] == [
+        (theirs, False, True),
+        (ours, True, False),
+    ]
+    html = shared_html(state, "f1")["stage"]
+    assert "with <span hx-disable>F2, F3</span>" in html
+    assert html.count("yours") == 1 and html.count("Take back upvote") == 1
+    against = shared_html(state, "a1")["stage"]
+    assert "Loyalty pays." not in against and "with <span hx-disable>A2, A3</span>" in against
+
+
+def test_the_round_is_worked_out_once_for_every_screen_drawn_from_a_read(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    room = Room(phase="arguments")
+    for author in (*FOR_TEAM, *AGAINST_TEAM):
+        room.post(author)
+    people = [Participant(id=p, name=p.upper(), joined_at=1.0) for p in (*FOR_TEAM, *AGAINST_TEAM)]
+    state = state_of(meta_at(EXERCISE, "arguments"), people, room.store)
+    decoded = []
+    decode = Debate.decode.__func__  # type: ignore[attr-defined]
+
+    def counted(cls: type[Debate], *args: Any) -> Debate:
+        decoded.append(args)
+        return decode(cls, *args)  # type: ignore[no-any-return]
+
+    monkeypatch.setattr(Debate, "decode", classmethod(counted))
+    for audience in [Audience("host"), Audience("screen")] + [
+        Audience("phone", p.id) for p in people
+    ]:
+        assert stage_view(state, audience) is not None
+    assert len(decoded) == 1
+
+
+def test_votes_and_seats_touch_one_phone_and_posts_none() -> None:
+    def touched(phase: str, write: Write) -> object:
+        run = meta_at(EXERCISE, phase).current_run
+        assert run is not None
+        return ad.KIND.phones_touched(run, write)
+
+    assert touched("first_vote", Write.put(NAMES.first, "p01", "for")) == ("p01",)
+    assert touched("final_vote", Write.put(NAMES.final, "p01", "for")) == ("p01",)
+    assert touched("final_vote", Write.put(NAMES.first, "p01", "for")) == ()
+    assert touched("teams", Write.put(NAMES.teams, "p02", "for-1")) == ("p02",)
+    assert touched("first_vote", Write.put(NAMES.teams, "p02", "for-1")) == ()
+    for phase in ("arguments", "rebuttals"):
+        for name in (NAMES.posts, NAMES.upvotes, NAMES.hidden):
+            assert touched(phase, Write.put(name, "p01.x", "1")) == ()
+    for phase in ("case", "verdict"):
+        assert touched(phase, Write.put(NAMES.teams, "p02", "for-1")) == ()
+
+
+def test_a_phones_touched_that_misses_a_vote_is_caught(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The check can fail: a kind that says a vote touches nobody is caught at once."""
+    monkeypatch.setattr(type(ad.KIND), "phones_touched", lambda self, run, write: ())
+    with pytest.raises(AssertionError, match="not touched"):
+        play_debate(EXERCISE, "first_vote", [Turn("act", who=1, choice="for")])

@@ -8,11 +8,11 @@ so a sequence of decisions can be followed the way a room would see it. No I/O a
 import contextlib
 import itertools
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from tests.unit.memory_store import Store, commit
@@ -21,6 +21,7 @@ from workshop.actions import Action, action_adapter
 from workshop.effects import Effects, Read, Write
 from workshop.engine import HOST, Actor
 from workshop.errors import Rejected
+from workshop.exercises import Library
 from workshop.kinds import best_question as bq
 from workshop.kinds import data_of, phases_of, rounds_of
 from workshop.kinds.best_question import (
@@ -41,7 +42,7 @@ from workshop.kinds.best_question import (
     shuffled_for,
 )
 from workshop.models import Participant, RoomMeta, RoomState, Run
-from workshop.render import Audience, stage_view
+from workshop.render import Audience, Renderer, room_context, stage_view
 
 NAMES = Names.of("run:r1:0:")
 """The first round's hashes of run r1, named as the engine names them."""
@@ -1117,3 +1118,141 @@ def test_the_facilitator_notes_are_in_the_facilitators_view_only() -> None:
     for viewer in (Audience("screen"), Audience("phone", ADA.id)):
         shown = view_of(meta, {}, viewer).scenario
         assert shown.notes == "" and shown.title == noted.title and shown.said == noted.said
+
+
+# What a phone shows of its own, and which writes change it
+
+STEPS_SHOWN = ("brief", "write", "vote", "reveal", "debrief")
+PHASE_METAS = {phase: step_to(started(), f"r1.0:{phase}") for phase in STEPS_SHOWN}
+"""The room at each step of the first round."""
+
+
+class Recording(Table):
+    """A table that keeps the effects of its last accepted decision."""
+
+    last: Effects = Effects()
+
+    def do(self, effects: Effects) -> str:
+        self.last = effects
+        return super().do(effects)
+
+
+def phone_views(meta: RoomMeta, store: Store) -> dict[str, BestQuestionView]:
+    """Each phone's view as a refresh draws it: from its key (see `Kind.phone_key`)."""
+    state = state_of(meta, store)
+    return {person: view_of_state(state, Audience("phone", person)) for person in PEOPLE}
+
+
+RENDERER = Renderer()
+NO_LIBRARY = Library({}, {})
+
+
+def phone_stages(state: RoomState) -> dict[str, str]:
+    """The stage each phone shows, as HTML."""
+    people = {
+        person: Participant(id=person, name=person.upper(), joined_at=1.0) for person in PEOPLE
+    }
+    state = replace(state, participants=people)
+    stages = {}
+    for person in PEOPLE:
+        context = room_context(state, Audience("phone", person), 0.0, "http://host/", NO_LIBRARY)
+        stages[person] = RENDERER.regions("phone.html", context, ("stage",))["stage"]
+        assert "ballot" in stages[person] or state.meta.current_run.current_phase.name != "vote"
+    return stages
+
+
+def view_of_state(state: RoomState, viewer: Audience) -> BestQuestionView:
+    stage = stage_view(state, viewer)
+    assert stage is not None and isinstance(stage.view, BestQuestionView)
+    return stage.view
+
+
+def assert_shows_its_own(view: BestQuestionView, board: Board, person: str, phase: str) -> None:
+    """What a phone shows of its own, worked out here from the board alone."""
+
+    def own(question: str) -> bool:
+        return person in board.authors(board.root(question))
+
+    if phase == "write":
+        texts = [
+            board.questions[qid].text if qid in board.questions else ""
+            for qid in (question_id(person, 1), question_id(person, 2))
+        ]
+        assert [slot.text for slot in view.slots] == texts
+    if phase == "vote":
+        assert [item.id for item in view.ballot] == shuffled_for(
+            board.visible(), person, "r1.0:vote"
+        )
+        assert [item.mine for item in view.ballot] == [own(item.id) for item in view.ballot]
+        assert [item.my_dots for item in view.ballot] == [
+            board.dots.get(person, {}).get(item.id, 0) for item in view.ballot
+        ]
+        assert view.dots_left == TWO_ROUNDS.dots_per_person - board.spent(person)
+    if phase in ("reveal", "debrief"):
+        assert view.ranked is not None
+        assert [item.mine for item in view.ranked] == [own(item.id) for item in view.ranked]
+        assert view.mine_ranked == [item for item in view.ranked if own(item.id)]
+
+
+@PROPERTY_SETTINGS
+@given(sequence=SEQUENCES, shown=st.sampled_from(STEPS_SHOWN))
+# Once ranked, a dot shows on every phone.
+@example(
+    sequence=[Step("submit", "p0"), Step("phase", phase="vote"), Step("dot", "p1")],
+    shown="reveal",
+)
+def test_a_write_changes_the_phone_keys_of_the_phones_it_says_it_touches_only(
+    sequence: list[Step], shown: str
+) -> None:
+    """After any decision, in any step the room is shown: each phone, drawn from its key, shows
+    what is its own; phones with equal keys are drawn the same; a phone whose key changed is one
+    the decision's writes say they touch (a refresh looks at those, and one phone of each group);
+    and where the writes say they show on those alone, no other phone changed."""
+    meta = PHASE_METAS[shown]
+    run = meta.current_run
+    assert run is not None and run.current_phase.name == shown
+    table = Recording(exercise=TWO_ROUNDS)
+    keys_before = bq.KIND.phone_key(state_of(meta, table.store), run)
+    assert keys_before is not None
+    stages_before = phone_stages(state_of(meta, table.store))
+    for step in sequence:
+        try:
+            take(table, step)
+        except Rejected:
+            continue
+        state = state_of(meta, table.store)
+        keys = bq.KIND.phone_key(state, run)
+        assert keys is not None
+        touched: set[str] | None = set()
+        for write in table.last.writes:
+            some = bq.KIND.phones_touched(run, write)
+            touched = None if some is None or touched is None else touched | set(some)
+        changed = {person for person in PEOPLE if keys(person) != keys_before(person)}
+        if touched is not None:
+            assert changed <= touched, f"{step} changed {changed - touched}'s phones unannounced"
+        keys_before = keys
+        views = phone_views(meta, table.store)
+        for person, view in views.items():
+            assert_shows_its_own(view, table.board, person, shown)
+        for one, other in itertools.combinations(PEOPLE, 2):
+            if keys(one) == keys(other):
+                assert views[one] == views[other]
+        # Writes that say they show on the phones they touch alone change no other phone.
+        stages = phone_stages(state)
+        if touched is not None and all(
+            bq.KIND.shows_on_touched_only(run, write) for write in table.last.writes
+        ):
+            for person in set(PEOPLE) - touched:
+                assert stages[person] == stages_before[person], f"{step} changed {person}'s phone"
+        stages_before = stages
+
+
+def test_once_ranked_every_phone_that_wrote_nothing_shares_one_key() -> None:
+    store = crowded_store(6)
+    meta = PHASE_METAS["reveal"]
+    assert meta.current_run is not None
+    keys = bq.KIND.phone_key(state_of(meta, store), meta.current_run)
+    assert keys is not None
+    silent = {keys(person) for person in ("p-90", "p-91", ADA.id)}
+    assert len(silent) == 1
+    assert keys("p-00") != keys("p-01") != keys("p-90")

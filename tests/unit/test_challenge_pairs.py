@@ -7,7 +7,8 @@ followed the way a room would see it. The exercise is the real one from the libr
 """
 
 import itertools
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
@@ -15,6 +16,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from tests.unit.memory_store import Store, commit
+from tests.unit.touched import Played
 from workshop import engine, render
 from workshop.actions import Action, action_adapter
 from workshop.effects import Effects, Read, Write
@@ -1515,3 +1517,193 @@ def test_a_phone_shows_its_card_link_only_when_its_card_holds_something() -> Non
     # Nothing rated yet: nobody has a card, so no phone links to one.
     empty = room(meta_at(0, "rate"), people)
     assert render.card_holders(empty) == frozenset()
+
+
+# Whose phone a change concerns: random plays, checked write by write (see `tests/unit/touched.py`)
+
+
+@dataclass(frozen=True)
+class Turn:
+    """One decision of a random play. `who` and `to` pick by position (modulo what there is), so
+    most turns name someone seated or a pair that stands."""
+
+    kind: str
+    who: int = 0
+    to: int = 0
+    score: int = 3
+    ticks: tuple[str, ...] = ()
+
+
+turns = st.one_of(
+    st.builds(Turn, kind=st.just("next")),
+    st.builds(Turn, kind=st.just("next")),
+    st.builds(Turn, kind=st.just("back")),
+    st.builds(
+        Turn,
+        kind=st.just("rate"),
+        who=st.integers(0, 20),
+        score=st.integers(1, 5),
+        ticks=st.lists(st.sampled_from(("1", "2", "5")), max_size=2).map(tuple),
+    ),
+    st.builds(Turn, kind=st.just("rate"), who=st.integers(0, 20)),
+    st.builds(Turn, kind=st.just("move"), who=st.integers(0, 20), to=st.integers(0, 20)),
+    st.builds(Turn, kind=st.sampled_from(("repair", "reseat", "join", "remove"))),
+    st.builds(Turn, kind=st.just("remove"), who=st.integers(0, 20)),
+)
+
+
+def seated_in(state: RoomState) -> list[str]:
+    run = state.current_run
+    assert run is not None
+    pairs = decode_pairs(state.data(Names.of(run.hash(f"{run.round}:")).pairs))
+    return sorted(m for pair in pairs.values() for m in pair.members)
+
+
+def decision(turn: Turn, number: int) -> Callable[[RoomState], Effects]:
+    """What `turn` does to the room it is taken in (the `number`th turn of the play)."""
+
+    def decide(state: RoomState) -> Effects:
+        seen = key_of(state.meta)
+        present = [p.id for p in state.present]
+        if not present and turn.kind in ("rate", "move", "remove"):
+            raise Rejected("Nobody is left.")
+        seated = seated_in(state) or present
+        match turn.kind:
+            case "next" | "back":
+                kind = "next_phase" if turn.kind == "next" else "previous_phase"
+                return host(state, act(kind, seen_phase=seen))
+            case "rate":
+                rater = seated[turn.who % len(seated)]
+                scores = dict.fromkeys(HABITS, turn.score)
+                action = act("rate", seen_phase=seen, ticks=list(turn.ticks), **scores)
+                return engine.apply(state, Actor("participant", rater), action, LIBRARY, 0.0)
+            case "move":
+                run = state.current_run
+                assert run is not None
+                pairs = [*sorted(pairs_in(state.run_data, run.round)), "new"]
+                who = present[turn.who % len(present)]
+                to = pairs[turn.to % len(pairs)]
+                return host(state, act("move_participant", participant_id=who, to_pair=to))
+            case "repair":
+                return host(state, act("repair_pairs"))
+            case "reseat":
+                return host(state, act("reseat"))
+            case "join":
+                return engine.join(state, f"new{number:03d}", f"Newcomer {number}", float(number))
+            case "remove":
+                who = present[turn.who % len(present)]
+                return host(state, act("remove_participant", participant_id=who))
+        raise AssertionError(turn.kind)
+
+    return decide
+
+
+def play_pairs(sequence: Sequence[Turn]) -> Played:
+    """Plays the turns from the brief of the first case, every write checked."""
+    played = Played.of(room(meta_at(0, "brief"), ROOM))
+    for _ in played.play(decision(turn, n) for n, turn in enumerate(sequence)):
+        pass
+    return played
+
+
+@PROPERTY_SETTINGS
+@given(sequence=st.lists(turns, min_size=10, max_size=60))
+def test_every_phone_whose_key_a_write_changes_is_one_it_touches(sequence: list[Turn]) -> None:
+    """The hub draws, of the phones that show the same, only one unless a change touched the
+    others: any write the rules make must name whoever's key it changes, and phones with equal
+    keys must be shown the same stage."""
+    play_pairs(sequence)
+
+
+PAIRS_PLAY = [Turn("next"), Turn("next"), Turn("next"), Turn("next")] + [
+    Turn("rate", who=n, score=n % 5 + 1, ticks=("1",)) for n in range(7)
+]
+"""Paired, read, talked, and everyone rates the first talk."""
+
+
+def test_a_play_that_rates_and_reseats_checks_writes_and_shared_stages() -> None:
+    arrivals = [Turn("join"), Turn("join"), Turn("reseat")]
+    played = play_pairs([*PAIRS_PLAY, *arrivals, Turn("next"), Turn("next")])
+    run = played.state.current_run
+    assert run is not None and run.current_phase.name == "swap"
+    ratings = played.state.data(NAMES.ratings)
+    assert len(ratings) >= 6
+    assert set(seated_in(played.state)) == {p.id for p in played.state.present}
+    # Each rating and arrival was checked (a seating touches anyone's, so is not); the two
+    # newcomers shared the wait for a seat until they were seated.
+    assert played.writes_checked >= len(ratings) + 2 * 2
+    assert played.groups_compared >= 1
+    # Each rating showed on its rater's phone alone, every other phone drawn and found the same.
+    assert played.alone_checked >= len(ratings)
+
+
+def test_a_rating_touches_its_raters_phone_alone_and_a_seating_touches_every_phone() -> None:
+    meta = meta_at(0, "rate")
+    run = meta.current_run
+    assert run is not None
+    rating = Write.put(NAMES.ratings, "1|p1", "{}")
+    assert cp.KIND.phones_touched(run, rating) == ("p1",)
+    assert cp.KIND.shows_on_touched_only(run, rating)
+    assert not cp.KIND.shows_on_touched_only(run, Write.put(NAMES.pairs, "p1", "{}"))
+    assert cp.KIND.phones_touched(run, Write.put(NAMES.pairs, "p1", "{}")) is None
+    earlier = Names.of("run:r1:1:")
+    assert cp.KIND.phones_touched(run, Write.put(earlier.pairs, "p1", "{}")) == ()
+    for phase in ("brief", "debrief"):
+        at = meta_at(0, phase).current_run
+        assert at is not None
+        assert cp.KIND.phones_touched(at, Write.put(NAMES.pairs, "p1", "{}")) == ()
+
+
+def test_a_rating_said_to_show_on_every_phone_but_its_raters_is_caught(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The check can fail: a rating that touched nobody, said to show on touched phones alone,
+    would leave its rater's form as it was."""
+    monkeypatch.setattr(
+        type(cp.KIND),
+        "phones_touched",
+        lambda self, run, write: () if write.hash.endswith("ratings") else None,
+    )
+    with pytest.raises(AssertionError, match=r"changed p\d+'s phone"):
+        play_pairs(PAIRS_PLAY)
+
+
+def test_a_phones_touched_that_misses_a_seating_is_caught(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The check can fail: a kind that says a seating touches nobody is caught at once."""
+    said = cp.KIND.phones_touched
+    monkeypatch.setattr(
+        type(cp.KIND),
+        "phones_touched",
+        lambda self, run, write: () if write.hash.endswith("pairs") else said(run, write),
+    )
+    with pytest.raises(AssertionError, match="not touched"):
+        play_pairs([*PAIRS_PLAY, Turn("join"), Turn("reseat")])
+
+
+def test_the_round_is_worked_out_once_for_every_screen_drawn_from_a_read(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A refresh draws every seated phone alone, from one read: decoding the round and counting
+    the ratings in for each phone would make a refresh cost the square of the room."""
+    people = [person(pid) for pid in ("ada", "ben", "cy", "dan", "eve", "fay")]
+    store = played_ratings() | {NAMES.pairs: {p.id: p.model_dump_json() for p in TRIO.values()}}
+    calls: list[str] = []
+
+    def counted(name: str, decode: Callable[[Any], Any]) -> Callable[[Any], Any]:
+        def counting(raw: Any) -> Any:
+            calls.append(name)
+            return decode(raw)
+
+        return counting
+
+    monkeypatch.setattr(cp.views, "decode_pairs", counted("pairs", decode_pairs))
+    monkeypatch.setattr(cp.summary, "decode_ratings", counted("ratings", decode_ratings))
+    for phase in ("rate", "debrief"):
+        calls.clear()
+        state = room(meta_at(0, phase), people, store)
+        audiences = [Audience("host"), Audience("screen")] + [
+            Audience("phone", p.id) for p in people
+        ]
+        for audience in audiences:
+            assert render.stage_view(state, audience) is not None
+        assert sorted(calls) == ["pairs", "ratings"], phase

@@ -217,6 +217,9 @@ class KindBase(Generic[ContentT, SummaryT]):
     def phones_touched(self, run: "Run", write: Write) -> Collection[str] | None:
         return None
 
+    def shows_on_touched_only(self, run: "Run", write: Write) -> bool:
+        return False
+
     def only_group(self, entry: SummaryT, group: str) -> SummaryT | None:
         return None
 
@@ -334,6 +337,14 @@ class Kind(Protocol[ContentT, SummaryT]):
         change (a vote: the voter's); None when that has not been worked out, or anyone's may.
         A refresh then looks at those phones alone, beside one phone of each group that shows
         the same (whose stage may change for all of them alike), rather than at every phone."""
+
+    def shows_on_touched_only(self, run: "Run", write: Write) -> bool:
+        """Whether a committed write to the current run's data changes nothing on a phone
+        `phones_touched` does not name (the console and the projector aside). Where every
+        phone's stage is its own (a ballot in an order of its own), each phone is a group of
+        one, and a refresh after such writes alone looks at the touched phones only, rather
+        than at one phone of each group: at all of them. False when that has not been worked
+        out."""
 
     # Summary and exports --------------------------------------------------------------------------
     def summary(self, state: "RoomState", run: "Run", name: Namer) -> tuple[SummaryT, int]:

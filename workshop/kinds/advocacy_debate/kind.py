@@ -1,7 +1,7 @@
 """The advocacy debate as a `Kind`: what the engine, the views, the summary and the exports ask of
 it, answered from this package alone."""
 
-from collections.abc import Mapping
+from collections.abc import Callable, Collection, Hashable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from workshop.action_base import KindHostAction, ParticipantAction, Staged, Vote
@@ -163,6 +163,12 @@ class AdvocacyDebateKind(KindBase[AdvocacyDebate, DebateSummary]):
 
     def view(self, state: "RoomState", run: "Run", viewer: "Audience") -> views.DebateView:
         return views.debate_view(state, run, _content(run), viewer)
+
+    def phone_key(self, state: "RoomState", run: "Run") -> Callable[[str], Hashable] | None:
+        return views.phone_key(state, run)
+
+    def phones_touched(self, run: "Run", write: Write) -> Collection[str] | None:
+        return views.phones_touched(run, write)
 
     # Summary and exports ------------------------------------------------------------------------
 

@@ -1,8 +1,10 @@
 """What each audience sees of a debate: the view models its stage templates lay out."""
 
+from collections.abc import Callable, Collection, Hashable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from workshop.effects import Write
 from workshop.kinds.advocacy_debate import content as advocacy_debate
 from workshop.kinds.advocacy_debate import rules
 from workshop.kinds.advocacy_debate.content import (
@@ -136,13 +138,83 @@ SEGMENT_LABELLED = 12
 BAR_ORDER = ("for", "undecided", "against")
 
 
+TEAM_STEPS = ("teams", "arguments", "rebuttals")
+"""The steps whose phone shows its team (or the wait for one)."""
+
+
+@dataclass(frozen=True)
+class DebateRoom:
+    """What every screen's view of a round is drawn from, worked out once per read of the room:
+    a refresh draws the console, the projector and each phone with a team from the same read,
+    and each would otherwise decode the round, sort its posts and count its votes again."""
+
+    debate: Debate
+    shown: Mapping[tuple[str, advocacy_debate.Side], list[str]]
+    """Visible posts per kind and side, most upvoted first, then oldest (`Debate.shown`)."""
+    rebuttals: Mapping[str, list[str]]
+    """Visible rebuttals per argument, in the same order (`Debate.rebuttals_of`)."""
+    members: Mapping[str, list[tuple[str, str]]]
+    """Each team's members present, as (name, participant id), by name."""
+    verdict: rules.Verdict
+    voted: Mapping[str, int]
+    """How many people present voted, per ballot ("first", "final")."""
+
+    def top_arguments(self, side: advocacy_debate.Side) -> list[str]:
+        return self.shown[("argument", side)][: advocacy_debate.TOP_ARGUMENTS]
+
+
+def debate_room(state: "RoomState", run: "Run") -> DebateRoom:
+    """The current round of `run` as every view draws from it, worked out once per read."""
+    key = ("debate", run.id, run.round)
+    room: DebateRoom | None = state.derived.get(key)
+    if room is None:
+        room = state.derived[key] = _debate_room(state, run)
+    return room
+
+
+def _debate_room(state: "RoomState", run: "Run") -> DebateRoom:
+    debate = Debate.decode(state.run_data, Names.of(run.hash(f"{run.round}:")))
+    present = state.present_ids
+    shown = {
+        (kind, side): debate.shown(kind, side)
+        for kind in ("argument", "rebuttal")
+        for side in advocacy_debate.SIDES
+    }
+    rebuttals: dict[str, list[str]] = {}
+    for side in advocacy_debate.SIDES:
+        for post_id in shown[("rebuttal", side)]:
+            rebuttals.setdefault(debate.posts[post_id].answers, []).append(post_id)
+    for answers in rebuttals.values():
+        answers.sort(key=lambda p: (-debate.score(p), debate.posts[p].at, p))
+    members: dict[str, list[tuple[str, str]]] = {}
+    for pid, team in debate.teams.items():
+        person = state.participants.get(pid)
+        if pid in present and person is not None:
+            members.setdefault(team, []).append((person.name, pid))
+    for listed in members.values():
+        listed.sort()
+    return DebateRoom(
+        debate=debate,
+        shown=shown,
+        rebuttals=rebuttals,
+        members=members,
+        verdict=rules.verdict(debate, present),
+        voted={
+            "first": sum(1 for p in debate.first if p in present),
+            "final": sum(1 for p in debate.final if p in present),
+        },
+    )
+
+
 def debate_view(
     state: "RoomState", run: "Run", exercise: AdvocacyDebate, viewer: "Audience"
 ) -> DebateView:
-    names = Names.of(run.hash(f"{run.round}:"))
-    debate = Debate.decode(state.run_data, names)
+    room = debate_room(state, run)
+    debate = room.debate
     phase = run.current_phase.name
-    me = viewer.participant_id if viewer.kind == "phone" else ""
+    # A phone is drawn from its key alone (see `phone_key`): its own id only when it has a team,
+    # its vote while people vote, and nothing at the case, the verdict or the wait for a team.
+    me, my_vote = _personal(viewer.personal) if viewer.kind == "phone" else ("", None)
     present = state.present_ids
     host = viewer.kind == "host"
 
@@ -175,14 +247,10 @@ def debate_view(
 
     my_team = debate.teams.get(me, "") if me in present else ""
     my_side = side_of_team(my_team) if my_team else None
-    teams: dict[str, list[str]] = {}
-    for pid, team in debate.teams.items():
-        if pid in present:
-            teams.setdefault(team, []).append(name(pid))
     team_views = [
-        TeamView(t, team_label(t), side_of_team(t), sorted(n))
-        for t, n in sorted(
-            teams.items(),
+        TeamView(t, team_label(t), side_of_team(t), [n for n, _ in members])
+        for t, members in sorted(
+            room.members.items(),
             key=lambda item: (item[0].split("-")[0] != "for", int(item[0].split("-")[1])),
         )
     ]
@@ -191,14 +259,13 @@ def debate_view(
     if my_side is not None:
         other: advocacy_debate.Side = "against" if my_side == "for" else "for"
         if phase == "arguments":
-            own_posts = [view(p) for p in debate.shown("argument", my_side)]
+            own_posts = [view(p) for p in room.shown[("argument", my_side)]]
         elif phase == "rebuttals":
             targets = [
-                view(p, [r for r in debate.rebuttals_of(p) if debate.posts[r].side == my_side])
-                for p in debate.top_arguments(other)
+                view(p, [r for r in room.rebuttals.get(p, []) if debate.posts[r].side == my_side])
+                for p in room.top_arguments(other)
             ]
-    ballot = debate.first if phase == "first_vote" else debate.final
-    verdict = rules.verdict(debate, present)
+    verdict = room.verdict
     top = max([*verdict.first.values(), *verdict.final.values(), 1])
     rows = [
         VerdictRow(
@@ -215,13 +282,13 @@ def debate_view(
     highlights = []
     if phase == "verdict":
         for side in advocacy_debate.SIDES:
-            arguments = debate.shown("argument", side)
-            rebuttals = debate.shown("rebuttal", side)
+            arguments = room.shown[("argument", side)]
+            rebuttals = room.shown[("rebuttal", side)]
             highlights.append(
                 SideHighlight(
                     side=side,
                     label=SIDE_LABELS[side],
-                    argument=view(arguments[0], debate.rebuttals_of(arguments[0]))
+                    argument=view(arguments[0], room.rebuttals.get(arguments[0], []))
                     if arguments
                     else None,
                     rebuttal=view(rebuttals[0]) if rebuttals else None,
@@ -232,7 +299,7 @@ def debate_view(
     if viewer.kind == "screen" and phase in ("arguments", "rebuttals"):
         kind = "argument" if phase == "arguments" else "rebuttal"
         for side in advocacy_debate.SIDES:
-            shown = debate.shown(kind, side)
+            shown = room.shown[(kind, side)]
             newest = sorted(shown, key=lambda p: debate.posts[p].at, reverse=True)
             columns.append(
                 SideColumn(
@@ -246,14 +313,10 @@ def debate_view(
         case=exercise.cases[run.round],
         phase=phase,
         choose_sides=exercise.choose_sides,
-        my_vote=ballot.get(me) if me else None,
+        my_vote=my_vote,
         my_side=my_side,
         my_team=team_label(my_team) if my_team else "",
-        teammates=sorted(
-            name(p) for p, t in debate.teams.items() if t == my_team and p != me and p in present
-        )
-        if my_team
-        else [],
+        teammates=[n for n, p in room.members.get(my_team, []) if p != me] if my_team else [],
         teams=team_views,
         own_posts=own_posts,
         targets=targets,
@@ -264,9 +327,9 @@ def debate_view(
             if my_side == "against"
             else []
         ),
-        argument_counts={s: len(debate.shown("argument", s)) for s in advocacy_debate.SIDES},
-        rebuttal_counts={s: len(debate.shown("rebuttal", s)) for s in advocacy_debate.SIDES},
-        voted=sum(1 for p in ballot if p in present),
+        argument_counts={s: len(room.shown[("argument", s)]) for s in advocacy_debate.SIDES},
+        rebuttal_counts={s: len(room.shown[("rebuttal", s)]) for s in advocacy_debate.SIDES},
+        voted=room.voted["first" if phase == "first_vote" else "final"],
         eligible=len(present),
         rows=rows if phase == "verdict" or host else [],
         both=verdict.both,
@@ -276,6 +339,60 @@ def debate_view(
         if host
         else [],
     )
+
+
+def _personal(personal: Hashable) -> tuple[str, str | None]:
+    """What a phone's key (see `phone_key`) names: the participant, when the phone shows its team,
+    and the vote it shows."""
+    match personal:
+        case ("team", str(participant_id)):
+            return participant_id, None
+        case ("vote", str(choice)):
+            return "", choice
+    return "", None
+
+
+def _ballot(names: Names, phase: str) -> str | None:
+    """The ballot people fill at `phase`, when they vote then."""
+    return {"first_vote": names.first, "final_vote": names.final}.get(phase)
+
+
+def phone_key(state: "RoomState", run: "Run") -> Callable[[str], Hashable]:
+    """All a phone's stage shows of its own. The case and the verdict are the same on every
+    phone; a vote, the phone's choice; from the teams on, a phone without a team waits (or
+    chooses its side) as any other does, and one with a team shows its team, side and
+    teammates, and which posts are its own or upvoted by it: those are rendered for it alone."""
+    phase = run.current_phase.name
+    names = Names.of(run.hash(f"{run.round}:"))
+    ballot = _ballot(names, phase)
+    if ballot is not None:
+        votes = state.data(ballot)
+        return lambda participant_id: ("vote", votes.get(participant_id))
+    if phase not in TEAM_STEPS:
+        return lambda participant_id: phase
+    teams = state.data(names.teams)
+    present = state.present_ids
+
+    def key(participant_id: str) -> Hashable:
+        seated = participant_id in present and bool(teams.get(participant_id))
+        return ("team", participant_id) if seated else "no team"
+
+    return key
+
+
+def phones_touched(run: "Run", write: Write) -> Collection[str] | None:
+    """Whose `phone_key` a write to the run's data may change: while people vote, the voter's
+    (a write to that step's ballot); from the teams on, whoever is given a team (or moved to
+    another, which leaves their key as it was). Posts, upvotes and moderation change nobody's,
+    nor does anything at the case or the verdict."""
+    phase = run.current_phase.name
+    names = Names.of(run.hash(f"{run.round}:"))
+    ballot = _ballot(names, phase)
+    if ballot is not None:
+        return (write.field,) if write.hash == ballot else ()
+    if phase in TEAM_STEPS:
+        return (write.field,) if write.hash == names.teams else ()
+    return ()
 
 
 def _shift_bars(verdict: rules.Verdict) -> list[ShiftBar]:

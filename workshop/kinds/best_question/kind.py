@@ -1,11 +1,11 @@
 """Best question as a `Kind`: what the engine, the views, the summary and the exports ask of it,
 answered from this package alone."""
 
-from collections.abc import Mapping
+from collections.abc import Callable, Collection, Hashable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from workshop.action_base import KindHostAction, ParticipantAction, Staged
-from workshop.effects import Effects, Read
+from workshop.effects import Effects, Read, Write
 from workshop.errors import Rejected
 from workshop.kinds.base import CardPart, Kind, KindBase, Namer
 from workshop.kinds.best_question import rules, summary, views
@@ -20,7 +20,14 @@ from workshop.kinds.best_question.actions import (
     SubmitQuestion,
     WithdrawQuestion,
 )
-from workshop.kinds.best_question.content import DATA, PHASES, BestQuestion, Board, Names
+from workshop.kinds.best_question.content import (
+    DATA,
+    PHASES,
+    BestQuestion,
+    Board,
+    Names,
+    author_of,
+)
 from workshop.kinds.best_question.summary import BestQuestionSummary
 
 if TYPE_CHECKING:
@@ -104,6 +111,24 @@ class BestQuestionKind(KindBase[BestQuestion, BestQuestionSummary]):
 
     def view(self, state: "RoomState", run: "Run", viewer: "Audience") -> views.BestQuestionView:
         return views.best_question_view(state, run, _content(run), viewer)
+
+    def phone_key(self, state: "RoomState", run: "Run") -> Callable[[str], Hashable] | None:
+        return views.phone_key(state, run, _content(run))
+
+    def phones_touched(self, run: "Run", write: Write) -> Collection[str] | None:
+        # A phone's key (`views.PhoneShows`) is its own slots, its ballot or the questions that
+        # are its own: a dot changes the voter's alone, a question its author's. Moderation can
+        # make a question stand for another author's: anyone's may change.
+        names = _names(run)
+        if write.hash == names.dots:
+            return (write.field,)
+        if write.hash == names.questions:
+            return (author_of(write.field),)
+        return None
+
+    def shows_on_touched_only(self, run: "Run", write: Write) -> bool:
+        # Phones never show another's dots before the reveal, and dots are placed only before it.
+        return write.hash == _names(run).dots and run.current_phase.name == "vote"
 
     # Summary and exports ------------------------------------------------------------------------
 

@@ -1,11 +1,11 @@
 """Challenge pairs as a `Kind`: what the engine, the views, the summary and the exports ask of it,
 answered from this package alone."""
 
-from collections.abc import Callable, Hashable, Mapping
+from collections.abc import Callable, Collection, Hashable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from workshop.action_base import KindHostAction, ParticipantAction, Staged
-from workshop.effects import Effects, Read
+from workshop.effects import Effects, Read, Write
 from workshop.errors import Rejected
 from workshop.kinds.base import CardPart, Kind, KindBase, Namer
 from workshop.kinds.challenge_pairs import rules, seating, summary, views
@@ -150,6 +150,12 @@ class ChallengePairsKind(KindBase[ChallengePairs, PairsSummary]):
 
     def phone_key(self, state: "RoomState", run: "Run") -> Callable[[str], Hashable] | None:
         return views.phone_key(state, run)
+
+    def phones_touched(self, run: "Run", write: Write) -> Collection[str] | None:
+        return views.phones_touched(run, write)
+
+    def shows_on_touched_only(self, run: "Run", write: Write) -> bool:
+        return views.shows_on_touched_only(run, write)
 
     # Summary and exports ------------------------------------------------------------------------
 

@@ -1,6 +1,6 @@
 """What a pairs exercise adds to the session summary, the personal card and the exports."""
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel
@@ -232,11 +232,45 @@ def only_pair(exercise: PairsSummary, pair: str) -> PairsSummary | None:
     return exercise.model_copy(update={"rounds": rounds}) if rounds else None
 
 
+def round_ratings(state: "RoomState", run: "Run", number: int) -> dict[tuple[int, str], Rating]:
+    """A round's ratings, decoded once per read of the room (every phone's view asks at the
+    debrief, and a refresh draws them all from the same read). Not to be changed."""
+    key = ("pairs ratings", run.id, number)
+    ratings: dict[tuple[int, str], Rating] | None = state.derived.get(key)
+    if ratings is None:
+        ratings = state.derived[key] = decode_ratings(state.data(_names(run, number).ratings))
+    return ratings
+
+
+About = tuple[list[Rating], list[Rating]]
+"""A participant's ratings in a round: of them by others (as challenger), and their own of
+themselves, each in the order of `decode_ratings`."""
+
+
+def ratings_about(state: "RoomState", run: "Run", number: int, participant_id: str) -> About:
+    """A participant's `About` for a round."""
+    return _about(state, run, number).get(participant_id, ([], []))
+
+
+def _about(state: "RoomState", run: "Run", number: int) -> Mapping[str, About]:
+    """Each participant's `About` for a round, worked out once per read."""
+    key = ("pairs ratings about", run.id, number)
+    about: dict[str, About] | None = state.derived.get(key)
+    if about is None:
+        about = state.derived[key] = {}
+        for (_, rater), r in round_ratings(state, run, number).items():
+            if r.target != rater:
+                about.setdefault(r.target, ([], []))[0].append(r)
+            if r.rater_role == "challenger":
+                about.setdefault(rater, ([], []))[1].append(r)
+    return about
+
+
 def card_holders(state: "RoomState", run: "Run") -> frozenset[str]:
     """Who has a round in `card_feedback`: a partner rated them, or they rated themselves."""
     holders: set[str] = set()
     for number in range(run.round + 1):
-        for (_, rater), r in decode_ratings(state.data(_names(run, number).ratings)).items():
+        for (_, rater), r in round_ratings(state, run, number).items():
             if r.target != rater:
                 holders.add(r.target)
             elif r.rater_role == "challenger":
@@ -258,17 +292,7 @@ def card_round(
 ) -> CardRound | None:
     """One round of `card_feedback` (None when nobody rated this participant as challenger, not
     even themselves): the phone's debrief and the personal card both show it."""
-    ratings = decode_ratings(state.data(_names(run, number).ratings))
-    about_me = [
-        r
-        for (_, rater), r in ratings.items()
-        if r.target == participant_id and rater != participant_id
-    ]
-    mine = [
-        r
-        for (_, rater), r in ratings.items()
-        if rater == participant_id and r.rater_role == "challenger"
-    ]
+    about_me, mine = ratings_about(state, run, number, participant_id)
     if not about_me and not mine:
         return None
     return CardRound(

@@ -1,10 +1,11 @@
 """What each audience sees of a pairs round: the view models its stage templates lay out."""
 
 import re
-from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from workshop.effects import Write
 from workshop.feedback import FeedbackView, feedback_view
 from workshop.kinds.challenge_pairs.content import (
     COLOURS,
@@ -26,12 +27,10 @@ from workshop.kinds.challenge_pairs.content import (
     Rating,
     current_rating,
     decode_pairs,
-    decode_ratings,
     half_of,
-    seat_of,
 )
 from workshop.kinds.challenge_pairs.rules import summarise, summarise_ticks
-from workshop.kinds.challenge_pairs.summary import card_round
+from workshop.kinds.challenge_pairs.summary import card_round, ratings_about, round_ratings
 
 if TYPE_CHECKING:
     from workshop.models import RoomState, Run
@@ -258,15 +257,97 @@ def seat_label(pair: Pair, participant: str, half: Half) -> str:
     return "Waiting for a partner" if len(pair.members) < 2 else "Sitting this turn out"
 
 
+@dataclass(frozen=True)
+class PairsRound:
+    """What every screen's view of a round is drawn from, worked out once per read of the room:
+    a refresh draws the console, the projector and each seated phone from the same read, and each
+    would otherwise decode the round and go through every pair again (counting the ratings in,
+    through every pair for each member)."""
+
+    pairs: dict[str, Pair]
+    ratings: dict[tuple[int, str], Rating]
+    seats: Mapping[str, Pair]
+    """Each member's pair (the first that holds them, as `seat_of` finds it)."""
+    views: Mapping[str, PairView]
+    """Each pair as the screens show it, by pair id, in the pairs' order."""
+    ratings_in: int
+    ratings_expected: int
+
+    def rating(self, half: Half, rater: str) -> Rating | None:
+        """`current_rating`, without going through every pair to find the rater's."""
+        return _rating(self.seats, self.ratings, half, rater)
+
+
+def _rating(
+    seats: Mapping[str, Pair], ratings: Mapping[tuple[int, str], Rating], half: Half, rater: str
+) -> Rating | None:
+    pair = seats.get(rater)
+    return current_rating({pair.id: pair} if pair else {}, ratings, half, rater)
+
+
+def _half(phase: str) -> Half:
+    """The talk a step is about: its own, the last one's at the debrief, else the first."""
+    return half_of(phase) or (2 if phase == "debrief" else 1)
+
+
+def pairs_round(state: "RoomState", run: "Run") -> PairsRound:
+    """The current round of `run` as every view draws from it, worked out once per read."""
+    key = ("pairs", run.id, run.round)
+    drawn: PairsRound | None = state.derived.get(key)
+    if drawn is None:
+        drawn = state.derived[key] = _pairs_round(state, run)
+    return drawn
+
+
+def _name(state: "RoomState", pid: str) -> str:
+    person = state.participants.get(pid)
+    return person.name if person else "someone who left"
+
+
+def _pairs_round(state: "RoomState", run: "Run") -> PairsRound:
+    pairs = decode_pairs(state.data(Names.of(run.hash(f"{run.round}:")).pairs))
+    ratings = round_ratings(state, run, run.round)
+    half = _half(run.current_phase.name)
+    seats: dict[str, Pair] = {}
+    for pair in pairs.values():
+        for member in pair.members:
+            seats.setdefault(member, pair)
+    views: dict[str, PairView] = {}
+    for pair in pairs.values():
+        colour, _ = pair.colour
+        seat_views = [
+            SeatView(
+                id=pid,
+                name=_name(state, pid),
+                role=seat_label(pair, pid, half),
+                online=pid in state.online,
+                rated=_rating(seats, ratings, half, pid) is not None,
+                plays=pair.role_of(pid, half) is not None,
+            )
+            for pid in pair.members
+        ]
+        views[pair.id] = PairView(
+            pair.id, pair.number, colour, (pair.number - 1) % len(COLOURS) + 1, seat_views
+        )
+    members = [(pair, m) for pair in pairs.values() for m in pair.members]
+    return PairsRound(
+        pairs=pairs,
+        ratings=ratings,
+        seats=seats,
+        views=views,
+        ratings_in=sum(1 for _, m in members if _rating(seats, ratings, half, m) is not None),
+        ratings_expected=sum(1 for pair, m in members if pair.role_of(m, half)),
+    )
+
+
 def pairs_view(
     state: "RoomState", run: "Run", exercise: ChallengePairs, viewer: "Audience"
 ) -> PairsView:
-    names = Names.of(run.hash(f"{run.round}:"))
-    pairs = decode_pairs(state.data(names.pairs))
-    ratings = decode_ratings(state.data(names.ratings))
+    drawn = pairs_round(state, run)
+    pairs, ratings = drawn.pairs, drawn.ratings
     phase = run.current_phase.name
     half_now = half_of(phase)
-    half: Half = half_now or (2 if phase == "debrief" else 1)
+    half = _half(phase)
     case = exercise.cases[run.round]
     # A phone is drawn from its key alone (see `phone_key`): its own id only when seated or at
     # the debrief; the brief and the wait for a seat show nothing of anyone.
@@ -277,41 +358,17 @@ def pairs_view(
     items = [item_of(number, text) for number, text in enumerate(case.observer_checklist, 1)]
 
     def name(pid: str) -> str:
-        person = state.participants.get(pid)
-        return person.name if person else "someone who left"
+        return _name(state, pid)
 
-    def pair_view(pair: Pair) -> PairView:
-        colour, _ = pair.colour
-        seats = [
-            SeatView(
-                id=pid,
-                name=name(pid),
-                role=seat_label(pair, pid, half),
-                online=pid in state.online,
-                rated=current_rating(pairs, ratings, half, pid) is not None,
-                plays=pair.role_of(pid, half) is not None,
-            )
-            for pid in pair.members
-        ]
-        return PairView(
-            pair.id,
-            pair.number,
-            colour,
-            (pair.number - 1) % len(COLOURS) + 1,
-            seats,
-        )
-
-    mine = seat_of(pairs, me) if me else None
+    mine = drawn.seats.get(me) if me else None
     my_role = mine.role_of(me, half) if mine else None
     target = mine.challenger(half) if mine else None
-    received = (
-        [r for (h, rater), r in ratings.items() if r.target == me and rater != me] if me else []
-    )
+    received = ratings_about(state, run, run.round, me)[0] if me else []
     feedback = None
     if me and debrief:
         given = card_round(state, run, exercise, me, run.round)
         feedback = feedback_view(given) if given is not None else None
-    my_rating = current_rating(pairs, ratings, half, me) if me else None
+    my_rating = drawn.rating(half, me) if me else None
     rating_now = bool(me and phase in RATING and my_role is not None)
     summary = []
     if room and debrief:
@@ -329,8 +386,8 @@ def pairs_view(
                     widths=[round(100 * n / top) for n in habit.distribution],
                 )
             )
-    seated = {m for pair in pairs.values() for m in pair.members}
-    views = [pair_view(pair) for pair in pairs.values()]
+    seated = drawn.seats
+    views = list(drawn.views.values())
     cards = case.cards(half)
     shows_cards = phase in READING or phase in TALKING
     sees = ROLE_SEES.get(my_role or "", frozenset()) if shows_cards else frozenset()
@@ -359,7 +416,7 @@ def pairs_view(
         ]
         if room and debrief
         else [],
-        my_pair=pair_view(mine) if mine else None,
+        my_pair=drawn.views[mine.id] if mine else None,
         my_role=my_role,
         sits_out=bool(mine and my_role is None and len(mine.members) >= 2),
         partner_names=[name(m) for m in mine.members if m != me] if mine else [],
@@ -390,15 +447,8 @@ def pairs_view(
         else [],
         seen_by=len(received),
         pairs=views if room else [],
-        ratings_in=sum(
-            1
-            for pair in pairs.values()
-            for member in pair.members
-            if current_rating(pairs, ratings, half, member) is not None
-        ),
-        ratings_expected=sum(
-            1 for pair in pairs.values() for m in pair.members if pair.role_of(m, half)
-        ),
+        ratings_in=drawn.ratings_in,
+        ratings_expected=drawn.ratings_expected,
         summary=summary,
         ticks=_tick_rows(ratings.values(), case.observer_checklist) if room and debrief else [],
         debrief=list(case.debrief) if room and debrief else [],
@@ -463,6 +513,30 @@ def phone_key(state: "RoomState", run: "Run") -> Callable[[str], Hashable]:
         return lambda participant_id: "brief"
     if phase == "debrief":
         return lambda participant_id: ("own", participant_id)
-    pairs = decode_pairs(state.data(Names.of(run.hash(f"{run.round}:")).pairs))
-    seated = {member for pair in pairs.values() for member in pair.members}
+    seated = pairs_round(state, run).seats
     return lambda participant_id: ("own", participant_id) if participant_id in seated else "waiting"
+
+
+def phones_touched(run: "Run", write: Write) -> Collection[str] | None:
+    """Whose `phone_key` a write to the run's data may change. At the brief every phone has the
+    same key, and at the debrief each its own id: no write changes either. In between a key says
+    whether the phone is seated, which the round's pairs alone decide: a write there names a
+    pair's members after it, not those who left the pair, so anyone's key may change. Ratings and
+    other rounds' data change nobody's key; a rating, while ratings are collected, is said to touch
+    its rater, whose form shows it (see `shows_on_touched_only`)."""
+    names = Names.of(run.hash(f"{run.round}:"))
+    if write.hash == names.ratings and run.current_phase.name in RATING:
+        # Nobody's key, but the rater's stage: its form shows the rating sent.
+        return (write.field.split("|", 1)[1],)
+    if run.current_phase.name in ("brief", "debrief"):
+        return ()
+    return None if write.hash == names.pairs else ()
+
+
+def shows_on_touched_only(run: "Run", write: Write) -> bool:
+    """A rating, while ratings are collected, shows on the rater's phone alone (and its target's
+    card link, which the hub tells apart): nobody sees another's rating before the debrief."""
+    return (
+        write.hash == Names.of(run.hash(f"{run.round}:")).ratings
+        and run.current_phase.name in RATING
+    )

@@ -141,6 +141,29 @@ class SecurityHeaders:
         await self.app(scope, receive, send_with_headers)
 
 
+STATIC_PREFIX = "/static/"
+
+
+class StaticFirst:
+    """Hands a static file's request straight to the files, before the routing and the
+    exception handling that the pages need: a join storm asks for every file once per phone,
+    seven of the ten requests each phone makes. Inside `SecurityHeaders`, so the files carry
+    the same headers as before."""
+
+    def __init__(self, app: ASGIApp, assets: StaticAssets) -> None:
+        self.app = app
+        self.assets = assets
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        # The app's pages link their files from the root ("/static/..."), as it is served.
+        path: str = scope["path"] if scope["type"] == "http" else ""
+        if path.startswith(STATIC_PREFIX):
+            scope["path_params"] = {"path": path.removeprefix(STATIC_PREFIX)}
+            await self.assets(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
+
+
 def create_app(
     settings: Settings | None = None,
     *,
@@ -186,8 +209,6 @@ def create_app(
             await store.close()
 
     routes = [
-        # First: a join storm asks for every file once per phone.
-        Route("/static/{path:path}", static, name="static"),
         Route("/", views.home),
         Route("/host", views.start),
         Route("/rooms", views.create_room, methods=["POST"]),
@@ -211,7 +232,7 @@ def create_app(
     ]
     return Starlette(
         routes=routes,
-        middleware=[Middleware(SecurityHeaders)],
+        middleware=[Middleware(SecurityHeaders), Middleware(StaticFirst, assets=static)],
         exception_handlers={StoreUnavailable: views.store_unavailable},
         lifespan=lifespan,
     )

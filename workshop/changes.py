@@ -11,6 +11,7 @@ Pure: no I/O.
 
 import functools
 from collections.abc import Mapping
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 
 from workshop.effects import Write
@@ -97,7 +98,20 @@ class LiveRoom:
         self._people = state.participants
         self._arrivals: tuple[Participant, ...] | None = state.arrivals
         self._data: dict[str, dict[str, str]] = dict(state.run_data)
-        self._presence = dict(presence)
+        self._presence: dict[str, float] = {}
+        """When each connection was last heard of."""
+        self._tabs: dict[str, int] = {}
+        """How many of `_presence`'s connections each participant has."""
+        self._floor = float("inf")
+        """At or before the moment every connection in `_presence` was last heard of (a bound,
+        made exact again only when asked about a later moment: see `online`)."""
+        self._everyone_heard = self._tabs.keys()
+        """The participants of `_tabs`, as handed out to states: `_tabs` is copied before anyone
+        is added to it or dropped from it once a state holds this view (copy on write, as for
+        the records)."""
+        self._tabs_shared = False
+        for member, at in presence.items():
+            self._hear(member, at)
         self._shared: set[str] = set(self._data) | {"people"}
         """Records that a state handed out holds: copied before they are next changed."""
         self._held: tuple[RoomMeta, tuple[str, ...]] = (self.meta, _held_hashes(self.meta))
@@ -139,7 +153,8 @@ class LiveRoom:
         for member in beat.members:
             if member in presence and presence[member] < beat.at:
                 presence[member] = beat.at
-        self._online = self._state = None
+        # Still a bound of when each was last heard of: only later moments were written.
+        self._online = None
 
     def _own(self, name: str) -> dict[str, str]:
         """The run data record `name`, copied first if a state handed out holds it."""
@@ -218,19 +233,60 @@ class LiveRoom:
 
     def _mark(self, change: Presence) -> None:
         self._elsewhere = True
-        presence = self._presence
         if change.online:
-            presence[change.member] = change.at
+            self._hear(change.member, change.at)
         else:
-            presence.pop(change.member, None)
-        for member in [m for m, at in presence.items() if at < change.stale_before]:
-            del presence[member]
+            self._forget(change.member)
+        if change.stale_before > self._floor:
+            presence = self._presence
+            for member in [m for m, at in presence.items() if at < change.stale_before]:
+                self._forget(member)
+            self._floor = min(presence.values(), default=float("inf"))
         self._online = None
 
-    def online(self, since: float) -> frozenset[str]:
-        """The participants with a connection heard of at `since` or later. Worked out again only
-        when a connection comes, goes or is heard of, or one then counted goes stale: a big room
-        asks at every refresh."""
+    def _hear(self, member: str, at: float) -> None:
+        presence = self._presence
+        if member not in presence:
+            participant = member.split("|", 1)[0]
+            tabs = self._tabs.get(participant, 0)
+            if not tabs:
+                self._own_tabs()
+            self._tabs[participant] = tabs + 1
+        presence[member] = at
+        self._floor = min(self._floor, at)
+
+    def _forget(self, member: str) -> None:
+        """Drops a connection (`_floor` stays a bound: dropping one cannot make it wrong)."""
+        if self._presence.pop(member, None) is None:
+            return
+        participant = member.split("|", 1)[0]
+        tabs = self._tabs[participant] - 1
+        if tabs:
+            self._tabs[participant] = tabs
+        else:
+            self._own_tabs()
+            del self._tabs[participant]
+
+    def _own_tabs(self) -> None:
+        """Copies `_tabs` before someone is added or dropped, if a state holds its keys."""
+        if self._tabs_shared:
+            self._tabs = dict(self._tabs)
+            self._everyone_heard = self._tabs.keys()
+            self._tabs_shared = False
+
+    def online(self, since: float) -> AbstractSet[str]:
+        """The participants with a connection heard of at `since` or later. While every
+        connection held was heard of since then (the usual case: the room's heartbeats keep them
+        fresh, and the store forgets the stale), that is everyone with a connection, kept up to
+        date as connections come and go: a join storm adds one at a time to a big room, and
+        every arrival's page asks. Otherwise worked out again only when a connection comes, goes
+        or is heard of, or one then counted goes stale."""
+        if since > self._floor:
+            # The bound may be behind (a connection that was heard of again, or that left).
+            self._floor = min(self._presence.values(), default=float("inf"))
+        if since <= self._floor:
+            self._tabs_shared = True
+            return self._everyone_heard
         known = self._online
         if known is None or not known[0] <= since <= known[1]:
             heard = [(member, at) for member, at in self._presence.items() if at >= since]

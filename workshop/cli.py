@@ -70,6 +70,9 @@ def serve(args: argparse.Namespace) -> int:
         host=settings.host,
         port=settings.port,
         log_level="info",
+        # A line per request is ten a phone in a join storm (the page, its files, the
+        # websocket): off unless asked for. Failures are logged by the app either way.
+        access_log=args.access_log,
         proxy_headers=True,
         **SERVER_OPTIONS,
     )
@@ -198,6 +201,9 @@ def main(argv: list[str] | None = None) -> int:
     serve_parser.add_argument("--host", help="address to listen on (default 0.0.0.0)")
     serve_parser.add_argument("--port", type=int, help="port (default 8000)")
     serve_parser.add_argument("--redis-url", help="real Redis, e.g. redis://localhost:6379/0")
+    serve_parser.add_argument(
+        "--access-log", action="store_true", help="log a line for every request (default: off)"
+    )
     serve_parser.set_defaults(handler=serve)
     exercises_parser = commands.add_parser("exercises", help="work with the exercise library")
     exercise_commands = exercises_parser.add_subparsers(dest="exercise_command", required=True)

@@ -432,6 +432,13 @@ class Hub:
             return None
         return live.state(time.time() - PRESENCE_STALE_SECONDS)
 
+    def head(self, code: str) -> RoomState | None:
+        """The room's meta, revision and version as this process holds them (and nobody in it),
+        for a decision that needs no more (a join); None when it does not hold the room."""
+        feed = self.feeds.get(code)
+        live = feed.live if feed is not None and self.healthy else None
+        return None if live is None else RoomState(live.meta, live.rev, live.version)
+
     def poke(self, code: str) -> None:
         feed = self.feeds.get(code)
         if feed is not None:

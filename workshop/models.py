@@ -5,6 +5,7 @@ import operator
 import secrets
 import unicodedata
 from collections.abc import Hashable
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -184,7 +185,9 @@ class RoomState:
     rev: int
     version: int
     participants: dict[str, Participant] = field(default_factory=dict)
-    online: frozenset[str] = frozenset()
+    online: AbstractSet[str] = frozenset()
+    """The participants with a connection (read-only: a process holding the room hands out a
+    view of what it keeps, which it copies before it next changes)."""
     run_data: dict[str, dict[str, str]] = field(default_factory=dict)
     """room-relative hash name (see `run_hash`) -> field -> value, for what was loaded."""
     replayed: bool = False

@@ -88,10 +88,16 @@ class Rooms:
             raise RoomNotFound(code)
         return state
 
-    async def join(self, code: str, name: str) -> str:
+    async def join(self, code: str, name: str, held: RoomState | None = None) -> str:
+        """Adds a participant; `held` is the room as this process holds it (its meta and
+        revision are all a join decides on), to decide on without reading the room first: in a
+        join storm, that read was one of each arrival's round trips to the store. Had the meta
+        moved on meanwhile (the room locked, say), the commit says so, and the join is decided
+        again on a fresh read."""
         participant_id = new_participant_id()
         for _ in range(_ATTEMPTS):
-            state = await self._read(code, people=())
+            state = held or await self._read(code, people=())
+            held = None
             effects = engine.join(state, participant_id, name, self.clock())
             result = await self.store.commit(state, effects)
             if result.status == "ok":

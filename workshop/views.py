@@ -177,7 +177,7 @@ async def join(request: Request) -> Response:
     try:
         if not is_room_code(code):
             raise RoomNotFound(code or "(empty)")
-        participant_id = await runtime.rooms.join(code, name)
+        participant_id = await runtime.rooms.join(code, name, runtime.hub.head(code))
     except Rejected as rejected:
         status = 404 if isinstance(rejected, RoomNotFound) else 400
         if isinstance(rejected, RoomNotFound):

@@ -68,6 +68,8 @@ class AppProcess:
                 "127.0.0.1",
                 "--port",
                 str(self.port),
+                # Every request logged, as an operator may ask: the logs are checked for secrets.
+                "--access-log",
                 *store,
             ],
             cwd=ROOT,

@@ -141,6 +141,28 @@ def test_decision_on_an_old_revision_is_refused(make_store: Callable[[], Store])
     run(make_store, body)
 
 
+def test_a_join_decided_on_the_room_as_held_is_decided_again_once_it_moved(
+    make_store: Callable[[], Store],
+) -> None:
+    async def body(store: Store, rooms: Rooms) -> None:
+        code, _ = await rooms.create()
+        held = await _loaded(store, code)
+        ada = await rooms.join(code, "Ada", held)
+        assert (await _loaded(store, code)).participants[ada].name == "Ada"
+        with pytest.raises(engine.Rejected, match="already taken"):
+            await rooms.join(code, "ADA", held)
+        await rooms.act(
+            code,
+            engine.HOST,
+            act({"type": "set_locked", "action_id": "lock-00001", "locked": True}),
+        )
+        # Held from before the lock: refused on the fresh read, not let in.
+        with pytest.raises(engine.Rejected, match="closed to new participants"):
+            await rooms.join(code, "Late", held)
+
+    run(make_store, body)
+
+
 def test_concurrent_votes_are_all_counted(make_store: Callable[[], Store]) -> None:
     async def body(store: Store, rooms: Rooms) -> None:
         code, _ = await rooms.create()

@@ -1,6 +1,9 @@
 """The room a process holds: published changes applied in order, a gap refused, and a state handed
 out never changed by what comes after it."""
 
+from hypothesis import given
+from hypothesis import strategies as st
+
 from workshop.changes import Beat, Committed, LiveRoom, Presence, Published
 from workshop.effects import Write
 from workshop.exercises import load_library
@@ -85,3 +88,63 @@ def test_presence_comes_goes_and_goes_stale() -> None:
     assert room.apply(Published("ABCDEF", 7, (left,)))
     # Leaving also forgets whoever was not heard of since `stale_before` (as the store does).
     assert room.state(0.0).online == frozenset()
+
+
+def test_who_is_online_in_a_state_handed_out_never_changes() -> None:
+    room = held()
+    before = room.state(50.0)
+    assert room.apply(Published("ABCDEF", 6, (Presence("grace|phone", True, 120.0, 60.0),)))
+    after = room.state(100.0)
+    assert before.online == {"ada"} and after.online == {"ada", "grace"}
+    # A second tab, then the first one closing: still online.
+    assert room.apply(Published("ABCDEF", 7, (Presence("grace|tab", True, 130.0, 60.0),)))
+    assert room.apply(Published("ABCDEF", 8, (Presence("grace|phone", False, 140.0, 60.0),)))
+    assert room.state(100.0).online == {"ada", "grace"}
+    assert room.apply(Published("ABCDEF", 9, (Presence("grace|tab", False, 150.0, 60.0),)))
+    assert room.state(100.0).online == {"ada"}
+    assert before.online == {"ada"} and after.online == {"ada", "grace"}
+
+
+MEMBERS = ["ada|tab", "ada|phone", "grace|phone", "linus|tab"]
+
+
+@st.composite
+def presence_steps(draw: st.DrawFn) -> list[tuple[str, str, float, float]]:
+    """Connections coming and going, heartbeats and questions, at moments that mostly move on."""
+    steps = []
+    now = 100.0
+    for _ in range(draw(st.integers(1, 30))):
+        now += draw(st.sampled_from([0.0, 1.0, 20.0, 61.0]))
+        what = draw(st.sampled_from(["on", "off", "beat", "ask"]))
+        member = draw(st.sampled_from(MEMBERS))
+        steps.append((what, member, now, now - draw(st.sampled_from([0.0, 30.0, 60.0, 200.0]))))
+    return steps
+
+
+@given(presence_steps())
+def test_who_is_online_is_who_was_heard_of_since(
+    steps: list[tuple[str, str, float, float]],
+) -> None:
+    """Kept up to date as connections come and go, who is online is what a look at when each
+    connection was last heard of says, whatever is asked when."""
+    room = held()
+    heard = {"ada|tab": 100.0}
+    version = 5
+    for what, member, at, earlier in steps:
+        if what == "ask":
+            expected = {m.split("|")[0] for m, last in heard.items() if last >= earlier}
+            assert room.state(earlier).online == expected
+        elif what == "beat":
+            room.beat(Beat("ABCDEF", (member, "ada|tab"), at))
+            for m in (member, "ada|tab"):
+                if m in heard:
+                    heard[m] = max(heard[m], at)
+        else:
+            version += 1
+            change = Presence(member, what == "on", at, stale_before=earlier)
+            assert room.apply(Published("ABCDEF", version, (change,)))
+            if what == "on":
+                heard[member] = at
+            else:
+                heard.pop(member, None)
+            heard = {m: last for m, last in heard.items() if last >= earlier}

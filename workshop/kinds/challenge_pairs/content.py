@@ -48,6 +48,9 @@ Text = str
 ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=400)]
 
 Resistance = Literal["gentle", "firm", "stubborn"]
+
+IF_OPENINGS = ("If ", "Wenn ", "Si ")
+"""How a card's if-then line begins, in each language an exercise file may be written in."""
 """How hard a side holds its ground: the same three words on every card."""
 
 RESISTANCE: Mapping[str, Mapping[str, str]] = {
@@ -101,7 +104,7 @@ class RoleCard(BaseModel):
     @field_validator("if_then")
     @classmethod
     def _starts_with_if(cls, line: str) -> str:
-        if not line.startswith("If "):
+        if not line.startswith(IF_OPENINGS):
             raise ValueError('begins "If they …, you …"')
         return line
 

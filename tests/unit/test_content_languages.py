@@ -15,6 +15,7 @@ from workshop.exercises import (
     parse_exercise,
     parse_translated_exercise,
 )
+from workshop.kinds.challenge_pairs.content import ChallengePairs
 from workshop.settings import DEFAULT_EXERCISES
 
 NINETY_MINUTES = (
@@ -23,8 +24,6 @@ NINETY_MINUTES = (
     "challenge-pairs-respectful-challenge",
     "advocacy-debate-customer-advocate",
 )
-TRANSLATED = tuple(e for e in NINETY_MINUTES if e != "challenge-pairs-respectful-challenge")
-"""The exercises translated so far."""
 LIBRARY, LIBRARY_ERRORS = check_all(DEFAULT_EXERCISES)
 
 
@@ -77,7 +76,7 @@ def test_the_library_loads_cleanly_with_its_translations() -> None:
     assert LIBRARY_ERRORS == []
 
 
-@pytest.mark.parametrize("exercise_id", TRANSLATED)
+@pytest.mark.parametrize("exercise_id", NINETY_MINUTES)
 def test_the_ninety_minute_agenda_is_in_german_and_spanish(exercise_id: str) -> None:
     assert LIBRARY.languages(exercise_id) == ("en", "de", "es")
     original = LIBRARY.exercises[exercise_id]
@@ -89,7 +88,7 @@ def test_the_ninety_minute_agenda_is_in_german_and_spanish(exercise_id: str) -> 
         assert translated.summary != original.summary
 
 
-@pytest.mark.parametrize("exercise_id", TRANSLATED)
+@pytest.mark.parametrize("exercise_id", NINETY_MINUTES)
 def test_a_translation_keeps_every_id_number_and_list_length(exercise_id: str) -> None:
     original = LIBRARY.exercises[exercise_id]
     before, lists = texts_and_values(original.model_dump(mode="json"))
@@ -246,3 +245,35 @@ def test_an_invalid_original_is_reported_without_its_translations() -> None:
     assert exercise is None and translated == {}
     assert [problem.field for problem in found] == ["minutes"]
     assert all(isinstance(problem, ContentError) for problem in found)
+
+
+def test_a_translation_may_word_what_the_file_leaves_to_the_model() -> None:
+    """The pairs' file keeps the model's rubric; its translations word it in their language."""
+    pairs = LIBRARY.exercises["challenge-pairs-respectful-challenge"]
+    german = LIBRARY.in_language(pairs.id, "de")
+    assert isinstance(german, ChallengePairs) and isinstance(pairs, ChallengePairs)
+    assert [h.habit for h in german.rubric] == [h.habit for h in pairs.rubric]
+    assert german.rubric[3].means.startswith("Fragt, wie der Kunde")
+
+
+def test_a_cards_if_then_line_begins_in_its_own_language() -> None:
+    german = LIBRARY.in_language("challenge-pairs-respectful-challenge", "de")
+    spanish = LIBRARY.in_language("challenge-pairs-respectful-challenge", "es")
+    assert isinstance(german, ChallengePairs) and isinstance(spanish, ChallengePairs)
+    assert all(case.first.customer.if_then.startswith("Wenn ") for case in german.cases)
+    assert all(case.swapped.challenger.if_then.startswith("Si ") for case in spanish.cases)
+    text = (DEFAULT_EXERCISES / "challenge-pairs-respectful-challenge.yaml").read_text("utf-8")
+    raw = yaml.safe_load(text)
+    raw["translations"] = {
+        "es": {
+            "cases": [
+                {"first": {"customer": {"if_then": "Cuando te pregunten, contesta."}}},
+                {},
+                {},
+            ]
+        }
+    }
+    assert problems(yaml.safe_dump(raw, allow_unicode=True)) == [
+        "poll.yaml: translations.es.cases.0.first.customer.if_then (Spanish, Case 1, cards for "
+        'the first talk, customer card, if they …, you …): begins "If they …, you …"'
+    ]

@@ -161,7 +161,12 @@ class LanguagesView:
 
 
 def languages_view(codes: tuple[str, ...]) -> LanguagesView:
-    return LanguagesView(codes, tuple(i18n.language_name(code, i18n.current()) for code in codes))
+    return _languages_view(codes, i18n.current())
+
+
+@functools.cache
+def _languages_view(codes: tuple[str, ...], speaking: str) -> LanguagesView:
+    return LanguagesView(codes, tuple(i18n.language_name(code, speaking) for code in codes))
 
 
 FULLY_KEYED_REGIONS = frozenset({"me", "card-link"})

@@ -48,9 +48,6 @@ Text = str
 ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=400)]
 
 Resistance = Literal["gentle", "firm", "stubborn"]
-
-IF_OPENINGS = ("If ", "Wenn ", "Si ")
-"""How a card's if-then line begins, in each language an exercise file may be written in."""
 """How hard a side holds its ground: the same three words on every card."""
 
 RESISTANCE: Mapping[str, Mapping[str, str]] = {
@@ -77,6 +74,10 @@ RESISTANCE: Mapping[str, Mapping[str, str]] = {
     },
 }
 """What each step of the scale asks of the one playing the card, by side, in one line."""
+
+
+IF_OPENINGS = ("If ", "Wenn ", "Si ")
+"""How a card's if-then line begins, in each language an exercise file may be written in."""
 
 
 class RoleCard(BaseModel):

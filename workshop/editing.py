@@ -26,7 +26,7 @@ from workshop import editor, preview
 from workshop.editor import Form, Problem
 from workshop.engine import HOST
 from workshop.errors import Rejected
-from workshop.exercises import parse_exercise, unknown_kind
+from workshop.exercises import TRANSLATIONS, parse_exercise, unknown_kind
 from workshop.exports import Export
 from workshop.identity import matches
 from workshop.kinds import KINDS, AnyExercise, kind_named
@@ -390,6 +390,8 @@ async def upload(request: Request) -> Response:
     kind_name = str(loaded.get("kind", ""))
     if kind_name not in KINDS:
         return _refused_upload(request, f"{unknown_kind(loaded.get('kind'))}.")
+    # A room plays the file's own language: a library file's translations stay out of it.
+    loaded.pop(TRANSLATIONS, None)
     form_model = Form(KINDS[kind_name].content)
     exercise, problems = form_model.check(loaded)
     heading = f"Uploaded: {name}"

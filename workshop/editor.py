@@ -392,11 +392,22 @@ class Form:
     def problem(self, detail: ErrorDetails, data: Mapping[str, Any]) -> "Problem":
         """One of pydantic's errors as the facilitator reads it: "Case 2, customer card,
         situation: too long, 1,400 of 1,200 characters"."""
+        place = self.place(detail["loc"])
+        message = _in_words(detail)
+        if place.line is not None:
+            message = f"line {place.line}: {message}"
+        location = ".".join(str(part) for part in detail["loc"])
+        return Problem(place.field, place.where, message, location)
+
+    def place(self, location: Sequence[str | int]) -> "Place":
+        """A place in an exercise's data (its keys and list positions) as the facilitator names
+        it, and whether what is there is a text in someone's words."""
         node: dict[str, Any] = self._schema.root
         names: list[str] = []
         where: list[str] = []
         line = None
-        for part in detail["loc"]:
+        reached = True
+        for part in location:
             control = _control(node)
             if control == "group":
                 children = dict(self._schema.properties(node))
@@ -404,6 +415,7 @@ class Form:
                     # A field the model does not have (a typo in an uploaded file): named as
                     # written, on the group that holds it.
                     where.append(plain_words(str(part)))
+                    reached = False
                     break
                 names.append(str(part))
                 node = children[str(part)]
@@ -416,15 +428,30 @@ class Form:
                 node = items
             elif control == "lines" and isinstance(part, int):
                 line = part + 1
+                node = self._schema.items(node)
                 break
             else:
+                reached = False
                 break
-        message = _in_words(detail)
-        if line is not None:
-            message = f"line {line}: {message}"
         phrase = ", ".join([where[0], *(w[:1].lower() + w[1:] for w in where[1:])]) if where else ""
-        location = ".".join(str(part) for part in detail["loc"])
-        return Problem(".".join(names), phrase, message, location)
+        return Place(".".join(names), phrase, line, reached and _is_text(node))
+
+
+@dataclass(frozen=True)
+class Place:
+    field: str
+    """The dotted path of the form field it belongs to ('' for the exercise as a whole)."""
+    where: str
+    """The field in the facilitator's words: "Case 2, customer card, situation"."""
+    line: int | None = None
+    """Which entry of a list of texts (from 1), when it is one."""
+    text: bool = False
+    """Whether it holds words of the author's (a title, a question, one of a list of lines), as
+    opposed to an id, a number, a yes or no, or one of a few fixed words."""
+
+
+def _is_text(node: Mapping[str, Any]) -> bool:
+    return node.get("type") == "string" and not ({"pattern", "enum", "const"} & node.keys())
 
 
 @dataclass(frozen=True)

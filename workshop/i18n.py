@@ -100,6 +100,11 @@ def ngettext(singular: str, plural: str, n: int) -> str:
     return translations(current()).ngettext(singular, plural, n)
 
 
+def language_name(language: str, in_language: str = SOURCE) -> str:
+    """A language's name in another (in English unless told): "de" is "German"."""
+    return Locale.parse(language).get_display_name(in_language) or language
+
+
 def negotiate(accept_language: str) -> str:
     """The language a browser asks for first among those the app speaks (its Accept-Language
     header, in order of preference), else English."""

@@ -154,6 +154,24 @@ class AgendaView:
     """The title of each item's exercise, in order."""
 
 
+@dataclass(frozen=True)
+class LanguagesView:
+    """The languages an exercise can be played in, for the library's badges."""
+
+    codes: tuple[str, ...]
+    names: tuple[str, ...]
+    """Each language's name in the language being spoken."""
+
+
+def languages_view(codes: tuple[str, ...]) -> LanguagesView:
+    return _languages_view(codes, i18n.current())
+
+
+@functools.cache
+def _languages_view(codes: tuple[str, ...], speaking: str) -> LanguagesView:
+    return LanguagesView(codes, tuple(i18n.language_name(code, speaking) for code in codes))
+
+
 FULLY_KEYED_REGIONS = frozenset({"me", "card-link"})
 """Phone regions whose key (see `phone_keys`) determines their HTML entirely, not only its personal
 part."""
@@ -513,6 +531,10 @@ def room_context(
         base["agenda"] = meta.agenda
         base["current"] = meta.current
         base["library"] = sorted(library.exercises.values(), key=lambda e: (e.kind, e.title))
+        base["library_languages"] = {
+            exercise_id: languages_view(library.languages(exercise_id))
+            for exercise_id in library.exercises
+        }
         base["agendas"] = [
             AgendaView(agenda, [library.exercises[item.exercise].title for item in agenda.items])
             for agenda in sorted(library.agendas.values(), key=lambda agenda: agenda.title)

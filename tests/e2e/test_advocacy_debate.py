@@ -13,19 +13,17 @@ from dataclasses import dataclass, replace
 from typing import Literal
 
 import pytest
-import yaml
 from playwright.sync_api import Locator, Page, expect
 
 from tests.e2e.audit import audit
 from tests.e2e.conftest import EXERCISES, NewPhone
 from tests.e2e.helpers import add_and_start, join, open_projector, start_workshop
+from workshop.exercises import parse_exercise
 from workshop.kinds.advocacy_debate import AdvocacyDebate
 
-CONTENT = AdvocacyDebate.model_validate(
-    yaml.safe_load(
-        (EXERCISES / "advocacy-debate-customer-advocate.yaml").read_text(encoding="utf-8")
-    )
-)
+_FILE = EXERCISES / "advocacy-debate-customer-advocate.yaml"
+CONTENT, _ = parse_exercise(_FILE.read_text(encoding="utf-8"), _FILE.name)
+assert isinstance(CONTENT, AdvocacyDebate)
 EXERCISE = CONTENT.title
 CASE = CONTENT.cases[0]
 

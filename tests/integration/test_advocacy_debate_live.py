@@ -7,18 +7,18 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from itertools import pairwise
 
-import yaml
 from markupsafe import escape
 from starlette.testclient import TestClient
 
 from tests.integration.helpers import Screen, action_id, create_room, join, live
+from workshop.exercises import parse_exercise
 from workshop.kinds.advocacy_debate import PHASES, AdvocacyDebate
 from workshop.settings import DEFAULT_EXERCISES
 
 EXERCISE = "advocacy-debate-customer-advocate"
-CONTENT = AdvocacyDebate.model_validate(
-    yaml.safe_load((DEFAULT_EXERCISES / f"{EXERCISE}.yaml").read_text(encoding="utf-8"))
-)
+_FILE = DEFAULT_EXERCISES / f"{EXERCISE}.yaml"
+CONTENT, _ = parse_exercise(_FILE.read_text(encoding="utf-8"), _FILE.name)
+assert isinstance(CONTENT, AdvocacyDebate)
 TITLE = str(escape(CONTENT.title))
 MOTION = str(escape(CONTENT.cases[0].motion))
 STEPS = tuple(phase.name for phase in PHASES)

@@ -7,11 +7,11 @@ from collections.abc import Callable, Iterable
 from contextlib import ExitStack
 from dataclasses import dataclass
 
-import yaml
 from markupsafe import escape
 from starlette.testclient import TestClient
 
 from tests.integration.helpers import Screen, action_id, create_room, join, live
+from workshop.exercises import parse_exercise
 from workshop.kinds.challenge_pairs import RUBRIC, ChallengePairs
 from workshop.markdown import md_cell
 from workshop.settings import DEFAULT_EXERCISES
@@ -30,9 +30,10 @@ PHASES = (
     "rate_trio",
     "debrief",
 )
-CASE = ChallengePairs.model_validate(
-    yaml.safe_load((DEFAULT_EXERCISES / f"{EXERCISE}.yaml").read_text(encoding="utf-8"))
-).cases[0]
+_FILE = DEFAULT_EXERCISES / f"{EXERCISE}.yaml"
+_CONTENT, _ = parse_exercise(_FILE.read_text(encoding="utf-8"), _FILE.name)
+assert isinstance(_CONTENT, ChallengePairs)
+CASE = _CONTENT.cases[0]
 
 
 def shown(text: str) -> str:

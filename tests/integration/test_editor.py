@@ -19,6 +19,7 @@ from tests.integration.helpers import (
 )
 from workshop.editing import UPLOAD_BYTES_MAX
 from workshop.exercises import parse_exercise
+from workshop.settings import DEFAULT_EXERCISES
 
 POLL = "warmup-hardest-habit"
 PAIRS = "challenge-pairs-respectful-challenge"
@@ -228,6 +229,17 @@ def test_an_uploaded_file_goes_on_the_agenda(client: TestClient) -> None:
         client, f"/host/{code}/new", [*form_items(mine.text), ("op", "download")], host
     )
     response = upload(client, code, host, file.content, name=f"{POLL}-copy.yaml")
+    assert (response.status_code, response.headers["location"]) == (303, f"/host/{code}")
+    assert agenda_titles(client, code, host) == ["Warm-up: the hardest habit"]
+
+
+def test_a_library_file_with_translations_is_uploaded_in_its_own_language(
+    client: TestClient,
+) -> None:
+    code, host = create_room(client)
+    library_file = DEFAULT_EXERCISES / f"{POLL}.yaml"
+    assert "translations:" in library_file.read_text(encoding="utf-8")
+    response = upload(client, code, host, library_file.read_bytes(), name=f"{POLL}.yaml")
     assert (response.status_code, response.headers["location"]) == (303, f"/host/{code}")
     assert agenda_titles(client, code, host) == ["Warm-up: the hardest habit"]
 

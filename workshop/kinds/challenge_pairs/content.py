@@ -85,6 +85,10 @@ RESISTANCE: Mapping[str, Mapping[str, str]] = {
 """What each step of the scale asks of the one playing the card, by side, in one line."""
 
 
+IF_OPENINGS = ("If ", "Wenn ", "Si ")
+"""How a card's if-then line begins, in each language an exercise file may be written in."""
+
+
 class RoleCard(BaseModel):
     """What every card holds, whichever side it is for: enough to play it after two minutes of
     reading, with no other preparation."""
@@ -110,7 +114,7 @@ class RoleCard(BaseModel):
     @field_validator("if_then")
     @classmethod
     def _starts_with_if(cls, line: str) -> str:
-        if not line.startswith("If "):
+        if not line.startswith(IF_OPENINGS):
             raise ValueError('begins "If they …, you …"')
         return line
 

@@ -10,6 +10,7 @@ from workshop.action_base import KindHostAction as KindHostAction
 from workshop.action_base import ParticipantAction as ParticipantAction
 from workshop.action_base import Staged as Staged
 from workshop.action_base import Vote as Vote
+from workshop.i18n import Language
 from workshop.kinds import Exercise, KindHostActions, KindParticipantActions
 
 _Action = BaseAction
@@ -86,6 +87,11 @@ class SetLocked(_Action):
     locked: bool
 
 
+class SetLanguage(_Action):
+    type: Literal["set_language"]
+    language: Language
+
+
 class SetScreen(_Action):
     """Changes how the projector looks; a field left out stays as it is."""
 
@@ -126,6 +132,7 @@ HostAction = (
     | TimerAdd
     | TimerClear
     | SetLocked
+    | SetLanguage
     | SetScreen
     | RemoveParticipant
     | SetTitle
@@ -139,6 +146,7 @@ ROOM_ACTIONS = (
     TimerAdd,
     TimerClear,
     SetLocked,
+    SetLanguage,
     SetScreen,
     SetTitle,
 )

@@ -10,10 +10,11 @@ from typing import Any
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
+from starlette.requests import HTTPConnection
 from starlette.routing import Route, WebSocketRoute
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from workshop import editing, views
+from workshop import editing, i18n, views
 from workshop.assets import StaticAssets, default_assets
 from workshop.collector import keep_collections_short
 from workshop.errors import StoreUnavailable
@@ -164,6 +165,21 @@ class StaticFirst:
         await self.app(scope, receive, send)
 
 
+class BrowserLanguage:
+    """Pages speak the language the browser chose or asks for (a room's own pages then speak the
+    room's, see `views`)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        with i18n.speaking(views.browser_language(HTTPConnection(scope))):
+            await self.app(scope, receive, send)
+
+
 def create_app(
     settings: Settings | None = None,
     *,
@@ -228,11 +244,16 @@ def create_app(
         Route("/r/{code}/card", views.personal_card),
         Route("/healthz", views.healthz),
         Route("/favicon.ico", views.favicon),
+        Route("/language/{language}", views.choose_language),
         WebSocketRoute("/ws/{code}/{audience}", live_endpoint),
     ]
     return Starlette(
         routes=routes,
-        middleware=[Middleware(SecurityHeaders), Middleware(StaticFirst, assets=static)],
+        middleware=[
+            Middleware(SecurityHeaders),
+            Middleware(StaticFirst, assets=static),
+            Middleware(BrowserLanguage),
+        ],
         exception_handlers={StoreUnavailable: views.store_unavailable},
         lifespan=lifespan,
     )

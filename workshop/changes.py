@@ -325,9 +325,14 @@ class LiveRoom:
 
 def _keys_may_change(before: RoomMeta, after: RoomMeta) -> bool:
     """Whether a change of the meta may change phones' keys (see `render.phone_keys`): what runs,
-    its step, its round, any exercise of the agenda. The timer, the lock, the projector's look and
-    the title are the same on every phone."""
-    return after.current != before.current or after.agenda != before.agenda
+    its step, its round, any exercise of the agenda, or the room's language (every phone's own
+    regions are drawn again in it). The timer, the lock, the projector's look and the title are the
+    same on every phone."""
+    return (
+        after.current != before.current
+        or after.agenda != before.agenda
+        or after.language != before.language
+    )
 
 
 def _arrived(

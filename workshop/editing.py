@@ -308,7 +308,7 @@ async def new_exercise(request: Request) -> Response:
     state = await _host_state(request)
     if isinstance(state, Response):
         return state
-    library = _runtime(request).library.exercises
+    library = _runtime(request).library.exercises_in(state.meta.language)
     query = request.query_params
     if request.method == "POST":
         items = await _form_items(request)

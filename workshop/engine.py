@@ -13,7 +13,7 @@ from workshop import actions as a
 from workshop.agendas import AGENDA_MAX, Agenda
 from workshop.effects import Effects, Read, Write
 from workshop.errors import Rejected
-from workshop.i18n import N_, Message
+from workshop.i18n import LANGUAGES, N_, Language, Message
 from workshop.kinds import (
     Exercise,
     data_of,
@@ -45,8 +45,8 @@ class Actor:
 HOST = Actor("host")
 
 
-def new_room(code: str, host_key_hash: str, now: float) -> RoomMeta:
-    return RoomMeta(code=code, created_at=now, host_key_hash=host_key_hash)
+def new_room(code: str, host_key_hash: str, now: float, language: Language = "en") -> RoomMeta:
+    return RoomMeta(code=code, created_at=now, host_key_hash=host_key_hash, language=language)
 
 
 def join(state: RoomState, participant_id: str, raw_name: str, now: float) -> Effects:
@@ -293,6 +293,11 @@ def _host_action(
                 N_("The room is locked: nobody new can join.")
                 if locked
                 else N_("The room is open for joining."),
+            )
+        case a.SetLanguage(language=language):
+            return _meta(
+                meta.model_copy(update={"language": language}),
+                Message("The room now speaks %(language)s.", language=LANGUAGES[language]),
             )
         case a.SetScreen():
             look = _screen(meta.screen, action)

@@ -272,11 +272,23 @@ class Library:
     agendas: dict[str, Agenda]
     translations: dict[str, dict[str, Exercise]] = field(default_factory=dict)
     """Each exercise's translated versions, by exercise id and then language."""
+    _in: dict[str, dict[str, Exercise]] = field(default_factory=dict, repr=False, compare=False)
 
     def in_language(self, exercise_id: str, language: str) -> Exercise:
         """The exercise in `language`, or as its file gives it when it has no such translation."""
         original = self.exercises[exercise_id]
         return self.translations.get(exercise_id, {}).get(language, original)
+
+    def exercises_in(self, language: str) -> dict[str, Exercise]:
+        """Every exercise as a room speaking `language` adds it to its agenda (see `in_language`),
+        worked out once per language."""
+        found = self._in.get(language)
+        if found is None:
+            found = self._in[language] = {
+                exercise_id: self.in_language(exercise_id, language)
+                for exercise_id in self.exercises
+            }
+        return found
 
     def languages(self, exercise_id: str) -> tuple[str, ...]:
         """The languages the exercise can be played in: the file's own first, then its

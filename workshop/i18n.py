@@ -17,7 +17,7 @@ import io
 from collections.abc import Iterator, Mapping, Sequence
 from contextvars import ContextVar
 from pathlib import Path
-from typing import Any, NoReturn, Self
+from typing import Any, Literal, NoReturn, Self, get_args
 
 from babel import Locale, UnknownLocaleError
 from babel.messages.mofile import write_mo
@@ -25,8 +25,12 @@ from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
 from markupsafe import Markup, escape
 
+Language = Literal["en", "de", "es"]
+"""A language the app speaks, by its code."""
 LANGUAGES: dict[str, str] = {"en": "English", "de": "Deutsch", "es": "Español"}
 """Every language with a complete catalog, by its code, named in itself."""
+_CODES: tuple[Language, ...] = get_args(Language)
+assert set(LANGUAGES) == set(_CODES)
 SOURCE = "en"
 """The language of the message ids themselves: it needs no catalog."""
 LOCALES = {"en": "en_GB", "de": "de_DE", "es": "es_ES"}
@@ -103,6 +107,11 @@ def ngettext(singular: str, plural: str, n: int) -> str:
 def language_name(language: str, in_language: str = SOURCE) -> str:
     """A language's name in another (in English unless told): "de" is "German"."""
     return Locale.parse(language).get_display_name(in_language) or language
+
+
+def chosen(value: str | None) -> Language | None:
+    """A language a browser chose (its cookie's value), if the app speaks it."""
+    return next((language for language in _CODES if language == value), None)
 
 
 def negotiate(accept_language: str) -> str:

@@ -13,6 +13,8 @@ from workshop.models import RoomMeta
 HOST_COOKIE = "workshop_host_{code}"
 PARTICIPANT_COOKIE = "workshop_p_{code}"
 SCREEN_COOKIE = "workshop_screen_{code}"
+LANGUAGE_COOKIE = "workshop_language"
+"""The language a phone chose for itself, in every room."""
 
 
 def new_host_secret() -> str:

@@ -20,13 +20,14 @@ from typing import Any
 from pydantic import ValidationError
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
+from workshop import i18n
 from workshop.actions import action_adapter
 from workshop.caching import Refresh
 from workshop.engine import HOST, Actor
 from workshop.errors import Rejected, StoreUnavailable
 from workshop.frames import frame_writer, text_frame
 from workshop.i18n import N_
-from workshop.identity import HOST_COOKIE, PARTICIPANT_COOKIE, is_host
+from workshop.identity import HOST_COOKIE, LANGUAGE_COOKIE, PARTICIPANT_COOKIE, is_host
 from workshop.limits import TokenBucket
 from workshop.models import RoomState, is_room_code, normalise_code
 from workshop.origins import is_own
@@ -67,8 +68,19 @@ def origin_allowed(websocket: WebSocket, extra: list[str]) -> bool:
 
 
 class LiveConnection:
-    def __init__(self, runtime: Runtime, websocket: WebSocket, code: str, audience: Audience):
+    def __init__(
+        self,
+        runtime: Runtime,
+        websocket: WebSocket,
+        code: str,
+        audience: Audience,
+        language: str | None = None,
+    ):
         self.runtime = runtime
+        self.language = language
+        """The language this screen chose for itself (a phone's own); None: the room's."""
+        self.speaks = language or i18n.SOURCE
+        """The language it was last drawn in."""
         self.websocket = websocket
         self.code = code
         self.audience = audience
@@ -94,6 +106,12 @@ class LiveConnection:
     # Hub callbacks -------------------------------------------------------------------------
 
     def refresh(self, state: RoomState | None, refresh: Refresh) -> None:
+        if state is not None:
+            self.speaks = self.language or state.meta.language
+        with i18n.speaking(self.speaks):
+            self._draw(state, refresh)
+
+    def _draw(self, state: RoomState | None, refresh: Refresh) -> None:
         self._sent = None
         if state is None:
             self.notify(N_("This room has been deleted."), "error")
@@ -127,7 +145,13 @@ class LiveConnection:
 
     def follow(self, leader: "LiveConnection", state: RoomState | None, refresh: Refresh) -> None:
         sent = leader._sent
-        if sent is None or state is None or self._store_down or self._waiting:
+        if (
+            sent is None
+            or state is None
+            or self._store_down
+            or self._waiting
+            or (self.language or state.meta.language) != leader.speaks
+        ):
             self.refresh(state, refresh)
             return
         _, shared, digests = leader._shown
@@ -156,18 +180,20 @@ class LiveConnection:
         """The keys and digests of the regions it shares with phones that show the same (its own
         regions change only with its participant's record or card, which a change touches)."""
         _, shared, digests = self._shown
-        return (shared, digests, self._store_down, self._waiting)
+        return (shared, digests, self._store_down, self._waiting, self.language, self.speaks)
 
     def store_down(self) -> None:
         # The banner stays up until the store answers again (a notice fades after a few seconds).
         if not self._store_down:
             self._store_down = True
-            self._push(self.runtime.renderer.page("_store_status.html", down=True))
+            with i18n.speaking(self.speaks):
+                self._push(self.runtime.renderer.page("_store_status.html", down=True))
 
     # Outbox ------------------------------------------------------------------------------
 
     def notify(self, message: str, tone: str = "ok") -> None:
-        self._push(self.runtime.notice(message, tone, next(_notice_seq)))
+        with i18n.speaking(self.speaks):
+            self._push(self.runtime.notice(message, tone, next(_notice_seq)))
 
     def close(self, code: int) -> None:
         """Sends what is queued, then closes; a full outbox is dropped first."""
@@ -327,7 +353,9 @@ async def live_endpoint(websocket: WebSocket) -> None:
             return
         actor, audience = Actor("participant", participant_id), Audience("phone", participant_id)
 
-    connection = LiveConnection(runtime, websocket, code, audience)
+    # A phone may speak a language of its own; the console and the projector speak the room's.
+    chosen = i18n.chosen(websocket.cookies.get(LANGUAGE_COOKIE)) if kind == "phone" else None
+    connection = LiveConnection(runtime, websocket, code, audience, chosen)
     connection.since = state.version
     await runtime.hub.subscribe(code, connection)
     runtime.connections.add(connection)

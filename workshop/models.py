@@ -11,6 +11,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
+from workshop.i18n import Language
 from workshop.kinds import Exercise, PhaseSpec, phases_of, rounds_of
 
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
@@ -154,6 +155,8 @@ class RoomMeta(BaseModel):
     timer: Timer | None = None
     runs_created: int = 0
     screen: ScreenLook = ScreenLook()
+    language: Language = "en"
+    """What the console, the projector and every phone that has not chosen its own speak."""
 
     def run(self, run_id: str) -> Run | None:
         return next((run for run in self.agenda if run.id == run_id), None)

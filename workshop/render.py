@@ -402,6 +402,7 @@ class Renderer:
         # Words marked where they were made and kept as plain text since (a summary's data).
         self.env.filters["translated"] = i18n.translated
         self.env.globals["language"] = i18n.current
+        self.env.globals["languages"] = i18n.LANGUAGES
         self.env.globals["count"] = words.count
         # A page drawn for the editor's preview: still, with no live connection to the room.
         self.env.globals["preview"] = False
@@ -508,6 +509,7 @@ def room_context(
     meta = state.meta
     base: dict[str, Any] = {
         "code": meta.code,
+        "room_language": meta.language,
         "title": meta.title,
         "locked": meta.locked,
         "look": meta.screen,
@@ -530,13 +532,15 @@ def room_context(
         base["online_count"] = sum(1 for p in present if p.id in state.online)
         base["agenda"] = meta.agenda
         base["current"] = meta.current
-        base["library"] = sorted(library.exercises.values(), key=lambda e: (e.kind, e.title))
+        # The library as the room would add it: in its language, where a translation exists.
+        offered = library.exercises_in(meta.language)
+        base["library"] = sorted(offered.values(), key=lambda e: (e.kind, e.title))
         base["library_languages"] = {
             exercise_id: languages_view(library.languages(exercise_id))
             for exercise_id in library.exercises
         }
         base["agendas"] = [
-            AgendaView(agenda, [library.exercises[item.exercise].title for item in agenda.items])
+            AgendaView(agenda, [offered[item.exercise].title for item in agenda.items])
             for agenda in sorted(library.agendas.values(), key=lambda agenda: agenda.title)
         ]
         base["planned_minutes"] = sum(run.planned_minutes for run in meta.agenda)

@@ -115,7 +115,9 @@ class Runtime:
         own: Hashable = None
         shared: tuple[Hashable, ...] | None = None
         if audience.kind == "phone":
-            own, shared = phone_keys(state)(audience.participant_id)
+            mine, shared = phone_keys(state)(audience.participant_id)
+            # Its own regions are drawn again when they change, or the language does.
+            own = (mine, i18n.current())
             if own != own_key:
                 own_html = "".join(self._own_regions(state, audience).values())
             group: Hashable = ("phone", shared, digests, i18n.current())

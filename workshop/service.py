@@ -6,7 +6,7 @@ import time
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, replace
 
-from workshop import engine
+from workshop import engine, i18n
 from workshop.actions import (
     ROOM_ACTIONS,
     Action,
@@ -72,12 +72,14 @@ class Rooms:
         self._batching: asyncio.Task[None] | None = None
         self._alone: set[asyncio.Task[None]] = set()
 
-    async def create(self) -> tuple[str, str]:
-        """A new room's code and its facilitator secret."""
+    async def create(self, language: str = i18n.SOURCE) -> tuple[str, str]:
+        """A new room's code and its facilitator secret; the room speaks `language` (if the app
+        does)."""
         secret = new_host_secret()
+        spoken = i18n.chosen(language) or "en"
         for _ in range(_ATTEMPTS):
             code = new_room_code()
-            meta = engine.new_room(code, hash_secret(secret), self.clock())
+            meta = engine.new_room(code, hash_secret(secret), self.clock(), spoken)
             if await self.store.create_room(meta):
                 return code, secret
         raise RuntimeError("could not allocate a free room code")
@@ -176,7 +178,7 @@ class Rooms:
                     state,
                     pending.actor,
                     pending.action,
-                    self.library.exercises,
+                    self.library.exercises_in(state.meta.language),
                     now,
                     self.library.agendas,
                 )
@@ -221,7 +223,12 @@ class Rooms:
                 state = replace(state, run_data=await self.store.read(code, needed))
             try:
                 effects = engine.apply(
-                    state, actor, action, self.library.exercises, self.clock(), self.library.agendas
+                    state,
+                    actor,
+                    action,
+                    self.library.exercises_in(state.meta.language),
+                    self.clock(),
+                    self.library.agendas,
                 )
             except Rejected:
                 # A copy of this frame (through another connection or process) may have been

@@ -1,11 +1,12 @@
 """HTTP pages: start, join, the three screens' first loads, co-facilitation and deletion."""
 
+import contextlib
 import datetime
 import logging
 import time
 from typing import Any
 
-from starlette.requests import Request
+from starlette.requests import HTTPConnection, Request
 from starlette.responses import (
     FileResponse,
     HTMLResponse,
@@ -14,11 +15,19 @@ from starlette.responses import (
     Response,
 )
 
+from workshop import i18n
 from workshop.errors import Rejected, StoreUnavailable
 from workshop.exports import FORMATS, Export, export
 from workshop.feedback import feedback_view
 from workshop.i18n import N_, Message
-from workshop.identity import HOST_COOKIE, PARTICIPANT_COOKIE, SCREEN_COOKIE, is_host, matches
+from workshop.identity import (
+    HOST_COOKIE,
+    LANGUAGE_COOKIE,
+    PARTICIPANT_COOKIE,
+    SCREEN_COOKIE,
+    is_host,
+    matches,
+)
 from workshop.models import RoomState, is_room_code, normalise_code
 from workshop.origins import is_own, request_origin
 from workshop.render import Audience, find_people
@@ -63,6 +72,35 @@ def _runtime(request: Request) -> Runtime:
 
 def _html(request: Request, template: str, status: int = 200, /, **context: Any) -> HTMLResponse:
     return HTMLResponse(_runtime(request).renderer.page(template, **context), status_code=status)
+
+
+def _speaking(
+    request: Request, state: RoomState, phone: bool = False
+) -> contextlib.AbstractContextManager[None]:
+    """A room's pages speak its language; a phone's, the language the phone chose, if any."""
+    own = i18n.chosen(request.cookies.get(LANGUAGE_COOKIE)) if phone else None
+    return i18n.speaking(own or state.meta.language)
+
+
+def browser_language(request: HTTPConnection) -> str:
+    """The language a browser chose on a phone, else the first its settings ask for that the app
+    speaks."""
+    return i18n.chosen(request.cookies.get(LANGUAGE_COOKIE)) or i18n.negotiate(
+        request.headers.get("accept-language", "")
+    )
+
+
+async def choose_language(request: Request) -> Response:
+    """A phone's own language (`/language/de?next=/r/CODE`): kept in a cookie for every room,
+    then back to the page it came from."""
+    language = i18n.chosen(request.path_params["language"])
+    target = request.query_params.get("next", "/")
+    if not target.startswith("/") or target.startswith("//"):
+        target = "/"
+    response = RedirectResponse(target, status_code=303)
+    if language is not None:
+        _set_cookie(request, response, LANGUAGE_COOKIE, language)
+    return response
 
 
 def _message(request: Request, heading: str, message: str, status: int) -> HTMLResponse:
@@ -158,7 +196,9 @@ async def start(request: Request) -> HTMLResponse:
 async def create_room(request: Request) -> Response:
     if refused := _from_elsewhere(request):
         return refused
-    code, secret = await _runtime(request).rooms.create()
+    code, secret = await _runtime(request).rooms.create(
+        i18n.negotiate(request.headers.get("accept-language", ""))
+    )
     response = RedirectResponse(f"/host/{code}", status_code=303)
     _set_cookie(request, response, HOST_COOKIE.format(code=code), secret)
     return response
@@ -209,10 +249,11 @@ async def phone(request: Request) -> Response:
             request, N_("Room not found"), RoomNotFound(request.path_params["code"]).message, 404
         )
     person = state.participants.get(participant_id or "")
-    if person is None or person.removed:
-        return _html(request, "join.html", code=code, name="", error="")
-    context = runtime.context(state, Audience("phone", person.id), request)
-    return _html(request, "phone.html", **context)
+    with _speaking(request, state, phone=True):
+        if person is None or person.removed:
+            return _html(request, "join.html", code=code, name="", error="")
+        context = runtime.context(state, Audience("phone", person.id), request)
+        return _html(request, "phone.html", **context)
 
 
 async def screen(request: Request) -> Response:
@@ -221,7 +262,8 @@ async def screen(request: Request) -> Response:
     runtime = _runtime(request)
     if state is None or not runtime.keys.may_watch(state.meta, request.cookies):
         return await _not_open_here(request, N_("Projector view"), PROJECTOR_ONLY)
-    return _html(request, "screen.html", **runtime.context(state, Audience("screen"), request))
+    with _speaking(request, state):
+        return _html(request, "screen.html", **runtime.context(state, Audience("screen"), request))
 
 
 async def open_screen(request: Request) -> Response:
@@ -258,22 +300,23 @@ async def host(request: Request) -> Response:
         return state
     secret = request.cookies.get(HOST_COOKIE.format(code=code))
     runtime = _runtime(request)
-    context = runtime.context(state, Audience("host"), request)
-    context["cohost_url"] = f"{runtime.base_url(request)}/host/{code}/claim#{secret}"
-    context["projector_url"] = (
-        f"{runtime.base_url(request)}/screen/{code}/open#{runtime.keys.screen_key(state.meta)}"
-    )
-    context["form_token"] = runtime.keys.form_token(state.meta)
-    seconds = await runtime.store.expires_in(code)
-    context["ttl_days"] = f"{runtime.settings.room_ttl_days:g}"
-    context["expires_on"] = (
-        datetime.datetime.fromtimestamp(time.time() + seconds, datetime.UTC).strftime(
-            "%d %B %Y, %H:%M UTC"
+    with _speaking(request, state):
+        context = runtime.context(state, Audience("host"), request)
+        context["cohost_url"] = f"{runtime.base_url(request)}/host/{code}/claim#{secret}"
+        context["projector_url"] = (
+            f"{runtime.base_url(request)}/screen/{code}/open#{runtime.keys.screen_key(state.meta)}"
         )
-        if seconds is not None
-        else ""
-    )
-    return _html(request, "host.html", **context)
+        context["form_token"] = runtime.keys.form_token(state.meta)
+        seconds = await runtime.store.expires_in(code)
+        context["ttl_days"] = f"{runtime.settings.room_ttl_days:g}"
+        context["expires_on"] = (
+            datetime.datetime.fromtimestamp(time.time() + seconds, datetime.UTC).strftime(
+                "%d %B %Y, %H:%M UTC"
+            )
+            if seconds is not None
+            else ""
+        )
+        return _html(request, "host.html", **context)
 
 
 async def claim(request: Request) -> Response:
@@ -400,9 +443,10 @@ async def export_summary(request: Request) -> Response:
     only = request.query_params.get("only", "").strip()
     if only:
         summary = filter_summary(summary, only)
-    return _download(
-        export(summary, fmt, lambda s: runtime.renderer.page("export.html", summary=s))
-    )
+    with _speaking(request, state):
+        return _download(
+            export(summary, fmt, lambda s: runtime.renderer.page("export.html", summary=s))
+        )
 
 
 async def personal_card(request: Request) -> Response:
@@ -418,6 +462,7 @@ async def personal_card(request: Request) -> Response:
         )
     card = build_card(state, participant_id)
     feedback = [(part, feedback_view(part)) for part in card.feedback]
-    body = runtime.renderer.page("card.html", card=card, feedback=feedback).encode()
+    with _speaking(request, state, phone=True):
+        body = runtime.renderer.page("card.html", card=card, feedback=feedback).encode()
     filename = f"workshop-{code}-{card.date}-my-feedback.html"
     return _download(Export(filename, "text/html; charset=utf-8", body))

@@ -121,6 +121,7 @@ HOST_FRAMES: dict[str, dict[str, object]] = {
     "timer_add": {"seconds": 60},
     "timer_clear": {},
     "set_locked": {"locked": "true"},
+    "set_language": {"language": "de"},
     "set_screen": {"blank": "true"},
     "remove_participant": {"participant_id": "(Grace)"},
     "set_title": {"title": "Taken over"},

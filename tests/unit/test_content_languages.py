@@ -277,3 +277,14 @@ def test_a_cards_if_then_line_begins_in_its_own_language() -> None:
         "poll.yaml: translations.es.cases.0.first.customer.if_then (Spanish, Case 1, cards for "
         'the first talk, customer card, if they …, you …): begins "If they …, you …"'
     ]
+
+
+def test_a_room_adds_each_exercise_in_its_language_where_a_translation_exists() -> None:
+    library = LIBRARY
+    german = library.exercises_in("de")
+    assert german is library.exercises_in("de")
+    assert set(german) == set(library.exercises)
+    assert german["warmup-hardest-habit"].title == "Zum Einstieg: die schwierigste Gewohnheit"
+    untranslated = next(i for i in library.exercises if library.languages(i) == ("en",))
+    assert german[untranslated] is library.exercises[untranslated]
+    assert library.exercises_in("en")["warmup-hardest-habit"].title == "Warm-up: the hardest habit"

@@ -144,6 +144,7 @@ HOST_ACTIONS: list[tuple[str, dict[str, Any]]] = [
     ("timer_add", {"seconds": 60}),
     ("timer_clear", {}),
     ("set_locked", {"locked": True}),
+    ("set_language", {"language": "de"}),
     ("set_screen", {"blank": True}),
     ("remove_participant", {"participant_id": "p-ada"}),
     ("set_title", {"title": "Mine now"}),
@@ -461,6 +462,17 @@ def test_locking_and_unlocking_the_room() -> None:
     locked = host_meta(fresh_meta(), act("set_locked", locked=True))
     assert locked.locked
     assert not host_meta(locked, act("set_locked", locked=False)).locked
+
+
+def test_the_room_speaks_the_language_the_console_sets_and_only_one_the_app_speaks() -> None:
+    meta = fresh_meta()
+    assert meta.language == "en"
+    assert engine.new_room("ABC234", "hash", 0.0, "es").language == "es"
+    effects = host_does(meta, act("set_language", language="de"))
+    assert effects.meta is not None and effects.meta.language == "de"
+    assert effects.notice == "The room now speaks Deutsch."
+    with pytest.raises(ValueError, match="language"):
+        act("set_language", language="fr")
 
 
 def test_the_projector_is_blanked_darkened_and_shows_how_to_join_from_the_console() -> None:

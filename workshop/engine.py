@@ -110,6 +110,7 @@ def _start_agenda(
     agenda = agendas.get(agenda_id)
     if agenda is None:
         raise Rejected(Message("There is no ready agenda '%(id)s'.", id=agenda_id))
+    agenda = agenda.in_language(meta.language)
     if len(meta.agenda) + len(agenda.items) > AGENDA_MAX:
         raise Rejected(Message("An agenda holds at most %(most)s exercises.", most=AGENDA_MAX))
     runs: list[Run] = []

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from workshop import words
 from workshop.i18n import N_, Message
 
 if TYPE_CHECKING:
@@ -16,10 +17,6 @@ if TYPE_CHECKING:
 TOP_SCORE = 5
 AGREE = 0.05
 """Differences smaller than this read as agreement (the numbers are shown to one decimal)."""
-
-
-def _one_decimal(value: float) -> str:
-    return f"{value:.1f}"
 
 
 @dataclass(frozen=True)
@@ -36,12 +33,12 @@ class HabitChart:
 
     @property
     def own_label(self) -> str:
-        return _one_decimal(self.own) if self.own is not None else N_("not rated")
+        return words.decimal(self.own) if self.own is not None else N_("not rated")
 
     @property
     def partners_label(self) -> str:
         partners = self.partners
-        return _one_decimal(partners) if partners is not None else N_("not rated")
+        return words.decimal(partners) if partners is not None else N_("not rated")
 
     @property
     def own_width(self) -> float:
@@ -66,7 +63,7 @@ class HabitChart:
         gap = self.own - partners
         if abs(gap) < AGREE:
             return Message.joined(gave, N_("You see it as they do."))
-        by = f"{abs(gap):.1f}"
+        by = words.decimal(abs(gap))
         if gap > 0:
             return Message.joined(gave, Message("You rated yourself %(by)s higher.", by=by))
         return Message.joined(gave, Message("You rated yourself %(by)s lower.", by=by))

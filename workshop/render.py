@@ -161,6 +161,9 @@ class LanguagesView:
     codes: tuple[str, ...]
     names: tuple[str, ...]
     """Each language's name in the language being spoken."""
+    foreign: str
+    """The language the exercise's texts are shown in when it is not the one being spoken (its
+    file's own), for the page to mark them so; else ''."""
 
 
 def languages_view(codes: tuple[str, ...]) -> LanguagesView:
@@ -169,7 +172,8 @@ def languages_view(codes: tuple[str, ...]) -> LanguagesView:
 
 @functools.cache
 def _languages_view(codes: tuple[str, ...], speaking: str) -> LanguagesView:
-    return LanguagesView(codes, tuple(i18n.language_name(code, speaking) for code in codes))
+    names = tuple(i18n.language_name(code, speaking) for code in codes)
+    return LanguagesView(codes, names, "" if speaking in codes else codes[0])
 
 
 FULLY_KEYED_REGIONS = frozenset({"me", "card-link"})
@@ -399,6 +403,7 @@ class Renderer:
         self.env.globals.update(_=_gettext, gettext=_gettext, ngettext=_ngettext)
         self.env.filters["dom_id"] = dom_id
         self.env.filters["number"] = words.number
+        self.env.filters["decimal"] = words.decimal
         # Words marked where they were made and kept as plain text since (a summary's data).
         self.env.filters["translated"] = i18n.translated
         self.env.globals["language"] = i18n.current
@@ -539,9 +544,10 @@ def room_context(
             exercise_id: languages_view(library.languages(exercise_id))
             for exercise_id in library.exercises
         }
+        agendas = (agenda.in_language(meta.language) for agenda in library.agendas.values())
         base["agendas"] = [
             AgendaView(agenda, [offered[item.exercise].title for item in agenda.items])
-            for agenda in sorted(library.agendas.values(), key=lambda agenda: agenda.title)
+            for agenda in sorted(agendas, key=lambda agenda: agenda.title)
         ]
         base["planned_minutes"] = sum(run.planned_minutes for run in meta.agenda)
     elif viewer.kind == "screen":

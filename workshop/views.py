@@ -1,8 +1,8 @@
 """HTTP pages: start, join, the three screens' first loads, co-facilitation and deletion."""
 
 import contextlib
-import datetime
 import logging
+import math
 import time
 from typing import Any
 
@@ -15,7 +15,7 @@ from starlette.responses import (
     Response,
 )
 
-from workshop import i18n
+from workshop import i18n, words
 from workshop.errors import Rejected, StoreUnavailable
 from workshop.exports import FORMATS, Export, export
 from workshop.feedback import feedback_view
@@ -80,6 +80,13 @@ def _speaking(
     """A room's pages speak its language; a phone's, the language the phone chose, if any."""
     own = i18n.chosen(request.cookies.get(LANGUAGE_COOKIE)) if phone else None
     return i18n.speaking(own or state.meta.language)
+
+
+async def _room_language(request: Request, code: str) -> contextlib.AbstractContextManager[None]:
+    """A page on the way into a room (opening the projector, claiming the console) speaks the
+    room's language, where there is such a room."""
+    state = await _room(request, code)
+    return _speaking(request, state) if state is not None else contextlib.nullcontext()
 
 
 def browser_language(request: HTTPConnection) -> str:
@@ -274,7 +281,8 @@ async def open_screen(request: Request) -> Response:
     if not is_room_code(code):
         return await _not_open_here(request, N_("Projector view"), PROJECTOR_ONLY)
     if request.method == "GET":
-        return _html(request, "open_screen.html", code=code)
+        with await _room_language(request, code):
+            return _html(request, "open_screen.html", code=code)
     if refused := _from_elsewhere(request):
         return refused
     form = await request.form()
@@ -308,14 +316,9 @@ async def host(request: Request) -> Response:
         )
         context["form_token"] = runtime.keys.form_token(state.meta)
         seconds = await runtime.store.expires_in(code)
-        context["ttl_days"] = f"{runtime.settings.room_ttl_days:g}"
-        context["expires_on"] = (
-            datetime.datetime.fromtimestamp(time.time() + seconds, datetime.UTC).strftime(
-                "%d %B %Y, %H:%M UTC"
-            )
-            if seconds is not None
-            else ""
-        )
+        context["ttl_days"] = words.number(runtime.settings.room_ttl_days)
+        context["ttl_count"] = math.ceil(runtime.settings.room_ttl_days)
+        context["expires_on"] = words.moment(time.time() + seconds) if seconds is not None else ""
         return _html(request, "host.html", **context)
 
 
@@ -324,7 +327,8 @@ async def claim(request: Request) -> Response:
     if not is_room_code(code):
         return await _not_open_here(request, N_("Facilitators only"), FACILITATORS_ONLY)
     if request.method == "GET":
-        return _html(request, "claim.html", code=code)
+        with await _room_language(request, code):
+            return _html(request, "claim.html", code=code)
     if refused := _from_elsewhere(request):
         return refused
     form = await request.form()

@@ -20,6 +20,15 @@ def number(n: float) -> str:
     return format_decimal(n, locale=i18n.locale())
 
 
+def decimal(value: float | None, signed: bool = False) -> str:
+    """A mean or a gap to one decimal, as the language writes it ("3.5", German "3,5"); signed,
+    "+0.5" and "-1.0"; "-" where there is none."""
+    if value is None:
+        return "-"
+    pattern = "+#,##0.0;-#,##0.0" if signed else "#,##0.0"
+    return format_decimal(value, pattern, locale=i18n.locale())
+
+
 def _utc(timestamp: float) -> datetime.datetime:
     return datetime.datetime.fromtimestamp(timestamp, datetime.UTC)
 

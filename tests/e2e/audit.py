@@ -8,8 +8,8 @@ axe-core comes from the npm registry (pinned in tests/e2e/package.json, installe
 `scripts/setup dev`). It is evaluated through the DevTools protocol, so the pages keep their
 strict Content-Security-Policy while being checked.
 
-With WORKSHOP_E2E_SCREENSHOTS set, the console and the projector (at each of its sizes) are
-photographed at every moment audited, so their layout can be looked at phase by phase.
+With WORKSHOP_E2E_SCREENSHOTS set, the console, the projector (at each of its sizes) and the
+phones are photographed at every moment audited, so their layout can be looked at phase by phase.
 """
 
 import os
@@ -171,8 +171,7 @@ _COCKPIT_JS = """
   const needed = [
     ['the step heading', document.getElementById('stage-heading'), true],
     ['the next-step control', document.querySelector('#stage .phase-controls .next button'), false],
-    ['the Start timer button', [...document.querySelectorAll('.timer-controls button')]
-      .find(b => b.textContent.trim() === 'Start timer'), true],
+    ['the Start timer button', document.querySelector('.timer-controls .timer-start button'), true],
     ['the projector miniature', document.querySelector('.miniature-box'), true],
     ['the projector controls', document.getElementById('screen-controls'), true],
     ['the people count', document.getElementById('roster-heading'), true],
@@ -312,6 +311,10 @@ def audit(
         size = phone.viewport_size or {"width": 0, "height": 0}
         where = f"phone {number} ({size['width']}x{size['height']})"
         findings.append(Finding(where, check_page(phone, phone=True)))
+        if folder := os.environ.get("WORKSHOP_E2E_SCREENSHOTS"):
+            slug = re.sub(r"[^a-z0-9]+", "-", moment.lower()).strip("-")[:60]
+            at = f"{size['width']}x{size['height']}"
+            phone.screenshot(path=Path(folder) / f"phone-{number}-{at}-at-{slug}.png")
     failed = [finding for finding in findings if finding.problems]
     if failed:
         lines = [f"{moment}:"]

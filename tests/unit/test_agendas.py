@@ -8,7 +8,7 @@ import pytest
 import yaml
 
 from tests.unit.test_engine import ADA, GONE, act, fresh_meta, state_of
-from workshop import engine
+from workshop import engine, i18n
 from workshop.agendas import AGENDA_MAX, Agenda, AgendaItem
 from workshop.engine import HOST
 from workshop.errors import Rejected
@@ -40,7 +40,7 @@ much is exercise."""
 
 def stated_minutes(title: str) -> int | None:
     """The length an agenda's title states: "(90 min)", "(3 h 30 + a break)", "(6 h)"."""
-    match = re.search(r"\((?:(\d+) min|(\d+) h(?: (\d{2}))?)\b", title)
+    match = re.search(r"\((?:(\d+) [Mm]in|(\d+) h(?: (\d{2}))?)\b", title)
     if match is None:
         return None
     minutes, hours, more = match.groups()
@@ -107,6 +107,33 @@ def test_every_agenda_title_states_what_its_items_and_close_add_up_to(agenda: Ag
         f"{agenda.id}: the title says {agenda.title!r}, the items and the close add up to"
         f" {agenda.minutes} min"
     )
+
+
+@pytest.mark.parametrize("agenda", AGENDAS, ids=lambda agenda: agenda.id)
+def test_every_agenda_speaks_german_and_spanish_with_the_same_length(agenda: Agenda) -> None:
+    for language in ("de", "es"):
+        spoken = agenda.in_language(language)
+        assert spoken.title != agenda.title and spoken.summary != agenda.summary, language
+        assert stated_minutes(spoken.title) == agenda.minutes, (language, spoken.title)
+        assert spoken.items == agenda.items
+    assert agenda.in_language("en") == agenda
+
+
+def test_an_agenda_started_in_a_german_room_is_named_in_german() -> None:
+    meta = fresh_meta().model_copy(update={"language": "de"})
+    effects = engine.apply(
+        state_of(meta, ADA, GONE),
+        HOST,
+        act("start_agenda", agenda_id=NINETY.id),
+        LIBRARY.exercises_in("de"),
+        0.0,
+        LIBRARY.agendas,
+    )
+    assert effects.meta is not None
+    with i18n.speaking("de"):
+        said = str(i18n.say(effects.notice))
+    assert NINETY.in_language("de").title in said
+    assert effects.meta.agenda[0].exercise == LIBRARY.in_language(NINETY.items[0].exercise, "de")
 
 
 @pytest.mark.parametrize("agenda", AGENDAS, ids=lambda agenda: agenda.id)
@@ -204,6 +231,16 @@ def test_a_valid_agenda_file_parses() -> None:
         ),
         ({"items": []}, "items", "at least 1"),
         ({"title": ""}, "title", "cannot be empty"),
+        (
+            {"translations": {"de": {"title": "Kurz", "summary": "Zwei.", "sumary": "Zwei."}}},
+            "translations.de.sumary",
+            "no such field here",
+        ),
+        (
+            {"translations": {"fr": {"title": "Court", "summary": "Deux."}}},
+            "translations.fr.[key]",
+            "one of",
+        ),
     ],
 )
 def test_a_typo_in_an_agenda_names_the_file_and_the_field(

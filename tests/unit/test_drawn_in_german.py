@@ -30,6 +30,7 @@ HOST_PAGE = {
     "projector_url": "http://192.0.2.1:8000/screen/ABC234/open#key",
     "form_token": "token",
     "ttl_days": "7",
+    "ttl_count": 7,
     "expires_on": "11 December 2026, 18:58 UTC",
     "unreachable": "offline",
 }

@@ -49,21 +49,47 @@ def test_a_new_english_message_without_its_translations_is_caught(
 
 
 @pytest.mark.parametrize(
-    ("language", "one", "many", "millions", "moment"),
+    ("language", "one", "many", "millions", "moment", "decimals"),
     [
-        ("en", "1 vote", "2,000 votes", "1,000,000 votes", "4 December 2026, 18:58 UTC"),
-        ("de", "1 Stimme", "2.000 Stimmen", "1.000.000 Stimmen", "4. Dezember 2026, 18:58 UTC"),
-        ("es", "1 voto", "2.000 votos", "1.000.000 de votos", "4 de diciembre de 2026, 18:58 UTC"),
+        (
+            "en",
+            "1 vote",
+            "2,000 votes",
+            "1,000,000 votes",
+            "4 December 2026, 18:58 UTC",
+            ("3.5", "+0.5", "-1.0", "-"),
+        ),
+        (
+            "de",
+            "1 Stimme",
+            "2.000 Stimmen",
+            "1.000.000 Stimmen",
+            "4. Dezember 2026, 18:58 UTC",
+            ("3,5", "+0,5", "-1,0", "-"),
+        ),
+        (
+            "es",
+            "1 voto",
+            "2.000 votos",
+            "1.000.000 de votos",
+            "4 de diciembre de 2026, 18:58 UTC",
+            ("3,5", "+0,5", "-1,0", "-"),
+        ),
     ],
 )
 def test_numbers_plurals_and_dates_in_each_language(
-    language: str, one: str, many: str, millions: str, moment: str
+    language: str, one: str, many: str, millions: str, moment: str, decimals: tuple[str, ...]
 ) -> None:
     with i18n.speaking(language):
         assert words.count(1, "vote", "votes") == one
         assert words.count(2000, "vote", "votes") == many
         assert words.count(1_000_000, "vote", "votes") == millions
         assert words.moment(DECEMBER_4_18_58) == moment
+        mean, gap, fall, none = decimals
+        assert words.decimal(3.46) == mean
+        assert words.decimal(0.5, signed=True) == gap
+        assert words.decimal(-1, signed=True) == fall
+        assert words.decimal(None) == none
     assert i18n.current() == "en"
 
 

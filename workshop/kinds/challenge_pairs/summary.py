@@ -19,7 +19,7 @@ from workshop.kinds.challenge_pairs.content import (
 )
 from workshop.kinds.challenge_pairs.rules import summarise, summarise_ticks
 from workshop.markdown import md_heading, md_table
-from workshop.words import count
+from workshop.words import count, decimal
 
 if TYPE_CHECKING:
     from workshop.models import RoomState, Run
@@ -332,12 +332,6 @@ def card_round(
     )
 
 
-def _number(value: float | None, signed: bool = False) -> str:
-    if value is None:
-        return "-"
-    return f"{value:+.1f}" if signed else f"{value:.1f}"
-
-
 def markdown(exercise: PairsSummary) -> list[str]:
     out = [f"## {md_heading(exercise.title)}"]
     for r in exercise.rounds:
@@ -399,9 +393,9 @@ def markdown(exercise: PairsSummary) -> list[str]:
                     (
                         translated(h.habit),
                         *h.distribution,
-                        _number(h.partner_mean),
-                        _number(h.self_mean),
-                        _number(h.gap, True),
+                        decimal(h.partner_mean),
+                        decimal(h.self_mean),
+                        decimal(h.gap, signed=True),
                     )
                     for h in r.habits
                 ),

@@ -32,6 +32,7 @@ from workshop.kinds.challenge_pairs.content import (
 )
 from workshop.kinds.challenge_pairs.rules import summarise, summarise_ticks
 from workshop.kinds.challenge_pairs.summary import card_round, ratings_about, round_ratings
+from workshop.words import decimal
 
 if TYPE_CHECKING:
     from workshop.models import RoomState, Run
@@ -387,11 +388,9 @@ def pairs_view(
                 SummaryRow(
                     label=habit.label,
                     distribution=habit.distribution,
-                    partner_mean=f"{habit.partner_mean:.1f}"
-                    if habit.partner_mean is not None
-                    else "-",
-                    self_mean=f"{habit.self_mean:.1f}" if habit.self_mean is not None else "-",
-                    gap=f"{habit.gap:+.1f}" if habit.gap is not None else "-",
+                    partner_mean=decimal(habit.partner_mean),
+                    self_mean=decimal(habit.self_mean),
+                    gap=decimal(habit.gap, signed=True),
                     widths=[round(100 * n / top) for n in habit.distribution],
                 )
             )

@@ -20,6 +20,12 @@ def number(n: float) -> str:
     return format_decimal(n, locale=i18n.locale())
 
 
+def points(value: float) -> str:
+    """A change in percentage points, whole and signed, as the language writes it: "+25",
+    "-1,200" ("-1.200" in German). Rounded before it is signed, so that -0.4 reads "+0"."""
+    return format_decimal(round(value), "+#,##0;-#,##0", locale=i18n.locale())
+
+
 def decimal(value: float | None, signed: bool = False) -> str:
     """A mean or a gap to one decimal, as the language writes it ("3.5", German "3,5"); signed,
     "+0.5" and "-1.0"; "-" where there is none."""

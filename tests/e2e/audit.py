@@ -314,7 +314,9 @@ def audit(
         if folder := os.environ.get("WORKSHOP_E2E_SCREENSHOTS"):
             slug = re.sub(r"[^a-z0-9]+", "-", moment.lower()).strip("-")[:60]
             at = f"{size['width']}x{size['height']}"
-            phone.screenshot(path=Path(folder) / f"phone-{number}-{at}-at-{slug}.png")
+            phone.screenshot(
+                path=Path(folder) / f"phone-{number}-{at}-at-{slug}.png", full_page=True
+            )
     failed = [finding for finding in findings if finding.problems]
     if failed:
         lines = [f"{moment}:"]

@@ -131,12 +131,26 @@ def english_on(page: Page, language: str, own_text: Iterable[str]) -> list[str]:
     text = page.evaluate(_READ_JS)
     for own in sorted({*own_text, *in_english_only()}, key=len, reverse=True):
         text = text.replace(own, " ")
-    return sorted(_words(text) & english_only(language))
+    found = sorted(_words(text) & english_only(language))
+    return [f"{word} in “{_around(text, word)}”" for word in found]
 
 
-def check_language(moment: str, screens: dict[str, tuple[Page, str]]) -> None:
-    """Every screen speaks its language: its `lang`, and no word of the app's English."""
-    own = (*NAMES, *WRITTEN.values())
+def _around(text: str, word: str) -> str:
+    """The line of `text` where `word` first shows, for a failure to point at."""
+    at = re.search(rf"(?i)\b{re.escape(word)}\b", text)
+    if at is None:
+        return ""
+    start = text.rfind("\n", 0, at.start()) + 1
+    end = text.find("\n", at.end())
+    return text[start : end if end >= 0 else None].strip()[:120]
+
+
+def check_language(
+    moment: str, screens: dict[str, tuple[Page, str]], own_text: Iterable[str] = ()
+) -> None:
+    """Every screen speaks its language: its `lang`, and no word of the app's English outside
+    the names and the text people wrote (and `own_text`)."""
+    own = (*NAMES, *WRITTEN.values(), *own_text)
     problems = []
     for where, (page, language) in screens.items():
         wait_live(page)
@@ -188,7 +202,8 @@ def test_the_ninety_minute_agenda_runs_in_german_with_a_spanish_phone(
     # 2. The projector's browser asks for English: its home page is English, and the check finds
     # it so. It opens the projector view from the console's link.
     projector_browser.goto("/")
-    assert {"join", "room", "your"} <= set(english_on(projector_browser, "de", ()))
+    found = {item.split(" ", 1)[0] for item in english_on(projector_browser, "de", ())}
+    assert {"join", "room", "your"} <= found, found
     link = facilitator.get_by_label(said("de", "Projector link")).input_value()
     projector = projector_browser
     parts = urlsplit(link)
@@ -351,5 +366,106 @@ def test_the_ninety_minute_agenda_runs_in_german_with_a_spanish_phone(
     text = markdown
     for own in sorted((*NAMES, *WRITTEN.values()), key=len, reverse=True):
         text = text.replace(own, " ")
-    english = sorted(_words(text) & english_only("de"))
+    english = [
+        f"{word} in “{_around(text, word)}”" for word in sorted(_words(text) & english_only("de"))
+    ]
     assert not english, f"English words in the German Markdown export: {english}"
+
+
+# Runs in the page: the data-seq of the phone's last notice, which each answer to it changes.
+_NOTICE_SEQ_JS = "() => (document.getElementById('notice') || {dataset: {}}).dataset.seq || ''"
+
+
+def answered(phone: Page, act: Locator) -> None:
+    """Presses `act` and waits for the app's answer to it (a new notice)."""
+    before = phone.evaluate(_NOTICE_SEQ_JS)
+    act.click()
+    phone.wait_for_function(f"() => ({_NOTICE_SEQ_JS})() !== {before!r}")
+
+
+def take_part(phone: Page, said_text: str) -> None:
+    """Does what the phone's screen asks of its person now, whatever the exercise: votes, takes a
+    side, posts what it writes, rates; so every step is looked at with something on it."""
+    visible = phone.locator("#stage")
+    vote = visible.locator("form.choice button[aria-pressed=false]")
+    if vote.count():
+        answered(phone, vote.first)
+    side = visible.locator("form.act:has(input[name=type][value=choose_side]) button.primary")
+    if side.count():
+        answered(phone, side.first)
+    compose = visible.locator("form.post-form")
+    if compose.count() and compose.first.locator("textarea").is_visible():
+        compose.first.locator("textarea").fill(said_text)
+        answered(phone, compose.first.locator("button[type=submit]"))
+    rating = visible.locator("form.rating-form")
+    if rating.count() and rating.first.is_visible():
+        for group in rating.first.locator("fieldset:has(label.segment)").all():
+            group.locator("label.segment").last.click()
+        answered(phone, rating.first.locator("button[type=submit]"))
+
+
+@pytest.mark.browser
+def test_the_ninety_minute_agendas_pairs_and_debate_pass_every_check_in_german(
+    new_page: NewPage,
+) -> None:
+    """The agenda's other two exercises, every step of them, on every screen: the layout and
+    accessibility checks and the word-by-word reading, in German with one phone in Spanish."""
+    facilitator = new_page(viewport=CONSOLE, locale="de-DE")
+    projector = new_page(viewport=PROJECTOR, locale="de-DE")
+    phones = {
+        name: new_page(
+            viewport=PHONES[number % len(PHONES)], is_mobile=True, has_touch=True, locale="de-DE"
+        )
+        for number, name in enumerate((*NAMES, "Mehmet"))
+    }
+    languages = {name: "es" if name == SPANISH else "de" for name in phones}
+    facilitator.goto("/host")
+    facilitator.get_by_role("button", name=said("de", "Start a workshop")).click()
+    expect(facilitator).to_have_url(re.compile(r"/host/[A-Z0-9]+$"))
+    code = facilitator.url.rsplit("/", 1)[-1]
+    wait_live(facilitator)
+    link = urlsplit(facilitator.get_by_label(said("de", "Projector link")).input_value())
+    projector.goto(f"{link.path}#{link.fragment}")
+    projector.get_by_role("button", name=said("de", "Show the projector view")).click()
+    wait_live(projector)
+    for name, phone in phones.items():
+        phone.goto(f"/r/{code}")
+        phone.get_by_label(said("de", "Your name")).fill(name)
+        phone.get_by_role("button", name=said("de", "Join"), exact=True).click()
+        wait_live(phone)
+        if languages[name] == "es":
+            phone.get_by_role("link", name="Español").click()
+            expect(phone.locator("html")).to_have_attribute("lang", "es")
+            wait_live(phone)
+    facilitator.get_by_role("list", name=said("de", "Ready agendas")).get_by_role(
+        "button", name=said("de", "Start this agenda")
+    ).first.click()
+    agenda = facilitator.locator("#agenda ol.runs > li")
+    expect(agenda).to_have_count(len(AGENDA.items))
+    screens = {"console": (facilitator, "de"), "projector": (projector, "de")} | {
+        f"{name}'s phone": (phone, languages[name]) for name, phone in phones.items()
+    }
+    own = f"Ein Argument von {len(phones)} Personen"
+
+    for position in (2, 3):
+        title = LIBRARY.in_language(AGENDA.items[position].exercise, "de").title
+        agenda.nth(position).get_by_role("button", name=said("de", "Start"), exact=True).click()
+        expect(facilitator.get_by_role("heading", name=title)).to_be_visible()
+        step = 1
+        while True:
+            heading = facilitator.locator("#stage .phase").inner_text()
+            moment = f"{title}, step {step} ({heading.strip()})"
+            key = facilitator.locator("#stage .phase-controls input[name=seen_phase]").first
+            for page in (projector, *phones.values()):
+                expect(page.locator("#stage")).to_have_attribute("data-step", key.input_value())
+            for name, phone in phones.items():
+                take_part(phone, f"{own}: {name}")
+            check_language(moment, screens, (*phones, own))
+            audit(moment, console=facilitator, projector=projector, phones=list(phones.values()))
+            next_button = facilitator.locator("#stage .phase-controls .next button")
+            if not next_button.count():
+                break
+            next_button.click()
+            expect(facilitator.locator("#stage .phase")).not_to_have_text(heading)
+            step += 1
+        assert step >= 5, f"{title}: only {step} steps were looked at"

@@ -90,6 +90,8 @@ def test_numbers_plurals_and_dates_in_each_language(
         assert words.decimal(0.5, signed=True) == gap
         assert words.decimal(-1, signed=True) == fall
         assert words.decimal(None) == none
+        assert words.points(-0.4) == "+0"
+        assert words.points(-1200) == ("-1,200" if language == "en" else "-1.200")
     assert i18n.current() == "en"
 
 

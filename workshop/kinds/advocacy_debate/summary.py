@@ -19,7 +19,7 @@ from workshop.kinds.advocacy_debate.content import (
 )
 from workshop.kinds.base import CardPost, Namer, SummaryEntry
 from workshop.markdown import md_block, md_heading, md_inline, md_table
-from workshop.words import count
+from workshop.words import count, points
 
 if TYPE_CHECKING:
     from workshop.models import RoomState, Run
@@ -130,8 +130,7 @@ class DebateRound(BaseModel):
                 label=str(say(CHOICE_LABELS[c])),
                 first=self.first.get(c, 0),
                 final=self.final.get(c, 0),
-                # Rounded before it is signed, so that -0.4 reads "+0", not "-0".
-                shift=f"{round(self.shift.get(c, 0.0)) + 0:+d}",
+                shift=points(self.shift.get(c, 0.0)),
             )
             for c in CHOICES
         ]

@@ -15,6 +15,7 @@ from workshop.kinds.advocacy_debate.content import (
     side_of_team,
     team_label,
 )
+from workshop.words import points
 
 if TYPE_CHECKING:
     from workshop.models import RoomState, Run
@@ -273,7 +274,7 @@ def debate_view(
             label=advocacy_debate.CHOICE_LABELS[c],
             first=verdict.first[c],
             final=verdict.final[c],
-            shift=f"{verdict.shift[c]:+.0f} pts",
+            shift=Message("%(shift)s pts", shift=points(verdict.shift[c])),
             first_width=round(100 * verdict.first[c] / top),
             final_width=round(100 * verdict.final[c] / top),
         )

@@ -11,6 +11,7 @@ from collections.abc import Iterable, Mapping, Sequence
 
 from workshop.effects import Effects, Write
 from workshop.errors import Rejected
+from workshop.i18n import Message
 from workshop.kinds.challenge_pairs.content import TALKS, Half, Names, Pair
 
 
@@ -318,5 +319,15 @@ def seat_everyone(
         after = rebalance(before, present, history, seed, at)
     writes, expects = pair_writes(names, before, after)
     trios = sum(1 for pair in after.values() if len(pair.members) == 3)
-    notice = f"{len(after)} groups" + (f", {trios} of them a trio" if trios else "") + "."
+    notice = (
+        Message.counted(
+            "%(count)s groups, %(trios)s of them a trio.",
+            "%(count)s groups, %(trios)s of them trios.",
+            trios,
+            count=len(after),
+            trios=trios,
+        )
+        if trios
+        else Message.counted("%(count)s group.", "%(count)s groups.", len(after), count=len(after))
+    )
     return Effects(writes=tuple(writes), expect=tuple(expects), notice=notice)

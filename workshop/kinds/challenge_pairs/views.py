@@ -31,7 +31,12 @@ from workshop.kinds.challenge_pairs.content import (
     half_of,
 )
 from workshop.kinds.challenge_pairs.rules import summarise, summarise_ticks
-from workshop.kinds.challenge_pairs.summary import card_round, ratings_about, round_ratings
+from workshop.kinds.challenge_pairs.summary import (
+    ROLE_WORDS,
+    card_round,
+    ratings_about,
+    round_ratings,
+)
 from workshop.words import decimal
 
 if TYPE_CHECKING:
@@ -202,6 +207,8 @@ class PairsView:
     """The projector's and console's debrief: both conversations' cards side by side."""
     my_pair: PairView | None
     my_role: str | None
+    my_role_name: str
+    """The person's role in words, for their screen ("" when they have none)."""
     sits_out: bool
     """This phone's pair has no part in the current talk (a trio's turn)."""
     partner_names: list[str]
@@ -429,6 +436,7 @@ def pairs_view(
         else [],
         my_pair=drawn.views[mine.id] if mine else None,
         my_role=my_role,
+        my_role_name=ROLE_WORDS[my_role] if my_role else "",
         sits_out=bool(mine and my_role is None and len(mine.members) >= 2),
         partner_names=[name(m) for m in mine.members if m != me] if mine else [],
         target_name=name(target) if target and target != me else "",

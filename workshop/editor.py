@@ -86,6 +86,8 @@ class _Schema:
             return dict(raw)
         target = dict(self.defs[ref.rsplit("/", 1)[-1]])
         target["model_title"] = target.pop("title", "")
+        # A model's docstring is written for whoever reads the code, not a hint for the form.
+        target.pop("description", None)
         return target | {key: value for key, value in raw.items() if key != "$ref"}
 
     def properties(self, node: Mapping[str, Any]) -> list[tuple[str, dict[str, Any]]]:

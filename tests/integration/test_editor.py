@@ -277,6 +277,8 @@ def test_a_german_rooms_editor_speaks_german(client: TestClient) -> None:
     assert "Karten für das erste Gespräch" in page.text and "Karte Kunde" in page.text
     assert '<option value="firm" selected>Bestimmt</option>' in page.text
     assert "Höchstens 1.200 Zeichen." in page.text
+    # The page counts what is typed near a limit in German too.
+    assert 'data-count-now="(jetzt #)"' in page.text
     assert "Cards for the first talk" not in page.text and "At most" not in page.text
 
     # A typo'd save: the problem is in German and names the field in the facilitator's words.

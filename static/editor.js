@@ -3,6 +3,9 @@
 (function () {
   "use strict";
 
+  // "(# now)" in the page's language, from the form; # is the count.
+  var nowWords = "(# now)";
+
   function counterFor(field) {
     var hint = document.getElementById(field.id + "-hint");
     if (!hint) { return null; }
@@ -20,15 +23,17 @@
     var limit = Number(field.getAttribute("data-max"));
     var counter = counterFor(field);
     if (!limit || !counter) { return; }
-    // Said only near the limit, where it helps: "(1,140 now)".
+    // Said only near the limit, where it helps: "(1,140 now)", "(jetzt 1.140)".
     var length = field.value.length;
-    counter.textContent = length >= limit * 0.8 ? "(" + length.toLocaleString("en") + " now)" : "";
+    var written = length.toLocaleString(document.documentElement.lang || "en");
+    counter.textContent = length >= limit * 0.8 ? nowWords.replace("#", written) : "";
     counter.classList.toggle("over", length > limit);
   }
 
   document.addEventListener("DOMContentLoaded", function () {
     var form = document.querySelector("form.editor");
     if (!form) { return; }
+    nowWords = form.getAttribute("data-count-now") || nowWords;
     // A page shown again with problems holds words that are not saved yet.
     var unsaved = form.hasAttribute("data-unsaved");
     form.querySelectorAll("[data-max]").forEach(count);

@@ -19,15 +19,16 @@ from starlette.datastructures import UploadFile
 from starlette.formparsers import MultiPartException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
-from starlette.types import Message
+from starlette.types import Message as AsgiMessage
 
 from workshop import actions as a
-from workshop import editor, preview
+from workshop import editor, preview, words
 from workshop.editor import Form, Problem
 from workshop.engine import HOST
 from workshop.errors import Rejected
-from workshop.exercises import TRANSLATIONS, parse_exercise, unknown_kind
+from workshop.exercises import TRANSLATIONS, unknown_kind
 from workshop.exports import Export
+from workshop.i18n import N_, Message
 from workshop.identity import matches
 from workshop.kinds import KINDS, AnyExercise, kind_named
 from workshop.models import RoomState, Run, normalise_code
@@ -39,6 +40,7 @@ from workshop.views import (
     _html,
     _room,
     _runtime,
+    _speaking,
 )
 
 FORM_BYTES_MAX = 512 * 1024
@@ -47,16 +49,20 @@ FORM_FIELDS_MAX = 4000
 UPLOAD_BYTES_MAX = 128 * 1024
 """An exercise file to upload: about four times the longest in the library."""
 
+EXERCISE_TOO_BIG = N_("That exercise is bigger than %(most)s KB, the most it can be.")
+FILE_TOO_BIG = N_("That file is bigger than %(most)s KB, the most it can be.")
+
 BLANK_MINUTES = 10
 """A new exercise's planned minutes until the facilitator says otherwise."""
 
-CHECK_AND_KEEP = "Nothing was saved; everything you typed is still here."
+CHECK_AND_KEEP = N_("Nothing was saved; everything you typed is still here.")
+NOTHING_CHANGED = N_("Nothing was changed.")
 
 
 async def _host_state(request: Request) -> RoomState | Response:
     code = normalise_code(request.path_params["code"])
     return await _facilitator_only(
-        request, code, await _room(request, code), "Only the facilitator can edit exercises."
+        request, code, await _room(request, code), N_("Only the facilitator can edit exercises.")
     )
 
 
@@ -81,31 +87,34 @@ async def _capped_body(request: Request, limit: int) -> bytes | None:
     return bytes(body)
 
 
-def _too_big(request: Request, limit: int, what: str) -> Response:
-    return _back(
-        request,
-        "Too big",
-        f"That {what} is bigger than {limit // 1024:,} KB, the most it can be. Nothing was changed.",
-        413,
-    )
+def _too_big(request: Request, limit: int, too_big: str) -> Response:
+    """`too_big` names what was sent and its limit, in KB: "That exercise is bigger than
+    %(most)s KB, the most it can be."."""
+    said = Message(too_big, most=words.number(limit // 1024))
+    return _back(request, N_("Too big"), Message.joined(said, NOTHING_CHANGED), 413)
 
 
 async def _form_items(request: Request) -> list[tuple[str, str]] | Response:
     body = await _capped_body(request, FORM_BYTES_MAX)
     if body is None:
-        return _too_big(request, FORM_BYTES_MAX, "exercise")
+        return _too_big(request, FORM_BYTES_MAX, EXERCISE_TOO_BIG)
     try:
         return parse_qsl(
             body.decode("utf-8"), keep_blank_values=True, max_num_fields=FORM_FIELDS_MAX
         )
     except (UnicodeDecodeError, ValueError):
-        return _back(request, "Not saved", "The form could not be read. Nothing was changed.", 400)
+        return _back(
+            request,
+            N_("Not saved"),
+            Message.joined(N_("The form could not be read."), NOTHING_CHANGED),
+            400,
+        )
 
 
 def _replayed(request: Request, body: bytes) -> Request:
     """The same request, its body already read: for Starlette's form parser to read again."""
 
-    async def receive() -> Message:
+    async def receive() -> AsgiMessage:
         return {"type": "http.request", "body": body, "more_body": False}
 
     return Request(request.scope, receive)
@@ -236,10 +245,11 @@ async def _answer(
             )
             await runtime.rooms.act(code, HOST, action)
         except Rejected as rejected:
-            problem = Problem("", "", f"{rejected.message} {CHECK_AND_KEEP}")
+            problem = Problem("", "", Message.joined(rejected.message, CHECK_AND_KEEP))
             return _page(request, state, kind_name, data, problems=[problem], status=409, **page)
         except ValidationError:  # the page's own fields were tampered with or cut short
-            problem = Problem("", "", f"This page is out of date; reload it. {CHECK_AND_KEEP}")
+            outdated = N_("This page is out of date; reload it.")
+            problem = Problem("", "", Message.joined(outdated, CHECK_AND_KEEP))
             return _page(request, state, kind_name, data, problems=[problem], status=400, **page)
         return RedirectResponse(f"/host/{code}", status_code=303)
     return _page(
@@ -266,33 +276,42 @@ def _yaml_download(exercise: AnyExercise) -> Response:
 def _started(request: Request, run: Run) -> Response:
     return _back(
         request,
-        "Already started",
-        f"“{run.exercise.title}” has already started, so its text can no longer change. Copy it "
-        "from the console's agenda to adapt it for a later round.",
+        N_("Already started"),
+        Message(
+            "“%(title)s” has already started, so its text can no longer change. Copy it from the "
+            "console's agenda to adapt it for a later round.",
+            title=run.exercise.title,
+        ),
         409,
     )
 
 
-async def _agenda_run(request: Request) -> tuple[RoomState, Run] | Response:
-    """The room and the agenda's exercise the path names, for its facilitator."""
-    state = await _host_state(request)
-    if isinstance(state, Response):
-        return state
+def _agenda_run(request: Request, state: RoomState) -> Run | Response:
+    """The agenda's exercise the path names."""
     run = _run_of(state, request.path_params["run_id"])
     if run is None:
-        return _back(request, "Not on the agenda", "That exercise is not on the agenda.", 404)
-    return state, run
+        return _back(
+            request, N_("Not on the agenda"), N_("That exercise is not on the agenda."), 404
+        )
+    return run
 
 
 async def edit_run(request: Request) -> Response:
     """Adapt an exercise on the room's agenda, before it starts."""
-    found = await _agenda_run(request)
-    if isinstance(found, Response):
-        return found
-    state, run = found
+    state = await _host_state(request)
+    if isinstance(state, Response):
+        return state
+    with _speaking(request, state):
+        return await _edit_run(request, state)
+
+
+async def _edit_run(request: Request, state: RoomState) -> Response:
+    run = _agenda_run(request, state)
+    if isinstance(run, Response):
+        return run
     if run.started:
         return _started(request, run)
-    heading = f"Adapt “{run.exercise.title}” for this room"
+    heading = Message("Adapt “%(title)s” for this room", title=run.exercise.title)
     if request.method == "GET":
         data = run.exercise.model_dump(mode="json")
         return _page(request, state, run.exercise.kind, data, run_id=run.id, heading=heading)
@@ -308,6 +327,11 @@ async def new_exercise(request: Request) -> Response:
     state = await _host_state(request)
     if isinstance(state, Response):
         return state
+    with _speaking(request, state):
+        return await _new_exercise(request, state)
+
+
+async def _new_exercise(request: Request, state: RoomState) -> Response:
     library = _runtime(request).library.exercises_in(state.meta.language)
     query = request.query_params
     if request.method == "POST":
@@ -316,9 +340,10 @@ async def new_exercise(request: Request) -> Response:
             return items
         kind_name = dict(items).get("kind", "")
         if kind_name not in KINDS:
-            return _back(request, "Unknown kind", "That kind of exercise is unknown.", 400)
-        # The page's own heading ("Adapt a copy of …") stays as it was when the page opened.
-        heading = dict(items).get("heading", "")[:200] or "New exercise"
+            return _back(request, N_("Unknown kind"), N_("That kind of exercise is unknown."), 400)
+        # The page's own heading ("Adapt a copy of …") stays as it was when the page opened, in
+        # the words it was drawn in.
+        heading = dict(items).get("heading", "")[:200] or N_("New exercise")
         return await _answer(request, state, kind_name, items, None, heading)
     original: AnyExercise | None = None
     if "from" in query:
@@ -329,24 +354,31 @@ async def new_exercise(request: Request) -> Response:
     if original is not None:
         data = original.model_dump(mode="json")
         data["id"] = editor.copy_id(original.id)
-        heading = f"Adapt a copy of “{original.title}”"
+        heading = Message("Adapt a copy of “%(title)s”", title=original.title)
         return _page(request, state, original.kind, data, run_id=None, heading=heading)
     kind_name = query.get("kind", "")
     if kind_name not in KINDS:
         return _back(
-            request, "Unknown exercise", "Choose an exercise or a kind from the console.", 404
+            request,
+            N_("Unknown exercise"),
+            N_("Choose an exercise or a kind from the console."),
+            404,
         )
     data = Form(KINDS[kind_name].content).blank()
     data["id"] = f"my-{kind_name.replace('_', '-')}"
     data["minutes"] = BLANK_MINUTES
-    heading = f"New {KINDS[kind_name].label.lower()}"
-    return _page(request, state, kind_name, data, run_id=None, heading=heading)
+    # The kind is named beside the heading.
+    return _page(request, state, kind_name, data, run_id=None, heading=N_("New exercise"))
 
 
 async def download_run(request: Request) -> Response:
     """An exercise on the agenda as a file for `exercises/`."""
-    found = await _agenda_run(request)
-    return found if isinstance(found, Response) else _yaml_download(found[1].exercise)
+    state = await _host_state(request)
+    if isinstance(state, Response):
+        return state
+    with _speaking(request, state):
+        run = _agenda_run(request, state)
+        return run if isinstance(run, Response) else _yaml_download(run.exercise)
 
 
 async def upload(request: Request) -> Response:
@@ -356,45 +388,69 @@ async def upload(request: Request) -> Response:
     state = await _host_state(request)
     if isinstance(state, Response):
         return state
+    with _speaking(request, state):
+        return await _upload(request, state)
+
+
+async def _upload(request: Request, state: RoomState) -> Response:
     body = await _capped_body(request, UPLOAD_BYTES_MAX + 16 * 1024)
     if body is None:
-        return _too_big(request, UPLOAD_BYTES_MAX, "file")
+        return _too_big(request, UPLOAD_BYTES_MAX, FILE_TOO_BIG)
     try:
         token, name, raw = await _uploaded(_replayed(request, body))
     except MultiPartException as error:
-        return _back(request, "Not uploaded", f"{error} Nothing was changed.", 400)
+        # Starlette's own words, about the form's parts: in English.
+        return _refused_upload(request, str(error))
     token_ok = matches(token, _runtime(request).keys.form_token(state.meta))
     if refused := _from_elsewhere(request, token_ok):
         return refused
     if raw is None:
-        return _refused_upload(request, "Choose an exercise file (.yaml) to upload.")
+        return _refused_upload(request, N_("Choose an exercise file (.yaml) to upload."))
     if len(raw) > UPLOAD_BYTES_MAX:
         return _refused_upload(
             request,
-            f"That file is too big: an exercise file can be at most {UPLOAD_BYTES_MAX // 1024} KB.",
+            Message(
+                "That file is too big: an exercise file can be at most %(most)s KB.",
+                most=words.number(UPLOAD_BYTES_MAX // 1024),
+            ),
         )
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
-        return _refused_upload(request, "That is not a text file; an exercise file is YAML text.")
+        return _refused_upload(
+            request, N_("That is not a text file; an exercise file is YAML text.")
+        )
     try:
         loaded = yaml.safe_load(text)
-    except yaml.YAMLError:
-        _, unreadable = parse_exercise(text, name)
-        return _refused_upload(request, f"That is not a YAML file: {unreadable[0]}.")
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        if mark is None:
+            return _refused_upload(request, N_("That is not a YAML file."))
+        return _refused_upload(
+            request,
+            Message(
+                "That is not a YAML file: line %(line)s is not valid YAML (%(error)s).",
+                line=mark.line + 1,
+                error=error.__class__.__name__,
+            ),
+        )
     if not isinstance(loaded, dict):
         return _refused_upload(
             request,
-            "That is not an exercise file: it should be a list of fields, such as kind: and title:.",
+            N_(
+                "That is not an exercise file: it should be a list of fields, such as kind: and "
+                "title:."
+            ),
         )
     kind_name = str(loaded.get("kind", ""))
     if kind_name not in KINDS:
-        return _refused_upload(request, f"{unknown_kind(loaded.get('kind'))}.")
+        unknown = unknown_kind(loaded.get("kind"))
+        return _refused_upload(request, Message.joined(unknown, ".", sep=""))
     # A room plays the file's own language: a library file's translations stay out of it.
     loaded.pop(TRANSLATIONS, None)
     form_model = Form(KINDS[kind_name].content)
     exercise, problems = form_model.check(loaded)
-    heading = f"Uploaded: {name}"
+    heading = Message("Uploaded: %(file)s", file=name)
     if exercise is None:
         return _page(
             request,
@@ -427,4 +483,4 @@ async def _uploaded(request: Request) -> tuple[str, str, bytes | None]:
 
 
 def _refused_upload(request: Request, why: str) -> Response:
-    return _back(request, "Not uploaded", f"{why} Nothing was changed.", 400)
+    return _back(request, N_("Not uploaded"), Message.joined(why, NOTHING_CHANGED), 400)

@@ -17,11 +17,17 @@ list, its `title`, its `description`) is what the editor shows and checks:
 
 Labels come from a field's `title` when the model gives one, else from its name in plain words
 ("moved_by" reads "Moved by"); a list of groups names one entry by its `item_title`, else by the
-group's model name (a model `OpeningLine` reads "Opening line"). Form fields are named by their dotted path
-(`cases.1.first.customer.situation`), which is also how a problem is located.
+group's model name (a model `OpeningLine` reads "Opening line"); a choice's words for each of its
+values come from its `choice_titles`, else are the values themselves. The kinds give every label
+they show as a title marked with `N_` on the field itself (`Field(title=N_("Moved by"))`), so the
+label is written once, beside what it names, and the catalogs translate it: the form is drawn in
+the language being spoken (see `workshop.i18n`), and a name turned into words is shown as it is.
+Form fields are named by their dotted path (`cases.1.first.customer.situation`), which is also how
+a problem is located.
 
 Everything here is pure: the form's values in, the exercise's data (and the problems, in the
-facilitator's words) out.
+facilitator's words) out. A problem is a `Message`, said in the language of the page that draws it;
+as a `str` it is English, as the exercise files' checks report it.
 """
 
 import functools
@@ -35,7 +41,8 @@ from pydantic import BaseModel, ValidationError
 from pydantic.json_schema import GenerateJsonSchema
 from pydantic_core import ErrorDetails
 
-from workshop.words import count
+from workshop import i18n, words
+from workshop.i18n import N_, Drawn, Message
 
 Control = Literal[
     "fixed", "text", "textarea", "lines", "number", "check", "choice", "group", "list"
@@ -79,6 +86,8 @@ class _Schema:
             return dict(raw)
         target = dict(self.defs[ref.rsplit("/", 1)[-1]])
         target["model_title"] = target.pop("title", "")
+        # A model's docstring is written for whoever reads the code, not a hint for the form.
+        target.pop("description", None)
         return target | {key: value for key, value in raw.items() if key != "$ref"}
 
     def properties(self, node: Mapping[str, Any]) -> list[tuple[str, dict[str, Any]]]:
@@ -108,11 +117,19 @@ def _control(node: Mapping[str, Any]) -> Control:
 
 
 def _label(key: str, node: Mapping[str, Any]) -> str:
+    """A field's label, in English: a message id when the model marked its title."""
     return str(node.get("title") or plain_words(key))
 
 
 def _item_label(node: Mapping[str, Any], items: Mapping[str, Any]) -> str:
+    """What one entry of a list of groups is called, in English ("Case")."""
     return str(node.get("item_title") or plain_words(str(items.get("model_title") or "entry")))
+
+
+def _choice_label(node: Mapping[str, Any], choice: str) -> str:
+    """A choice's words, in the language being spoken."""
+    titles: Mapping[str, str] = node.get("choice_titles", {})
+    return i18n.translated(str(titles[choice])) if choice in titles else choice
 
 
 @dataclass(frozen=True)
@@ -127,6 +144,8 @@ class FormField:
     hint: str = ""
     required: bool = False
     choices: tuple[str, ...] = ()
+    choice_labels: tuple[str, ...] = ()
+    """Each choice's words, in the language the form is drawn in."""
     minimum: int | None = None
     maximum: int | None = None
     max_length: int | None = None
@@ -159,23 +178,33 @@ def dom_id(path: str) -> str:
 
 
 def _hint(node: Mapping[str, Any], control: Control) -> str:
-    parts = [str(node["description"])] if node.get("description") else []
+    """What a field asks for, in the language being spoken."""
+    parts: list[Message] = [Message(str(node["description"]))] if node.get("description") else []
+    number = words.number
     if control == "lines":
         low, high = node.get("minItems"), node.get("maxItems")
         limit = node.get("items", {}).get("maxLength")
         if low and high:
-            parts.append(f"One per line, {low} to {high} lines.")
+            parts.append(
+                Message("One per line, %(least)s to %(most)s lines.", least=low, most=high)
+            )
         elif high:
-            parts.append(f"One per line, at most {high}.")
+            parts.append(Message("One per line, at most %(most)s.", most=high))
         else:
-            parts.append("One per line.")
+            parts.append(N_("One per line."))
         if limit:
-            parts.append(f"Each at most {limit:,} characters.")
+            parts.append(Message("Each at most %(most)s characters.", most=number(limit)))
     elif control in ("text", "textarea") and node.get("maxLength"):
-        parts.append(f"At most {node['maxLength']:,} characters.")
+        parts.append(Message("At most %(most)s characters.", most=number(node["maxLength"])))
     elif control == "number" and "minimum" in node and "maximum" in node:
-        parts.append(f"From {node['minimum']} to {node['maximum']}.")
-    return " ".join(parts)
+        parts.append(
+            Message(
+                "From %(least)s to %(most)s.",
+                least=number(node["minimum"]),
+                most=number(node["maximum"]),
+            )
+        )
+    return " ".join(part.said() for part in parts)
 
 
 class Form:
@@ -193,7 +222,8 @@ class Form:
         problems: Mapping[str, Sequence[str]] | None = None,
         focus: str = "",
     ) -> FormField:
-        """The whole form as a tree, holding `data`'s values and `problems` by field."""
+        """The whole form as a tree, holding `data`'s values and `problems` by field, its words in
+        the language being spoken."""
         return self._field("", "", self._schema.root, data, problems or {}, focus, required=True)
 
     def _field(
@@ -213,7 +243,7 @@ class Form:
             "control": control,
             "hint": _hint(node, control),
             "required": required,
-            "problems": tuple(problems.get(name, ())),
+            "problems": tuple(str(i18n.say(problem)) for problem in problems.get(name, ())),
             "focus": bool(focus) and focus == name,
         }
         if control == "group":
@@ -227,7 +257,7 @@ class Form:
             children = tuple(
                 self._field(
                     _join(name, key),
-                    _label(key, child),
+                    i18n.translated(_label(key, child)),
                     child,
                     given.get(key, _blank(self._schema, child)),
                     problems,
@@ -240,11 +270,11 @@ class Form:
         if control == "list":
             items = self._schema.items(node)
             entries = value if isinstance(value, list) else []
-            item = _item_label(node, items)
+            item = i18n.translated(_item_label(node, items))
             children = tuple(
                 self._field(
                     _join(name, str(number)),
-                    f"{item} {number + 1}",
+                    f"{item} {words.number(number + 1)}",
                     items,
                     entry,
                     problems,
@@ -264,7 +294,9 @@ class Form:
             shown = "\n".join(str(line) for line in value) if isinstance(value, list) else value
             return FormField(**common, value=shown)
         if control == "choice":
-            return FormField(**common, value=value, choices=tuple(str(c) for c in node["enum"]))
+            choices = tuple(str(choice) for choice in node["enum"])
+            labels = tuple(_choice_label(node, choice) for choice in choices)
+            return FormField(**common, value=value, choices=choices, choice_labels=labels)
         if control == "number":
             return FormField(
                 **common, value=value, minimum=node.get("minimum"), maximum=node.get("maximum")
@@ -393,9 +425,9 @@ class Form:
         """One of pydantic's errors as the facilitator reads it: "Case 2, customer card,
         situation: too long, 1,400 of 1,200 characters"."""
         place = self.place(detail["loc"])
-        message = _in_words(detail)
+        message = _in_words(detail, place)
         if place.line is not None:
-            message = f"line {place.line}: {message}"
+            message = Message("line %(line)s: %(problem)s", line=place.line, problem=message)
         location = ".".join(str(part) for part in detail["loc"])
         return Problem(place.field, place.where, message, location)
 
@@ -404,6 +436,7 @@ class Form:
         it, and whether what is there is a text in someone's words."""
         node: dict[str, Any] = self._schema.root
         names: list[str] = []
+        # Each label from the outside in, as a message (a key no field has: as written).
         where: list[str] = []
         line = None
         reached = True
@@ -419,12 +452,12 @@ class Form:
                     break
                 names.append(str(part))
                 node = children[str(part)]
-                where.append(_label(str(part), node))
+                where.append(Message(_label(str(part), node)))
             elif control == "list" and isinstance(part, int):
                 items = self._schema.items(node)
                 names.append(str(part))
                 # "Case 2" says which list it is in: it takes the place of "Cases".
-                where[-1:] = [f"{_item_label(node, items)} {part + 1}"]
+                where[-1:] = [Message.joined(Message(_item_label(node, items)), str(part + 1))]
                 node = items
             elif control == "lines" and isinstance(part, int):
                 line = part + 1
@@ -433,8 +466,16 @@ class Form:
             else:
                 reached = False
                 break
-        phrase = ", ".join([where[0], *(w[:1].lower() + w[1:] for w in where[1:])]) if where else ""
-        return Place(".".join(names), phrase, line, reached and _is_text(node))
+        phrase = Drawn(_phrase, tuple(where)) if where else ""
+        choices = tuple(str(choice) for choice in node.get("enum", ()))
+        return Place(".".join(names), phrase, line, reached and _is_text(node), choices)
+
+
+def _phrase(labels: tuple[str, ...]) -> str:
+    """A place as the facilitator names it, in the language being spoken: its labels from the
+    outside in, each after the first as it reads within a sentence."""
+    said = [str(i18n.say(label)) for label in labels]
+    return ", ".join([said[0], *(words.within(label) for label in said[1:])])
 
 
 @dataclass(frozen=True)
@@ -448,6 +489,8 @@ class Place:
     text: bool = False
     """Whether it holds words of the author's (a title, a question, one of a list of lines), as
     opposed to an id, a number, a yes or no, or one of a few fixed words."""
+    choices: tuple[str, ...] = ()
+    """The words it may be, when it is one of a few."""
 
 
 def _is_text(node: Mapping[str, Any]) -> bool:
@@ -461,11 +504,17 @@ class Problem:
     where: str
     """The field in the facilitator's words: "Case 2, customer card, situation"."""
     message: str
+    """What is wrong, a `Message` when the editor words it: said where it is drawn."""
     location: str = ""
     """Where it is in a file: the dotted path of keys and list positions ("options.2.label")."""
 
     def __str__(self) -> str:
-        return f"{self.where}: {self.message}" if self.where else self.message
+        return str(self.sentence)
+
+    @property
+    def sentence(self) -> str:
+        """The problem and its place, said in the language being spoken where it is drawn."""
+        return Message.joined(self.where, self.message, sep=": ") if self.where else self.message
 
     @property
     def anchor(self) -> str:
@@ -479,38 +528,80 @@ def by_field(problems: Iterable[Problem]) -> dict[str, list[str]]:
     return found
 
 
-def _in_words(detail: ErrorDetails) -> str:
+def _in_words(detail: ErrorDetails, place: Place) -> str:
+    """What pydantic found wrong, in the facilitator's words: a message, said where it is drawn,
+    its numbers as the language writes them."""
     kind = detail["type"]
     context: Mapping[str, Any] = detail.get("ctx", {}) or {}
     given = detail.get("input")
+
+    def number(n: object) -> str:
+        return Drawn(words.number, n) if isinstance(n, int | float) else str(n)
+
     if kind == "string_too_long":
         size = len(given) if isinstance(given, str) else 0
-        return f"too long, {size:,} of {context['max_length']:,} characters"
+        return Message(
+            "too long, %(size)s of %(most)s characters",
+            size=number(size),
+            most=number(context["max_length"]),
+        )
     if kind == "string_too_short":
-        return (
-            "cannot be empty"
-            if context.get("min_length") == 1
-            else (f"too short: at least {count(context['min_length'], 'character', 'characters')}")
+        least = int(context.get("min_length", 1))
+        if least == 1:
+            return N_("cannot be empty")
+        return Message.counted(
+            "too short: at least %(num)s character",
+            "too short: at least %(num)s characters",
+            least,
+            num=number(least),
         )
     if kind == "too_short":
-        return f"needs at least {context['min_length']} (has {context.get('actual_length', 0)})"
+        return Message(
+            "needs at least %(least)s (has %(has)s)",
+            least=number(context["min_length"]),
+            has=number(context.get("actual_length", 0)),
+        )
     if kind == "too_long":
-        return f"at most {context['max_length']} (has {context.get('actual_length', 0)})"
+        return Message(
+            "at most %(most)s (has %(has)s)",
+            most=number(context["max_length"]),
+            has=number(context.get("actual_length", 0) or 0),
+        )
     if kind in ("int_parsing", "int_type", "int_from_float"):
-        return "a whole number, please"
+        return N_("a whole number, please")
+    if kind in ("float_parsing", "float_type"):
+        return N_("a number, please")
+    if kind in ("bool_parsing", "bool_type"):
+        return N_("yes or no, please")
+    if kind == "string_type":
+        return N_("a text, please")
+    if kind in ("list_type", "tuple_type"):
+        return N_("a list, please")
+    if kind in ("model_type", "dict_type", "model_attributes_type"):
+        return N_("fields, please (such as title:)")
     if kind == "greater_than_equal":
-        return f"at least {context['ge']}"
+        return Message("at least %(least)s", least=number(context["ge"]))
+    if kind == "greater_than":
+        return Message("more than %(least)s", least=number(context["gt"]))
     if kind == "less_than_equal":
-        return f"at most {context['le']}"
+        return Message("at most %(most)s", most=number(context["le"]))
+    if kind == "less_than":
+        return Message("less than %(most)s", most=number(context["lt"]))
     if kind in ("literal_error", "enum"):
-        return f"one of: {context.get('expected', '')}"
+        choices = ", ".join(place.choices) if place.choices else context.get("expected", "")
+        return Message("one of: %(choices)s", choices=choices)
     if kind == "string_pattern_mismatch":
-        return "lower-case letters, digits and dashes only (e.g. case-2)"
+        return N_("lower-case letters, digits and dashes only (e.g. case-2)")
     if kind == "missing":
-        return "missing"
+        return N_("missing")
     if kind == "extra_forbidden":
-        return "no such field here (a typo?)"
+        return N_("no such field here (a typo?)")
     if kind == "value_error":
+        # A kind's own check says what is wrong as a message (see `workshop.kinds`).
+        error = context.get("error")
+        said = error.args[0] if isinstance(error, ValueError) and error.args else None
+        if isinstance(said, Message):
+            return said
         return str(detail["msg"]).removeprefix("Value error, ")
     return str(detail["msg"])
 

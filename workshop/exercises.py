@@ -17,7 +17,7 @@ from pydantic import BaseModel
 
 from workshop.agendas import Agenda
 from workshop.editor import Form
-from workshop.i18n import LANGUAGES, SOURCE, language_name
+from workshop.i18n import LANGUAGES, N_, SOURCE, Message, language_name
 from workshop.kinds import KINDS, Exercise
 
 AGENDAS_FOLDER = "agendas"
@@ -46,9 +46,11 @@ class LibraryError(Exception):
 
 
 def unknown_kind(kind: object) -> str:
-    known = ", ".join(KINDS)
-    named = str(kind) if kind else "(no kind)"
-    return f"“{named}” is not a kind of exercise this app knows; kind: must be one of {known}"
+    return Message(
+        "“%(kind)s” is not a kind of exercise this app knows; kind: must be one of %(known)s",
+        kind=str(kind) if kind else N_("(no kind)"),
+        known=", ".join(KINDS),
+    )
 
 
 _Parsed = TypeVar("_Parsed", bound=BaseModel)

@@ -14,7 +14,7 @@ language for the console and the projector, a phone's own choice for that phone.
 import contextlib
 import functools
 import io
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextvars import ContextVar
 from pathlib import Path
 from typing import Any, Literal, NoReturn, Self, get_args
@@ -221,6 +221,37 @@ class Message(str):
         list ("Curiosity, Respect"), each said in turn."""
         named = {f"part{index}": part for index, part in enumerate(parts)}
         return Message._make(sep.join(f"%({name})s" for name in named), None, 1, named)
+
+
+class Drawn(Message):
+    """Words worked out where they are drawn, by a function of what is known now: a number as the
+    language being spoken writes it (`Drawn(words.number, 1400)`: "1,400", "1.400"), or words
+    that follow a language's own rules. As a `str` it is the function's English."""
+
+    draw: Callable[..., str]
+    args: tuple[object, ...]
+
+    def __new__(cls, draw: Callable[..., str], /, *args: object) -> Self:
+        with speaking(SOURCE):
+            english = draw(*args)
+        made = str.__new__(cls, english)
+        fields: tuple[tuple[str, object], ...] = (
+            ("text", english),
+            ("plural", None),
+            ("n", 1),
+            ("params", {}),
+            ("draw", draw),
+            ("args", args),
+        )
+        for name, value in fields:
+            object.__setattr__(made, name, value)
+        return made
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (Drawn, (self.draw, *self.args))
+
+    def _say(self) -> str:
+        return self.draw(*self.args)
 
 
 def translated(marked: str) -> str:

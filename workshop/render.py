@@ -404,6 +404,8 @@ class Renderer:
         self.env.filters["dom_id"] = dom_id
         self.env.filters["number"] = words.number
         self.env.filters["decimal"] = words.decimal
+        # A label within a sentence ("Remove case 2"; German keeps a noun's capital).
+        self.env.filters["within"] = words.within
         # Words marked where they were made and kept as plain text since (a summary's data).
         self.env.filters["translated"] = i18n.translated
         self.env.globals["language"] = i18n.current

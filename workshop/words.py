@@ -16,6 +16,12 @@ def count(n: int, one: str, many: str) -> str:
     return f"{number(n)} {i18n.ngettext(one, many, n)}"
 
 
+def within(label: str) -> str:
+    """A label as it reads within a sentence ("Case 2, customer card, situation"): its first
+    letter small, except in German, whose nouns keep their capital ("Fall 2, Kundenkarte")."""
+    return label if i18n.current() == "de" else label[:1].lower() + label[1:]
+
+
 def number(n: float) -> str:
     return format_decimal(n, locale=i18n.locale())
 

@@ -117,7 +117,7 @@ class _FormReader(HTMLParser):
         self._select: str | None = None
         self._first_option: str | None = None
         self._chosen: str | None = None
-        self._option: tuple[bool, list[str]] | None = None
+        self._option: tuple[bool, str | None, list[str]] | None = None
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         found = {key: value or "" for key, value in attrs}
@@ -135,13 +135,14 @@ class _FormReader(HTMLParser):
         elif tag == "select" and name:
             self._select, self._first_option, self._chosen = name, None, None
         elif tag == "option" and self._select:
-            self._option = ("selected" in found, [])
+            # A choice sends its value, else its words.
+            self._option = ("selected" in found, dict(attrs).get("value"), [])
 
     def handle_data(self, data: str) -> None:
         if self._text is not None:
             self._text[1].append(data)
         if self._option is not None:
-            self._option[1].append(data)
+            self._option[2].append(data)
 
     def handle_endtag(self, tag: str) -> None:
         if tag == "form" and self._depth == 1:
@@ -152,8 +153,8 @@ class _FormReader(HTMLParser):
             self.items.append((name, "".join(parts).removeprefix("\n")))
             self._text = None
         elif tag == "option" and self._option is not None:
-            selected, parts = self._option
-            text = "".join(parts)
+            selected, value, parts = self._option
+            text = "".join(parts) if value is None else value
             if self._first_option is None:
                 self._first_option = text
             if selected:

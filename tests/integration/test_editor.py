@@ -257,3 +257,68 @@ def test_an_uploaded_file_with_mistakes_opens_in_the_editor_to_fix(client: TestC
     assert "Question: missing" in response.text
     assert dict(form_items(response.text))["options.1.label"] == "B"
     assert agenda_titles(client, code, host) == []
+
+
+def german_room(client: TestClient) -> tuple[str, str]:
+    """A room its facilitator's browser opened in German: the room's language."""
+    response = client.post("/rooms", headers={"accept-language": "de"}, follow_redirects=False)
+    code = response.headers["location"].rsplit("/", 1)[-1]
+    cookie = response.cookies[f"workshop_host_{code}"]
+    client.cookies.clear()
+    return code, f"workshop_host_{code}={cookie}"
+
+
+def test_a_german_rooms_editor_speaks_german(client: TestClient) -> None:
+    code, host = german_room(client)
+    page = client.get(f"/host/{code}/new?from={PAIRS}", headers={"cookie": host})
+    assert page.status_code == 200
+    assert '<html lang="de">' in page.text
+    assert "Eine Kopie von „" in page.text and "Für diesen Raum speichern" in page.text
+    assert "Karten für das erste Gespräch" in page.text and "Karte Kunde" in page.text
+    assert '<option value="firm" selected>Bestimmt</option>' in page.text
+    assert "Höchstens 1.200 Zeichen." in page.text
+    # The page counts what is typed near a limit in German too.
+    assert 'data-count-now="(jetzt #)"' in page.text
+    assert "Cards for the first talk" not in page.text and "At most" not in page.text
+
+    # A typo'd save: the problem is in German and names the field in the facilitator's words.
+    items = form_items(page.text)
+    typo = replaced(items, cases__1__first__customer__situation="x" * 1400, minutes="9o")
+    refused = post_form(client, f"/host/{code}/new", [*typo, ("op", "save")], host)
+    assert refused.status_code == 422
+    assert '<html lang="de">' in refused.text
+    assert "2 Sachen zu korrigieren" in refused.text
+    assert "Minuten: bitte eine ganze Zahl" in refused.text
+    assert (
+        "Fall 2, Karten für das erste Gespräch, Karte Kunde, Situation: zu lang, 1.400 von "
+        "1.200 Zeichen"
+    ) in refused.text
+    assert "Es wurde nichts gespeichert; alles, was Sie eingegeben haben, ist noch da." in (
+        refused.text
+    )
+    # What the page sends back is still the exercise's own words: the choice's value, not its
+    # German.
+    fixed = replaced(form_items(refused.text), cases__1__first__customer__situation="Kurz.")
+    fixed = replaced(fixed, minutes="9")
+    saved = post_form(
+        client, f"/host/{code}/new", [*fixed, ("op", "save")], host, follow_redirects=False
+    )
+    assert (saved.status_code, saved.headers["location"]) == (303, f"/host/{code}")
+
+
+def test_a_german_rooms_editor_refusals_speak_german(client: TestClient) -> None:
+    code, host = german_room(client)
+    missing = client.get(f"/host/{code}/edit/r9", headers={"cookie": host})
+    assert missing.status_code == 404 and '<html lang="de">' in missing.text
+    assert "Diese Übung steht nicht auf der Agenda." in missing.text
+    assert "Zurück zur Konsole" in missing.text
+    unknown = client.get(f"/host/{code}/new?kind=quiz", headers={"cookie": host})
+    assert "Wählen Sie in der Konsole eine Übung oder eine Art von Übung." in unknown.text
+    refused = upload(client, code, host, b"kind: quiz_show\ntitle: Quiz\n")
+    assert refused.status_code == 400 and "Nicht hochgeladen" in refused.text
+    assert "„quiz_show“ ist keine Art von Übung, die diese App kennt" in refused.text
+    assert "Es wurde nichts geändert." in refused.text
+    mistaken = upload(client, code, host, b"kind: warmup_poll\nid: typo\nquestoin: Which?\n")
+    assert mistaken.status_code == 422
+    assert "Questoin: dieses Feld gibt es hier nicht (ein Tippfehler?)" in mistaken.text
+    assert "Frage: fehlt" in mistaken.text

@@ -1,7 +1,8 @@
 """Every screen drawn in German: the console, the projector and the phones at every step of every
 exercise in the library, the pages around them, a notice, the personal card and the exports. None
 of them may show a message of the catalogs in English (compared against the catalog itself), and
-the same drawing in English stays as it was."""
+the same drawing in English stays as it was. The exercise editor too, for every kind: its labels,
+hints, choices and problems."""
 
 import html
 import re
@@ -14,10 +15,12 @@ from typing import Any
 import pytest
 
 from workshop import catalogs, i18n, preview
+from workshop.editing import CHECK_AND_KEEP
+from workshop.editor import Form, FormField, Problem, by_field
 from workshop.exercises import load_library
 from workshop.exports import to_markdown
 from workshop.i18n import N_, Message
-from workshop.kinds import AnyExercise
+from workshop.kinds import KINDS, AnyExercise
 from workshop.render import Audience, Renderer, room_context
 from workshop.summary import build_card, build_summary
 
@@ -185,3 +188,122 @@ def test_the_exports_and_the_card_are_drawn_in_german(exercise: AnyExercise) -> 
     assert_in_german(markdown, f"{exercise.id}: Markdown")
     assert_in_german(card, f"{exercise.id}: personal card")
     assert "Teilnehmende" in markdown
+
+
+# The exercise editor ------------------------------------------------------------------------------
+
+
+def editor_page(kind: str, data: dict[str, Any], problems: list[Problem]) -> str:
+    """The editor's page as `workshop.editing` draws it, with no preview."""
+    form = Form(KINDS[kind].content)
+    return RENDERER.page(
+        "editor.html",
+        code="ABC234",
+        heading=N_("New exercise"),
+        kind_label=KINDS[kind].label,
+        form=form.fields(data, by_field(problems)),
+        problems=problems,
+        keep_note=CHECK_AND_KEEP,
+        action="/host/ABC234/new",
+        action_id="action",
+        token="token",
+        preview=None,
+    )
+
+
+def walk(field: FormField) -> Iterator[FormField]:
+    yield field
+    for child in field.children:
+        yield from walk(child)
+
+
+def blank(kind: str) -> dict[str, Any]:
+    data = Form(KINDS[kind].content).blank()
+    data |= {"id": "mine", "minutes": 10}
+    return data
+
+
+def mistaken(kind: str) -> dict[str, Any]:
+    """An exercise of `kind` from the library with mistakes of every sort the editor words: a text
+    too long, a number out of bounds, a field no model has, a short name that is not one."""
+    data = next(e for e in EXERCISES if e.kind == kind).model_dump(mode="json")
+    data["title"] = "x" * 201
+    data["minutes"] = 1000
+    data["summary"] = ""
+    data["seeds"] = []
+    data["id"] = "Not A Name"
+    data["questoin"] = "typo"
+    return data
+
+
+@pytest.mark.parametrize("kind", sorted(KINDS))
+def test_the_exercise_editor_is_drawn_in_german(kind: str) -> None:
+    """Every kind's editor, blank, holding each exercise of the library, and with problems: its
+    labels, hints, choices and problems are the catalog's German; no catalog English is left."""
+    form = Form(KINDS[kind].content)
+    german_catalog = catalogs.read(i18n.catalog_path("de"), "de")
+    filled = [e.model_dump(mode="json") for e in EXERCISES if e.kind == kind]
+    _, problems = form.check(mistaken(kind))
+    _, missing = form.check(blank(kind))
+    assert len(problems) >= 5 and missing
+    drawn: dict[str, str] = {}
+    with i18n.speaking("de"):
+        drawn["blank"] = editor_page(kind, blank(kind), missing)
+        for number, data in enumerate(filled):
+            drawn[f"filled {number}"] = editor_page(kind, data, [])
+        drawn["with problems"] = editor_page(kind, mistaken(kind), problems)
+        german = list(walk(form.fields(mistaken(kind), by_field(problems))))
+        said = [str(problem.sentence.said()) for problem in problems]
+    for where, page in drawn.items():
+        assert_in_german(page, f"{kind} editor, {where}")
+        assert 'lang="de"' in page
+    english = list(walk(form.fields(mistaken(kind), by_field(problems))))
+    for before, after in zip(english, german, strict=True):
+        # Every label is a message the catalog translates ("Case 2": its "Case").
+        label = re.sub(r" \d+$", "", before.label)
+        if label:
+            entry = german_catalog.get(label)
+            assert entry is not None and entry.string, f"{kind}: {label!r} is not translated"
+            assert after.label.startswith(str(entry.string)), (before.label, after.label)
+        if before.hint:
+            assert after.hint != before.hint, f"{kind}: {before.name}'s hint is in English"
+        assert len(after.problems) == len(before.problems)
+        for english_problem, german_problem in zip(before.problems, after.problems, strict=True):
+            assert german_problem != english_problem
+        for value, words in zip(after.choices, after.choice_labels, strict=True):
+            assert words != value or german_catalog.get(value) is None
+    assert [str(problem) for problem in problems] != said
+    page = shown(drawn["with problems"])
+    assert "Titel: zu lang, 201 von 200 Zeichen" in page
+    assert "Minuten: höchstens 180" in page
+    assert "Kurzname: nur Kleinbuchstaben, Ziffern und Bindestriche" in page
+    assert "Questoin: dieses Feld gibt es hier nicht (ein Tippfehler?)" in page
+    assert "Quelldokumente: braucht mindestens 1 (es sind 0)" in page
+    assert "5 Sachen zu korrigieren" in page or "Sachen zu korrigieren" in page
+
+
+def test_a_problem_deep_in_an_exercise_names_its_field_in_german() -> None:
+    pairs = next(e for e in EXERCISES if e.kind == "challenge_pairs")
+    data = pairs.model_dump(mode="json")
+    data["cases"][1]["first"]["customer"]["situation"] = "x" * 1400
+    data["cases"][0]["swapped"]["challenger"]["if_then"] = "When they"
+    _, problems = Form(KINDS["challenge_pairs"].content).check(data)
+    assert [str(problem) for problem in problems] == [
+        'Case 1, cards after the swap, challenger card, if they …, you …: begins "If they …, you …"',
+        "Case 2, cards for the first talk, customer card, situation: too long, 1,400 of 1,200 "
+        "characters",
+    ]
+    with i18n.speaking("de"):
+        german = [problem.sentence.said() for problem in problems]
+    with i18n.speaking("es"):
+        spanish = [problem.sentence.said() for problem in problems]
+    assert german == [
+        "Fall 1, Karten nach dem Rollentausch, Karte Herausforderer, Wenn sie …, dann Sie …: "
+        "beginnt mit „Wenn sie …, dann Sie …“",
+        "Fall 2, Karten für das erste Gespräch, Karte Kunde, Situation: zu lang, 1.400 von 1.200 "
+        "Zeichen",
+    ]
+    assert spanish[1] == (
+        "Caso 2, tarjetas para la primera conversación, tarjeta del cliente, situación: demasiado "
+        "largo, 1.400 de 1.200 caracteres"
+    )

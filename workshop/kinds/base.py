@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from workshop.action_base import KindHostAction, ParticipantAction, Staged
 from workshop.effects import Effects, Read, Write
-from workshop.i18n import N_
+from workshop.i18n import N_, Message
 
 if TYPE_CHECKING:
     from workshop.models import RoomState, Run
@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 Slug = Annotated[
     str,
     StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,39}$"),
-    Field(title="Short name", description="Lower-case letters, digits and dashes."),
+    Field(title=N_("Short name"), description=N_("Lower-case letters, digits and dashes.")),
 ]
 Line = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 SeedRef = Annotated[str, StringConstraints(pattern=r"^\d{3}$")]
@@ -48,21 +48,21 @@ class ExerciseContent(BaseModel):
     kind: str
     """Which kind of exercise this is: its kind's `name` (each kind's model narrows it to that)."""
     id: Slug
-    title: Line
-    summary: Line = Field(description="One line, for the library.")
+    title: Line = Field(title=N_("Title"))
+    summary: Line = Field(title=N_("Summary"), description=N_("One line, for the library."))
     seeds: list[SeedRef] = Field(
         min_length=1,
         max_length=5,
-        title="Source documents",
-        description="The numbers of the seed digests it draws on, such as 000.",
+        title=N_("Source documents"),
+        description=N_("The numbers of the seed digests it draws on, such as 000."),
     )
     """The seed digests (by number) the exercise draws on."""
-    minutes: int = Field(ge=1, le=180)
+    minutes: int = Field(ge=1, le=180, title=N_("Minutes"))
     notes: str = Field(
         default="",
         max_length=NOTES_MAX,
-        title="Facilitator notes",
-        description="Shown on the console only.",
+        title=N_("Facilitator notes"),
+        description=N_("Shown on the console only."),
     )
     """Facilitator notes, shown on the console only."""
 
@@ -75,11 +75,12 @@ class HasId(Protocol):
 _Item = TypeVar("_Item", bound=HasId)
 
 
-def distinct_ids(items: Sequence[_Item], what: str) -> Sequence[_Item]:
-    """For validators: every item of a list needs its own id."""
+def distinct_ids(items: Sequence[_Item], refusal: Message) -> Sequence[_Item]:
+    """For validators: every item of a list needs its own id (`refusal` says so, naming the item:
+    N_("every case needs its own id"))."""
     ids = [item.id for item in items]
     if len(set(ids)) != len(ids):
-        raise ValueError(f"every {what} needs its own id")
+        raise ValueError(refusal)
     return items
 
 

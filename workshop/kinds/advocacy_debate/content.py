@@ -43,28 +43,30 @@ class Case(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     id: Slug
-    title: Line
-    case: str = Field(min_length=1, max_length=1500, title="The case")
+    title: Line = Field(title=N_("Title"))
+    case: str = Field(min_length=1, max_length=1500, title=N_("The case"))
     """The case in a paragraph, for the projector and every phone."""
-    motion: Line
-    for_facts: list[Line] = Field(min_length=1, max_length=8, title="Facts for")
-    against_facts: list[Line] = Field(min_length=1, max_length=8, title="Facts against")
-    notes: str = Field(default="", max_length=NOTES_MAX, title="Facilitator notes")
-    debrief: list[Line] = Field(min_length=1, max_length=8, title="Debrief questions")
+    motion: Line = Field(title=N_("Motion"))
+    for_facts: list[Line] = Field(min_length=1, max_length=8, title=N_("Facts for"))
+    against_facts: list[Line] = Field(min_length=1, max_length=8, title=N_("Facts against"))
+    notes: str = Field(default="", max_length=NOTES_MAX, title=N_("Facilitator notes"))
+    debrief: list[Line] = Field(min_length=1, max_length=8, title=N_("Debrief questions"))
 
 
 class AdvocacyDebate(ExerciseContent):
-    kind: Literal["advocacy_debate"]
-    choose_sides: bool = Field(default=False, title="People choose their side")
+    kind: Literal["advocacy_debate"] = Field(title=N_("Kind"))
+    choose_sides: bool = Field(default=False, title=N_("People choose their side"))
     """Let people pick their side (the facilitator can still even the sides out)."""
-    team_size: int = Field(default=8, ge=2, le=50, title="Largest team")
+    team_size: int = Field(default=8, ge=2, le=50, title=N_("Largest team"))
     """A side larger than this is split into several teams."""
-    cases: list[Case] = Field(min_length=1, max_length=8)
+    cases: list[Case] = Field(
+        min_length=1, max_length=8, title=N_("Cases"), json_schema_extra={"item_title": N_("Case")}
+    )
 
     @field_validator("cases")
     @classmethod
     def _cases_are_distinct(cls, cases: list[Case]) -> list[Case]:
-        return list(distinct_ids(cases, "case"))
+        return list(distinct_ids(cases, N_("every case needs its own id")))
 
 
 PHASES = (

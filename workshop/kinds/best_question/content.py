@@ -40,35 +40,40 @@ class Scenario(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     id: Slug
-    title: Line
-    customer: Para = Field(title="Who the customer is")
+    title: Line = Field(title=N_("Title"))
+    customer: Para = Field(title=N_("Who the customer is"))
     """Who the customer is."""
-    said: Para = Field(title="What they just said")
+    said: Para = Field(title=N_("What they just said"))
     """What they just said."""
-    rep_knows: Para = Field(title="What the rep knows going in")
+    rep_knows: Para = Field(title=N_("What the rep knows going in"))
     """What the rep knows going in."""
-    notes: str = Field(default="", max_length=NOTES_MAX, title="Facilitator notes")
-    debrief: list[Line] = Field(min_length=1, max_length=8, title="Debrief questions")
+    notes: str = Field(default="", max_length=NOTES_MAX, title=N_("Facilitator notes"))
+    debrief: list[Line] = Field(min_length=1, max_length=8, title=N_("Debrief questions"))
 
 
 class BestQuestion(ExerciseContent):
-    kind: Literal["best_question"]
-    questions_per_person: int = Field(default=2, ge=1, le=5)
-    dots_per_person: int = Field(default=3, ge=1, le=10)
-    stacking: bool = Field(default=False, title="More than one dot on the same question")
+    kind: Literal["best_question"] = Field(title=N_("Kind"))
+    questions_per_person: int = Field(default=2, ge=1, le=5, title=N_("Questions per person"))
+    dots_per_person: int = Field(default=3, ge=1, le=10, title=N_("Dots per person"))
+    stacking: bool = Field(default=False, title=N_("More than one dot on the same question"))
     """May a participant put more than one dot on the same question?"""
     anonymous: bool = Field(
         default=False,
-        title="Fully anonymous",
-        description="Not even the facilitator sees who wrote what.",
+        title=N_("Fully anonymous"),
+        description=N_("Not even the facilitator sees who wrote what."),
     )
     """Fully anonymous: not even the facilitator sees who wrote what."""
-    scenarios: list[Scenario] = Field(min_length=1, max_length=12)
+    scenarios: list[Scenario] = Field(
+        min_length=1,
+        max_length=12,
+        title=N_("Scenarios"),
+        json_schema_extra={"item_title": N_("Scenario")},
+    )
 
     @field_validator("scenarios")
     @classmethod
     def _scenarios_are_distinct(cls, scenarios: list[Scenario]) -> list[Scenario]:
-        return list(distinct_ids(scenarios, "scenario"))
+        return list(distinct_ids(scenarios, N_("every scenario needs its own id")))
 
 
 PHASES = (

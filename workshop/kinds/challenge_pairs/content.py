@@ -25,7 +25,7 @@ from pydantic import (
     field_validator,
 )
 
-from workshop.i18n import N_
+from workshop.i18n import N_, Message
 from workshop.kinds.base import (
     NOTES_MAX,
     ExerciseContent,
@@ -83,6 +83,8 @@ RESISTANCE: Mapping[str, Mapping[str, str]] = {
     },
 }
 """What each step of the scale asks of the one playing the card, by side, in one line."""
+RESISTANCE_LABELS = {"gentle": N_("Gentle"), "firm": N_("Firm"), "stubborn": N_("Stubborn")}
+"""Each step of the scale in a word, for the editor's choice."""
 
 
 IF_OPENINGS = ("If ", "Wenn ", "Si ")
@@ -95,71 +97,80 @@ class RoleCard(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    role: Line = Field(description="Who this side is.")
+    role: Line = Field(title=N_("Role"), description=N_("Who this side is."))
     """Who this side is, e.g. "Oncologist at a regional cancer centre"."""
-    situation: Text = Field(min_length=1, max_length=1200)
-    knows: list[Line] = Field(min_length=1, max_length=6, title="What they know")
+    situation: Text = Field(min_length=1, max_length=1200, title=N_("Situation"))
+    knows: list[Line] = Field(min_length=1, max_length=6, title=N_("What they know"))
     """What this side knows (the facts it can bring up)."""
-    unknowns: list[Line] = Field(min_length=1, max_length=4, title="What they do not know")
+    unknowns: list[Line] = Field(min_length=1, max_length=4, title=N_("What they do not know"))
     """What this side does not know."""
-    moved_by: ShortText = Field(title="What would honestly move them")
+    moved_by: ShortText = Field(title=N_("What would honestly move them"))
     """What would honestly move this side."""
     resistance: Resistance = Field(
-        title="How hard they hold their ground", description="gentle, firm or stubborn."
+        title=N_("How hard they hold their ground"),
+        description=N_("gentle, firm or stubborn."),
+        json_schema_extra={"choice_titles": {**RESISTANCE_LABELS}},
     )
     """How hard to hold its ground; `RESISTANCE` says what each step means."""
-    if_then: Line = Field(title="If they …, you …", description="One line that begins “If ”.")
+    if_then: Line = Field(
+        title=N_("If they …, you …"), description=N_("One line that begins “If ”.")
+    )
     """One line: "If they do X, you …"."""
 
     @field_validator("if_then")
     @classmethod
     def _starts_with_if(cls, line: str) -> str:
         if not line.startswith(IF_OPENINGS):
-            raise ValueError('begins "If they …, you …"')
+            raise ValueError(N_('begins "If they …, you …"'))
         return line
 
 
 class CustomerCard(RoleCard):
-    conclusion: Text = Field(min_length=1, max_length=600, title="The view they defend")
+    conclusion: Text = Field(min_length=1, max_length=600, title=N_("The view they defend"))
     """The view the customer holds and defends."""
-    reasons: list[Line] = Field(min_length=1, max_length=6, title="Their reasons")
+    reasons: list[Line] = Field(min_length=1, max_length=6, title=N_("Their reasons"))
 
 
 class ChallengerCard(RoleCard):
-    hint: Text = Field(min_length=1, max_length=600, title="What the customer may have missed")
+    hint: Text = Field(min_length=1, max_length=600, title=N_("What the customer may have missed"))
     """What the customer may have missed."""
-    prompts: list[Line] = Field(min_length=1, max_length=6, title="Questions that open it up")
+    prompts: list[Line] = Field(min_length=1, max_length=6, title=N_("Questions that open it up"))
     """Questions that open the conversation up."""
 
 
 class CardSet(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    customer: CustomerCard = Field(title="Customer card")
-    challenger: ChallengerCard = Field(title="Challenger card")
+    customer: CustomerCard = Field(title=N_("Customer card"))
+    challenger: ChallengerCard = Field(title=N_("Challenger card"))
 
 
 class Case(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     id: Slug
-    title: Line
+    title: Line = Field(title=N_("Title"))
     brief: Text = Field(
-        min_length=1, max_length=1200, description="The case in one paragraph, for every screen."
+        min_length=1,
+        max_length=1200,
+        title=N_("Brief"),
+        description=N_("The case in one paragraph, for every screen."),
     )
     """The case in one paragraph, for the projector and every phone."""
-    first: CardSet = Field(title="Cards for the first talk")
+    first: CardSet = Field(title=N_("Cards for the first talk"))
     """Cards for the first conversation (and for a trio's own turn, played the other way round)."""
-    swapped: CardSet = Field(title="Cards after the swap")
+    swapped: CardSet = Field(title=N_("Cards after the swap"))
     """Cards for the second conversation, after the roles swap."""
-    observer_checklist: list[Line] = Field(min_length=2, max_length=8)
+    observer_checklist: list[Line] = Field(
+        min_length=2, max_length=8, title=N_("Observer checklist")
+    )
     """What can be seen or heard when the challenger does it well. The observer reads it during a
     talk; every rater ticks what they saw."""
-    debrief: list[Line] = Field(min_length=2, max_length=6, title="Debrief questions")
+    debrief: list[Line] = Field(min_length=2, max_length=6, title=N_("Debrief questions"))
     """Questions for the room at the debrief, on the console and the projector."""
-    notes: str = Field(default="", max_length=NOTES_MAX, title="Facilitator notes")
+    notes: str = Field(default="", max_length=NOTES_MAX, title=N_("Facilitator notes"))
     """Facilitator notes for this case."""
-    seeds: list[SeedRef] = Field(default=[], max_length=5, title="Source documents")
+    seeds: list[SeedRef] = Field(default=[], max_length=5, title=N_("Source documents"))
 
     def cards(self, talk: "Half") -> CardSet:
         """The cards of a talk: the first set, the swapped one, and the first again for a trio's
@@ -176,12 +187,14 @@ class HabitRubric(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     habit: Literal["candid", "collaborative", "compassionate", "curious"] = Field(
-        description="Which of the four habits this is; the four keep their order."
+        title=N_("Habit"),
+        description=N_("Which of the four habits this is; the four keep their order."),
+        json_schema_extra={"choice_titles": {**HABIT_LABELS}},
     )
-    means: Line = Field(title="What it means")
-    one: Line = Field(title="What a 1 looks like")
-    three: Line = Field(title="What a 3 looks like")
-    five: Line = Field(title="What a 5 looks like")
+    means: Line = Field(title=N_("What it means"))
+    one: Line = Field(title=N_("What a 1 looks like"))
+    three: Line = Field(title=N_("What a 3 looks like"))
+    five: Line = Field(title=N_("What a 5 looks like"))
 
     @property
     def anchors(self) -> dict[int, str]:
@@ -232,28 +245,32 @@ assert tuple(h.habit for h in RUBRIC) == HABITS
 
 
 class ChallengePairs(ExerciseContent):
-    kind: Literal["challenge_pairs"]
-    cases: list[Case] = Field(min_length=1, max_length=8)
+    kind: Literal["challenge_pairs"] = Field(title=N_("Kind"))
+    cases: list[Case] = Field(
+        min_length=1, max_length=8, title=N_("Cases"), json_schema_extra={"item_title": N_("Case")}
+    )
     rubric: tuple[HabitRubric, ...] = Field(
         default=RUBRIC,
         min_length=len(HABITS),
         max_length=len(HABITS),
-        title="The rubric",
-        description="What each habit means, and what a 1, a 3 and a 5 look like.",
-        json_schema_extra={"item_title": "Habit"},
+        title=N_("The rubric"),
+        description=N_("What each habit means, and what a 1, a 3 and a 5 look like."),
+        json_schema_extra={"item_title": N_("Habit")},
     )
     """The anchored rubric raters read; the one above unless an exercise words it its own way."""
 
     @field_validator("cases")
     @classmethod
     def _cases_are_distinct(cls, cases: list[Case]) -> list[Case]:
-        return list(distinct_ids(cases, "case"))
+        return list(distinct_ids(cases, N_("every case needs its own id")))
 
     @field_validator("rubric")
     @classmethod
     def _the_four_habits_in_order(cls, rubric: tuple[HabitRubric, ...]) -> tuple[HabitRubric, ...]:
         if tuple(habit.habit for habit in rubric) != HABITS:
-            raise ValueError(f"the four habits, in this order: {', '.join(HABITS)}")
+            raise ValueError(
+                Message("the four habits, in this order: %(habits)s", habits=", ".join(HABITS))
+            )
         return rubric
 
 

@@ -19,20 +19,25 @@ class PollOption(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     id: Slug
-    label: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80)]
+    label: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80)] = (
+        Field(title=N_("Label"))
+    )
 
 
 class WarmupPoll(ExerciseContent):
-    kind: Literal["warmup_poll"]
-    question: Line
+    kind: Literal["warmup_poll"] = Field(title=N_("Kind"))
+    question: Line = Field(title=N_("Question"))
     options: list[PollOption] = Field(
-        min_length=2, max_length=8, json_schema_extra={"item_title": "Option"}
+        min_length=2,
+        max_length=8,
+        title=N_("Options"),
+        json_schema_extra={"item_title": N_("Option")},
     )
 
     @field_validator("options")
     @classmethod
     def _options_are_distinct(cls, options: list[PollOption]) -> list[PollOption]:
-        return list(distinct_ids(options, "option"))
+        return list(distinct_ids(options, N_("every option needs its own id")))
 
 
 PHASES = (

@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
-from tests.e2e.audit import audit
+from tests.e2e.audit import audit, check_page
 from tests.e2e.conftest import CONSOLE, EXERCISES, PHONES, PROJECTOR, NewPage
 from tests.e2e.helpers import wait_live
 from tests.e2e.test_exports import download
@@ -146,14 +146,19 @@ def _around(text: str, word: str) -> str:
 
 
 def check_language(
-    moment: str, screens: dict[str, tuple[Page, str]], own_text: Iterable[str] = ()
+    moment: str,
+    screens: dict[str, tuple[Page, str]],
+    own_text: Iterable[str] = (),
+    *,
+    check_live: bool = True,
 ) -> None:
     """Every screen speaks its language: its `lang`, and no word of the app's English outside
     the names and the text people wrote (and `own_text`)."""
     own = (*NAMES, *WRITTEN.values(), *own_text)
     problems = []
     for where, (page, language) in screens.items():
-        wait_live(page)
+        if check_live:
+            wait_live(page)
         lang = page.locator("html").get_attribute("lang")
         if lang != language:
             problems.append(f"{where}: lang={lang!r}, not {language!r}")
@@ -446,6 +451,21 @@ def test_the_ninety_minute_agendas_pairs_and_debate_pass_every_check_in_german(
         f"{name}'s phone": (phone, languages[name]) for name, phone in phones.items()
     }
     own = f"Ein Argument von {len(phones)} Personen"
+
+    # The editor, opened from the agenda to adapt the pairs before they start, speaks German,
+    # and a save with the title left empty names the field in German.
+    agenda.nth(2).get_by_role("link", name=said("de", "Edit"), exact=True).click()
+    editor = facilitator
+    expect(editor.locator("html")).to_have_attribute("lang", "de")
+    check_language("the editor", {"editor": (editor, "de")}, check_live=False)
+    assert check_page(editor, live=False) == []
+    editor.locator("#f-title").fill("")
+    editor.get_by_role("button", name=said("de", "Save for this room")).click()
+    expect(editor.get_by_role("alert")).to_contain_text(said("de", "Title"))
+    check_language("the editor with a problem", {"editor": (editor, "de")}, check_live=False)
+    assert check_page(editor, live=False) == []
+    editor.goto(f"/host/{code}")
+    wait_live(editor)
 
     for position in (2, 3):
         title = LIBRARY.in_language(AGENDA.items[position].exercise, "de").title

@@ -5,7 +5,7 @@ store commits atomically, guarded by the meta revision the decision was based on
 values the decision read (`Effects.expect`); when either moved, the service reads and decides again.
 """
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from typing import Literal, assert_never
 
@@ -94,12 +94,38 @@ def apply(
     library: Mapping[str, Exercise],
     now: float,
     agendas: Mapping[str, Agenda] | None = None,
+    exercises_in: Callable[[str], Mapping[str, Exercise]] | None = None,
 ) -> Effects:
+    """What `action` by `actor` changes in the room. `library` is the exercises as the room adds
+    them (in its language); `exercises_in` gives them in another language, for a change of the
+    room's language to bring the agenda along (without it, the agenda stays as it is)."""
     if isinstance(action, a.ParticipantAction):
         return _participant_action(state, actor, action, now)
     if actor.role != "host":
         raise Rejected(N_("Only the facilitator can do that."))
-    return _host_action(state.meta, state, action, library, agendas or {}, now)
+    return _host_action(state.meta, state, action, library, agendas or {}, now, exercises_in)
+
+
+def _set_language(
+    meta: RoomMeta,
+    language: Language,
+    exercises_in: Callable[[str], Mapping[str, Exercise]] | None,
+) -> Effects:
+    """The room speaks `language`; each exercise on the agenda that came from the library as it
+    is, started or not, is taken again in that language (a translation changes texts, never ids,
+    so what was answered still fits). One the facilitator wrote or adapted keeps its words."""
+    offered = exercises_in(language) if exercises_in is not None else {}
+    agenda = []
+    for run in meta.agenda:
+        found = offered.get(run.exercise.id)
+        if run.language and run.language != language and found is not None:
+            again = first_rounds(found, run.rounds)
+            run = run.model_copy(update={"exercise": again, "language": language})
+        agenda.append(run)
+    return _meta(
+        meta.model_copy(update={"language": language, "agenda": tuple(agenda)}),
+        Message("The room now speaks %(language)s.", language=LANGUAGES[language]),
+    )
 
 
 def _start_agenda(
@@ -123,7 +149,9 @@ def _start_agenda(
         if item.rounds is not None:
             exercise = first_rounds(exercise, item.rounds)
         number = meta.runs_created + len(runs) + 1
-        runs.append(Run(id=f"r{number}", exercise=exercise, minutes=item.minutes))
+        runs.append(
+            Run(id=f"r{number}", exercise=exercise, minutes=item.minutes, language=meta.language)
+        )
     update: dict[str, object] = {
         "agenda": (*meta.agenda, *runs),
         "runs_created": meta.runs_created + len(runs),
@@ -186,6 +214,7 @@ def _host_action(
     library: Mapping[str, Exercise],
     agendas: Mapping[str, Agenda],
     now: float,
+    exercises_in: Callable[[str], Mapping[str, Exercise]] | None,
 ) -> Effects:
     if isinstance(action, a.KindHostAction):
         return _kind_host_action(meta, state, action)
@@ -200,9 +229,9 @@ def _host_action(
                 raise Rejected(
                     Message("There is no exercise '%(id)s' in the library.", id=exercise_id)
                 )
-            return _add_run(meta, exercise)
+            return _add_run(meta, exercise, meta.language)
         case a.AddOwnExercise(exercise=exercise):
-            return _add_run(meta, exercise)
+            return _add_run(meta, exercise, "")
         case a.EditExercise(run_id=run_id, exercise=exercise):
             run = _run(meta, run_id)
             if run.started:
@@ -217,7 +246,9 @@ def _host_action(
                 raise Rejected(N_("An exercise keeps its kind; start a new one for another kind."))
             # Minutes the facilitator changes here replace those a ready agenda planned.
             minutes = run.minutes if exercise.minutes == run.exercise.minutes else None
-            edited = run.model_copy(update={"exercise": exercise, "minutes": minutes})
+            edited = run.model_copy(
+                update={"exercise": exercise, "minutes": minutes, "language": ""}
+            )
             return _meta(
                 _replace_run(meta, edited),
                 Message("Saved “%(title)s” for this room.", title=exercise.title),
@@ -296,10 +327,7 @@ def _host_action(
                 else N_("The room is open for joining."),
             )
         case a.SetLanguage(language=language):
-            return _meta(
-                meta.model_copy(update={"language": language}),
-                Message("The room now speaks %(language)s.", language=LANGUAGES[language]),
-            )
+            return _set_language(meta, language, exercises_in)
         case a.SetScreen():
             look = _screen(meta.screen, action)
             return _meta(meta.model_copy(update={"screen": look}), _screen_notice(action))
@@ -328,10 +356,10 @@ def _host_action(
             assert_never(action)
 
 
-def _add_run(meta: RoomMeta, exercise: Exercise) -> Effects:
+def _add_run(meta: RoomMeta, exercise: Exercise, language: str) -> Effects:
     if len(meta.agenda) >= AGENDA_MAX:
         raise Rejected(Message("An agenda holds at most %(most)s exercises.", most=AGENDA_MAX))
-    run = Run(id=f"r{meta.runs_created + 1}", exercise=exercise)
+    run = Run(id=f"r{meta.runs_created + 1}", exercise=exercise, language=language)
     return _meta(
         meta.model_copy(
             update={"agenda": (*meta.agenda, run), "runs_created": meta.runs_created + 1}

@@ -101,6 +101,10 @@ class Run(BaseModel):
     """The item the facilitator put in focus on the projector, if any."""
     minutes: int | None = None
     """The time planned for it by a ready agenda; unset: the exercise's own estimate."""
+    language: str = ""
+    """The language the library gave its exercise in; '' when the words are the facilitator's
+    own (written, uploaded or adapted), which a change of the room's language leaves as they
+    are."""
 
     @property
     def planned_minutes(self) -> int:

@@ -181,6 +181,7 @@ class Rooms:
                     self.library.exercises_in(state.meta.language),
                     now,
                     self.library.agendas,
+                    self.library.exercises_in,
                 )
             except Rejected:
                 alone.append(pending)
@@ -229,6 +230,7 @@ class Rooms:
                     self.library.exercises_in(state.meta.language),
                     self.clock(),
                     self.library.agendas,
+                    self.library.exercises_in,
                 )
             except Rejected:
                 # A copy of this frame (through another connection or process) may have been

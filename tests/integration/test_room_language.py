@@ -55,6 +55,9 @@ def test_the_console_sets_the_language_of_the_projector_and_the_phones(client: T
         assert "Zum Einstieg" in mine and "You're in" not in mine
         console.act("Español", type="set_language", language="es")
         phone.until("me", "sala")
+        # The exercise on the agenda, running, comes along in Spanish: the room reads one text.
+        spanish = phone.until("stage", "¿qué hábito te cuesta más?")
+        assert "Zum Einstieg" not in spanish and "Para empezar" in spanish
         # A notice speaks the phone's language too.
         assert "not understood" in own_choice.act("", type="nonsense")
         assert "entendió" in phone.act("", type="nonsense")

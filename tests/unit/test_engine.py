@@ -9,8 +9,10 @@ from workshop import engine
 from workshop.actions import Action, action_adapter
 from workshop.engine import HOST, Actor, Effects, Write
 from workshop.errors import Rejected
+from workshop.exercises import load_library
 from workshop.kinds.warmup_poll import PollOption, WarmupPoll
 from workshop.models import NAME_MAX, Participant, RoomMeta, RoomState, Timer
+from workshop.settings import DEFAULT_EXERCISES
 
 POLL = WarmupPoll(
     kind="warmup_poll",
@@ -473,6 +475,44 @@ def test_the_room_speaks_the_language_the_console_sets_and_only_one_the_app_spea
     assert effects.notice == "The room now speaks Deutsch."
     with pytest.raises(ValueError, match="language"):
         act("set_language", language="fr")
+
+
+def test_a_change_of_language_brings_the_library_exercises_on_the_agenda_along() -> None:
+    library = load_library(DEFAULT_EXERCISES)
+
+    def does(meta: RoomMeta, action: Action) -> RoomMeta:
+        effects = engine.apply(
+            state_of(meta, ADA, GONE),
+            HOST,
+            action,
+            library.exercises_in(meta.language),
+            0.0,
+            library.agendas,
+            library.exercises_in,
+        )
+        assert effects.meta is not None
+        return effects.meta
+
+    meta = does(fresh_meta(), act("start_agenda", agenda_id="breakthrough-90"))
+    meta = does(meta, act("next_phase", seen_phase=meta.agenda[0].id + ".0:vote"))
+    own = library.exercises["warmup-why-meet"].model_copy(update={"id": "our-own"})
+    meta = does(meta, act("add_own_exercise", exercise=own.model_dump()))
+    adapted = meta.agenda[1].exercise.model_copy(update={"title": "Our best question"})
+    meta = does(meta, act("edit_exercise", run_id=meta.agenda[1].id, exercise=adapted.model_dump()))
+
+    german = does(meta, act("set_language", language="de"))
+    poll, best, pairs = german.agenda[0], german.agenda[1], german.agenda[2]
+    assert poll.exercise == library.in_language("warmup-hardest-habit", "de")
+    assert (poll.phase, poll.started, poll.language) == (1, True, "de")
+    # Cut to the rounds the agenda plays, as when it was added.
+    assert pairs.rounds == meta.agenda[2].rounds == 1
+    assert pairs.exercise.title == library.in_language(pairs.exercise.id, "de").title
+    # What the facilitator adapted or wrote keeps its words.
+    assert best.exercise.title == "Our best question" and best.language == ""
+    assert german.agenda[-1].exercise == own and german.agenda[-1].language == ""
+    # And back: the library's English again.
+    english = does(german, act("set_language", language="en"))
+    assert english.agenda[0].exercise == library.exercises["warmup-hardest-habit"]
 
 
 def test_the_projector_is_blanked_darkened_and_shows_how_to_join_from_the_console() -> None:

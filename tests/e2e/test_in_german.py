@@ -232,6 +232,9 @@ def test_the_ninety_minute_agenda_runs_in_german_with_a_spanish_phone(
     for name, phone in phones.items():
         phone.goto("/")
         expect(phone.locator("html")).to_have_attribute("lang", "de")
+        if name == NAMES[0]:
+            check_language("the home page", {"home": (phone, "de")}, check_live=False)
+            assert check_page(phone, phone=True, live=False) == []
         phone.get_by_label(said("de", "Room code")).fill(code)
         phone.get_by_label(said("de", "Your name")).fill(name)
         phone.get_by_role("button", name=said("de", "Join"), exact=True).click()

@@ -113,3 +113,5 @@ class Refresh:
     regions after the update, and the fragment."""
     frames: dict[str, bytes] = field(default_factory=dict)
     """A fragment as one websocket frame, encoded once."""
+    timer_alone: bool = False
+    """The changes since the screens were last drawn changed the timer and nothing else."""

@@ -126,6 +126,8 @@ class LiveRoom:
         self._elsewhere = True
         """Those changes may show on phones they did not touch (see
         `Kind.shows_on_touched_only`)."""
+        self._timer_alone = False
+        """Every change since `take_timer_alone` was to the timer alone (so it starts: False)."""
 
     def apply(self, published: Published) -> bool:
         """Applies a message heard on the room's channel. False when it cannot be placed after
@@ -174,6 +176,12 @@ class LiveRoom:
         elsewhere, self._elsewhere = self._elsewhere, False
         return None if touched is None else frozenset(touched), elsewhere
 
+    def take_timer_alone(self) -> bool:
+        """Whether the changes since the last call changed the timer and nothing else: then only
+        the regions that show the timer (`render.TIMER_REGIONS`) can differ from the last draw."""
+        alone, self._timer_alone = self._timer_alone, True
+        return alone
+
     def _touch(self, write: Write) -> None:
         touched = self._touched
         if touched is None:
@@ -195,6 +203,9 @@ class LiveRoom:
             self._elsewhere = True
 
     def _commit(self, change: Committed) -> None:
+        meta = change.meta
+        if change.writes or change.drop or meta is None or not _timer_alone(self.meta, meta):
+            self._timer_alone = False
         if change.drop or (change.meta is not None and _keys_may_change(self.meta, change.meta)):
             self._touched = None
         if change.drop or change.meta is not None:
@@ -233,6 +244,7 @@ class LiveRoom:
 
     def _mark(self, change: Presence) -> None:
         self._elsewhere = True
+        self._timer_alone = False
         if change.online:
             self._hear(change.member, change.at)
         else:
@@ -333,6 +345,11 @@ def _keys_may_change(before: RoomMeta, after: RoomMeta) -> bool:
         or after.agenda != before.agenda
         or after.language != before.language
     )
+
+
+def _timer_alone(before: RoomMeta, after: RoomMeta) -> bool:
+    """Whether the timer is all that differs between two versions of the meta."""
+    return after.timer != before.timer and after == before.model_copy(update={"timer": after.timer})
 
 
 def _arrived(

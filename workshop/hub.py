@@ -276,7 +276,14 @@ class RoomFeed:
         drawn by this feed yet, and (unless the changes show on the phones they touched alone)
         the members of each group of phones that show the same whose first member drawn was
         sent something."""
-        refresh = Refresh()
+        live = self.live
+        refresh = Refresh(
+            timer_alone=live is not None
+            and live.take_timer_alone()
+            and state is not None
+            and self._drawn is not None
+            and not self._everyone
+        )
         for subscriber in list(self.leading):
             self._refresh(subscriber, state, refresh)
         touched, elsewhere = self._touched(state)

@@ -33,7 +33,7 @@ from workshop.caching import Lru
 from workshop.exercises import Library
 from workshop.i18n import N_, Message
 from workshop.kinds import KINDS, PhaseSpec, kind_of
-from workshop.models import RoomState, Run, Timer, name_key
+from workshop.models import RoomMeta, RoomState, Run, Timer, name_key
 from workshop.settings import STATIC_DIR
 
 REGIONS: dict[str, tuple[str, ...]] = {
@@ -505,6 +505,16 @@ def find_people(state: RoomState, text: str) -> tuple[list[PersonView], int]:
     )
 
 
+TIMER_REGIONS = frozenset({"timer", "timer-controls"})
+"""The regions that show the timer, drawn from `timer_context` alone: after a change of the timer
+and nothing else, the console and the projector draw these only."""
+
+
+def timer_context(meta: RoomMeta, now: float) -> dict[str, Any]:
+    """All that `TIMER_REGIONS` are drawn from."""
+    return {"timer": timer_view(meta.timer, now), "server_now": now}
+
+
 def room_context(
     state: RoomState,
     viewer: Audience,
@@ -522,8 +532,7 @@ def room_context(
         "look": meta.screen,
         "headcount": len(state.present),
         "stage": stage_view(state, viewer),
-        "timer": timer_view(meta.timer, now),
-        "server_now": now,
+        **timer_context(meta, now),
         "join_url": join_url,
         # What people type: the address without its scheme; the code goes in the page's form.
         "join_address": urlsplit(join_url).netloc,

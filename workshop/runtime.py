@@ -17,11 +17,13 @@ from workshop.render import (
     PHONE_OWN_REGIONS,
     PHONE_SHARED_REGIONS,
     REGIONS,
+    TIMER_REGIONS,
     Audience,
     Renderer,
     me_context,
     phone_keys,
     room_context,
+    timer_context,
 )
 from workshop.service import Rooms
 from workshop.settings import Settings
@@ -125,6 +127,8 @@ class Runtime:
             group = (audience.kind, digests, i18n.current())
         updates = refresh.updates
         update = updates.get(group)
+        if update is None and shared is None and refresh.timer_alone and digests:
+            update = updates[group] = self._timer_update(state, audience, digests)
         if update is None:
             if shared is not None:
                 regions = self._phone_shared_regions(state, audience, conn, refresh, shared)
@@ -140,6 +144,26 @@ class Runtime:
                 ),
             )
         return (own, shared, update[0]), own_html + update[1] if own_html else update[1]
+
+    def _timer_update(
+        self, state: RoomState, audience: Audience, digests: tuple[int, ...]
+    ) -> tuple[tuple[int, ...], str]:
+        """The console's or the projector's update after a change of the timer alone: its timer
+        regions drawn from the timer alone (not from the whole room), the others as shown."""
+        names = REGIONS[audience.kind]
+        drawn = self.renderer.regions(
+            f"{audience.kind}.html",
+            timer_context(state.meta, time.time()),
+            tuple(name for name in names if name in TIMER_REGIONS),
+        )
+        fresh = tuple(
+            hash(drawn[name]) if name in drawn else digest
+            for name, digest in zip(names, digests, strict=True)
+        )
+        html = "".join(
+            html for name, html in drawn.items() if hash(html) != digests[names.index(name)]
+        )
+        return fresh, html
 
     def _own_regions(self, state: RoomState, audience: Audience) -> dict[str, str]:
         me = me_context(state, audience.participant_id)

@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 from workshop.changes import Beat, Committed, LiveRoom, Presence, Published
 from workshop.effects import Write
 from workshop.exercises import load_library
-from workshop.models import Participant, RoomMeta, RoomState, Run
+from workshop.models import Participant, RoomMeta, RoomState, Run, Timer
 from workshop.settings import DEFAULT_EXERCISES
 
 POLL = load_library(DEFAULT_EXERCISES).exercises["warmup-hardest-habit"]
@@ -148,3 +148,21 @@ def test_who_is_online_is_who_was_heard_of_since(
             else:
                 heard.pop(member, None)
             heard = {m: last for m, last in heard.items() if last >= earlier}
+
+
+def test_it_says_when_the_changes_since_it_was_last_asked_were_to_the_timer_alone() -> None:
+    room = held()
+    # Nothing has been drawn from it yet: not the timer alone.
+    assert not room.take_timer_alone()
+    timed = META.model_copy(update={"timer": Timer(running=True, deadline=60.0, total=60.0)})
+    assert room.apply(Published("ABCDEF", 6, (committed(meta=timed),)))
+    assert room.take_timer_alone()
+    assert room.take_timer_alone()  # and nothing since
+    paused = timed.model_copy(update={"timer": Timer(running=False, remaining=30.0)})
+    assert room.apply(Published("ABCDEF", 8, (committed(meta=paused), vote("ada", "a"))))
+    assert not room.take_timer_alone()
+    retitled = paused.model_copy(update={"title": "Kick-off", "timer": None})
+    assert room.apply(Published("ABCDEF", 9, (committed(meta=retitled),)))
+    assert not room.take_timer_alone()
+    assert room.apply(Published("ABCDEF", 10, (Presence("grace|tab", True, 5.0, 0.0),)))
+    assert not room.take_timer_alone()

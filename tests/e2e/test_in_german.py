@@ -225,6 +225,17 @@ def test_the_ninety_minute_agenda_runs_in_german_with_a_spanish_phone(
                 found[f"{name}'s phone"] = (phone, "es" if name == SPANISH else "de")
         return found
 
+    def look(moment: str) -> None:
+        """Every screen at this moment: read against the catalogs, and the layout and
+        accessibility checks."""
+        check_language(moment, screens())
+        audit(
+            f"{moment}, in German",
+            console=facilitator,
+            projector=projector,
+            phones=list(phones.values()),
+        )
+
     check_language("an empty room", screens(with_phones=False))
     audit("an empty room, in German", console=facilitator, projector=projector)
 
@@ -260,13 +271,7 @@ def test_the_ninety_minute_agenda_runs_in_german_with_a_spanish_phone(
     expect(agenda).to_have_count(len(AGENDA.items))
     for page in (projector, *phones.values()):
         expect(page.get_by_role("heading", name=POLL.question)).to_be_visible()
-    check_language("the poll is open", screens())
-    audit(
-        "the poll is open, in German",
-        console=facilitator,
-        projector=projector,
-        phones=list(phones.values()),
-    )
+    look("the poll is open")
 
     # 5. Everyone votes; the facilitator shows the results.
     for voted, (name, phone) in enumerate(phones.items(), start=1):
@@ -279,13 +284,7 @@ def test_the_ninety_minute_agenda_runs_in_german_with_a_spanish_phone(
     next_step(facilitator, "Results")
     winner = POLL.options[3].label
     expect(projector.locator("li.result").filter(has_text=winner)).to_contain_text("2")
-    check_language("the poll's results", screens())
-    audit(
-        "the poll's results, in German",
-        console=facilitator,
-        projector=projector,
-        phones=list(phones.values()),
-    )
+    look("the poll's results")
 
     # 6. The second exercise, a best-question round of two scenarios, starts from the agenda.
     agenda.nth(1).get_by_role("button", name=said("de", "Start"), exact=True).click()
@@ -311,13 +310,7 @@ def test_the_ninety_minute_agenda_runs_in_german_with_a_spanish_phone(
                     )
                 ).to_be_visible()
             expect(facilitator.locator("ol.moderation > li")).to_have_count(len(NAMES))
-            check_language(f"scenario {number}: the questions are in", screens())
-            audit(
-                "the questions are in, in German",
-                console=facilitator,
-                projector=projector,
-                phones=list(phones.values()),
-            )
+            look(f"scenario {number}: the questions are in")
 
         # Each phone puts a dot on the first question it may vote for.
         next_step(facilitator, "Vote")
@@ -328,13 +321,7 @@ def test_the_ninety_minute_agenda_runs_in_german_with_a_spanish_phone(
                 expect(dot).to_have_count(len(NAMES) - 1)
                 dot.first.click()
                 expect(dot).to_have_count(len(NAMES) - 2)
-            check_language(f"scenario {number}: the vote", screens())
-            audit(
-                "the vote, in German",
-                console=facilitator,
-                projector=projector,
-                phones=list(phones.values()),
-            )
+            look(f"scenario {number}: the vote")
 
         next_step(facilitator, "Reveal")
         if number == 1:
@@ -343,13 +330,7 @@ def test_the_ninety_minute_agenda_runs_in_german_with_a_spanish_phone(
             moderated = facilitator.locator("ol.moderation > li").first
             moderated.get_by_role("button", name=said("de", "Spotlight")).click()
             expect(projector.locator("blockquote.spotlight")).to_be_visible()
-            check_language(f"scenario {number}: the reveal", screens())
-            audit(
-                "the reveal, in German",
-                console=facilitator,
-                projector=projector,
-                phones=list(phones.values()),
-            )
+            look(f"scenario {number}: the reveal")
 
         next_step(facilitator, "Debrief")
         check_language(f"scenario {number}: the debrief", screens())

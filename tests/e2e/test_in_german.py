@@ -9,9 +9,8 @@ German too.
 """
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from functools import cache
-from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
@@ -21,6 +20,7 @@ from tests.e2e.audit import audit, check_page
 from tests.e2e.conftest import CONSOLE, EXERCISES, PHONES, PROJECTOR, NewPage
 from tests.e2e.helpers import wait_live
 from tests.e2e.test_exports import download
+from tests.unit.test_drawn_in_german import strings
 from workshop import catalogs, i18n
 from workshop.exercises import load_library
 from workshop.i18n import Message
@@ -50,17 +50,6 @@ def said(language: str, text: str, **params: object) -> str:
         return re.sub(r"<[^>]+>", "", Message(text, **params).said())
 
 
-def _texts(value: Any) -> Iterator[str]:
-    if isinstance(value, str):
-        yield value
-    elif isinstance(value, dict):
-        for item in value.values():
-            yield from _texts(item)
-    elif isinstance(value, list | tuple):
-        for item in value:
-            yield from _texts(item)
-
-
 def _words(text: str) -> set[str]:
     return {word.lower() for word in WORD.findall(PLACEHOLDER_OR_TAG.sub(" ", text))}
 
@@ -76,14 +65,14 @@ def english_only(language: str) -> frozenset[str]:
         if not message.id:
             continue
         ids = message.id if isinstance(message.id, tuple) else (message.id,)
-        strings = message.string if isinstance(message.string, tuple) else (message.string,)
+        translations = message.string if isinstance(message.string, tuple) else (message.string,)
         for text in ids:
             english |= _words(text)
-        for text in strings:
+        for text in translations:
             translated |= _words(text)
     content: set[str] = set()
     for item in AGENDA.items:
-        content |= _words(" ".join(_texts(LIBRARY.in_language(item.exercise, "de").model_dump())))
+        content |= _words(" ".join(strings(LIBRARY.in_language(item.exercise, "de").model_dump())))
     found = frozenset(english - translated - content)
     assert len(found) > 300, f"the {language} catalog's English should be found here"
     return found

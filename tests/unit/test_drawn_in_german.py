@@ -40,15 +40,16 @@ HOST_PAGE = {
 PLACEHOLDER_OR_TAG = re.compile(r"%\(\w+\)s|<[^>]+>")
 
 
-def _strings(value: Any) -> Iterator[str]:
+def strings(value: Any) -> Iterator[str]:
+    """Every text in a model's dump (its dicts and lists walked)."""
     if isinstance(value, str):
         yield value
     elif isinstance(value, dict):
         for item in value.values():
-            yield from _strings(item)
+            yield from strings(item)
     elif isinstance(value, (list, tuple)):
         for item in value:
-            yield from _strings(item)
+            yield from strings(item)
 
 
 @cache
@@ -56,7 +57,7 @@ def english_left_over() -> tuple[str, ...]:
     """The English of every message German says differently, as the parts a screen would show
     (between its placeholders and tags), long enough to tell apart from a word that happens to
     be in the exercise files: those files' text is not translated here, and is left out."""
-    content = "\n".join(s for exercise in EXERCISES for s in _strings(exercise.model_dump()))
+    content = "\n".join(s for exercise in EXERCISES for s in strings(exercise.model_dump()))
     german = catalogs.read(i18n.catalog_path("de"), "de")
     found: set[str] = set()
     for message in german:

@@ -234,6 +234,7 @@ class Conductor:
         return {
             "wall_s": wall,
             "cpu_s": b.server.cpu - a.server.cpu,
+            "redis_cpu_s": b.server.redis_cpu - a.server.redis_cpu,
             "cpu_pct": 100 * (b.server.cpu - a.server.cpu) / wall,
             "clients_cpu_pct": 100 * (b.clients_cpu - a.clients_cpu) / wall,
             "clients_cpu_s": b.clients_cpu - a.clients_cpu,
@@ -520,6 +521,7 @@ class Conductor:
             "votes_per_s": rate,
             "votes_per_s_per_process": rate / len(self.servers.processes),
             "cpu_us_per_vote": 1e6 * usage["cpu_s"] / max(len(saved), 1),
+            "redis_us_per_vote": 1e6 * usage["redis_cpu_s"] / max(len(saved), 1),
             # What the load generator spent per vote: one core's worth of it bounds the votes a
             # second it can offer, whatever the server.
             "generator_us_per_vote": 1e6 * usage["clients_cpu_s"] / max(len(saved), 1),

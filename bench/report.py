@@ -350,6 +350,7 @@ class Report:
                 ("timer update, µs per phone", _cpu_per_phone),
                 ("burst, µs per vote", lambda r: _get(r, "vote", "cpu_us_per_vote")),
                 ("flood, µs per vote", lambda r: _get(r, "flood", "cpu_us_per_vote")),
+                ("of which Redis", lambda r: _get(r, "flood", "redis_us_per_vote")),
             ],
         )
 

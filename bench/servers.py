@@ -106,6 +106,8 @@ class Usage:
     cpu: float
     rss: int
     redis_rss: int
+    redis_cpu: float = 0.0
+    """Redis's share of `cpu` (0 without Redis)."""
 
 
 @dataclass
@@ -203,10 +205,12 @@ class Servers:
             cpu += cpu_seconds(process.pid)
             rss += psutil.Process(process.pid).memory_info().rss
         redis_rss = 0
+        redis_cpu = 0.0
         if self.redis is not None:
-            cpu += cpu_seconds(self.redis.pid)
+            redis_cpu = cpu_seconds(self.redis.pid)
+            cpu += redis_cpu
             redis_rss = psutil.Process(self.redis.pid).memory_info().rss
-        return Usage(time.monotonic(), cpu, rss, redis_rss)
+        return Usage(time.monotonic(), cpu, rss, redis_rss, redis_cpu)
 
     def pids(self) -> list[int]:
         return [process.pid for process in self.processes]

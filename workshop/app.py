@@ -205,7 +205,7 @@ def create_app(
             settings=settings,
             store=store,
             hub=hub,
-            rooms=Rooms(store, library),
+            rooms=Rooms(store, library, held=hub.head),
             renderer=Renderer(static),
             cookies=ParticipantCookies(key),
             keys=RoomKeys(key),

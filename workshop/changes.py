@@ -10,7 +10,7 @@ Pure: no I/O.
 """
 
 import functools
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 
@@ -329,6 +329,19 @@ class LiveRoom:
             arrivals=self._arrivals,
         )
         return self._state
+
+    def head(self, people: Collection[str] = ()) -> RoomState | None:
+        """The meta, its revision and the version as held, with just those of `people` (as the
+        store's `load_many` reads a room for a decision); None when one of them is not held (one
+        who has just joined, say: the store has them first)."""
+        held = self._people
+        chosen: dict[str, Participant] = {}
+        for participant_id in people:
+            person = held.get(participant_id)
+            if person is None:
+                return None
+            chosen[participant_id] = person
+        return RoomState(self.meta, self.rev, self.version, participants=chosen)
 
     def knows(self, participant_id: str) -> bool:
         """Whether the room as held has this participant (still there or removed)."""

@@ -13,7 +13,7 @@ import contextlib
 import functools
 import logging
 import time
-from collections.abc import Awaitable, Callable, Coroutine, Hashable
+from collections.abc import Awaitable, Callable, Collection, Coroutine, Hashable
 from typing import Any, Protocol, Self
 
 from workshop.caching import Refresh
@@ -439,12 +439,14 @@ class Hub:
             return None
         return live.state(time.time() - PRESENCE_STALE_SECONDS)
 
-    def head(self, code: str) -> RoomState | None:
-        """The room's meta, revision and version as this process holds them (and nobody in it),
-        for a decision that needs no more (a join); None when it does not hold the room."""
+    def head(self, code: str, people: Collection[str] = ()) -> RoomState | None:
+        """The room's meta, revision and version as this process holds them, with just those of
+        `people`, for a decision that needs no more (a join, a participant's action); None when
+        it does not hold the room or one of them. What such a decision writes is checked when it
+        is committed, as one on a fresh read is: a meta moved on meanwhile makes it "stale"."""
         feed = self.feeds.get(code)
         live = feed.live if feed is not None and self.healthy else None
-        return None if live is None else RoomState(live.meta, live.rev, live.version)
+        return None if live is None else live.head(people)
 
     def poke(self, code: str) -> None:
         feed = self.feeds.get(code)

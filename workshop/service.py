@@ -64,10 +64,14 @@ class Rooms:
         store: Store,
         library: Library,
         clock: Callable[[], float] = time.time,
+        held: Callable[[str, Collection[str]], RoomState | None] = lambda code, people: None,
     ) -> None:
         self.store = store
         self.library = library
         self.clock = clock
+        self.held = held
+        """The room as this process holds it, with just the people named (see `Hub.head`), or
+        None: participants' actions are decided on it rather than on a read of the store."""
         self._queue: list[_Pending] = []
         self._batching: asyncio.Task[None] | None = None
         self._alone: set[asyncio.Task[None]] = set()
@@ -145,13 +149,23 @@ class Rooms:
                 task.add_done_callback(self._alone.discard)
 
     async def _act_together(self, batch: list["_Pending"]) -> list["_Pending"]:
-        """Reads, decides and commits a batch in three round trips, whatever its size (two when
-        no rule needs run data). Only the plain case is settled here: an action that is refused,
-        replayed meanwhile, decided on a read that has since moved, or for a room that is gone,
-        is handed back to go through `_act_alone`, which words every such answer."""
-        states = await self.store.load_many(
-            [(p.code, (p.actor.participant_id,), p.action.action_id) for p in batch]
+        """Decides and commits a batch in one round trip to the store, whatever its size, on the
+        room as this process holds it (see `held`); up to two more when the room is not held
+        (a read of it) or a rule needs run data. A replayed frame is then found out by the commit
+        (or, if the rules refuse it, by `_act_alone`). Only the plain case is settled here: an
+        action that is refused, replayed meanwhile, decided on a room that has since moved, or
+        for a room that is gone, is handed back to go through `_act_alone`, which words every
+        such answer."""
+        held = [self.held(p.code, (p.actor.participant_id,)) for p in batch]
+        unheld = [p for p, state in zip(batch, held, strict=True) if state is None]
+        loaded = iter(
+            await self.store.load_many(
+                [(p.code, (p.actor.participant_id,), p.action.action_id) for p in unheld]
+            )
+            if unheld
+            else ()
         )
+        states = [next(loaded) if state is None else state for state in held]
         alone: list[_Pending] = []
         ready: list[tuple[_Pending, RoomState]] = []
         for pending, state in zip(batch, states, strict=True):

@@ -265,6 +265,14 @@ def say(value: object) -> object:
     return value.said() if isinstance(value, Message) else value
 
 
+_MARKED: dict[str, Message] = {}
+
+
 def N_(text: str) -> Message:
-    """Marks words made now and said later, where they are drawn (see `Message`)."""
-    return Message(text)
+    """Marks words made now and said later, where they are drawn (see `Message`). One message per
+    wording, made at its first use (the wordings are the code's own, so they are few): a vote
+    flood answers thousands of actions a second with the same "Vote saved"."""
+    marked = _MARKED.get(text)
+    if marked is None:
+        marked = _MARKED[text] = Message(text)
+    return marked

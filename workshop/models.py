@@ -163,7 +163,10 @@ class RoomMeta(BaseModel):
     """What the console, the projector and every phone that has not chosen its own speak."""
 
     def run(self, run_id: str) -> Run | None:
-        return next((run for run in self.agenda if run.id == run_id), None)
+        for run in self.agenda:  # a plain loop: every action and every draw asks, several times
+            if run.id == run_id:
+                return run
+        return None
 
     def with_run(self, changed: Run) -> "RoomMeta":
         """This meta with `changed` in place of the agenda's run of the same id."""

@@ -637,36 +637,48 @@ class Store:
         code = commits[0][0].meta.code
         keys = self._all_keys(code, commits[0][0].meta)
         index = {key: position + 1 for position, key in enumerate(keys)}
+        slots: dict[str, int] = {}
+        """Record name -> its key's position: a batch of votes writes the same record each."""
 
-        def slot(key: str) -> int:
+        def key_slot(key: str) -> int:
             if key not in index:
                 keys.append(key)
                 index[key] = len(keys)
             return index[key]
 
+        def slot(name: str) -> int:
+            found = slots.get(name)
+            if found is None:
+                found = slots[name] = key_slot(room_key(code, name))
+            return found
+
         changes: list[list[Any]] = []
+        told: list[str] = []
         for state, effects, action_id in commits:
             for meta in (state.meta, effects.meta):
                 if meta is not None and meta is not commits[0][0].meta:
                     for key in self._all_keys(code, meta):
-                        slot(key)
-            writes = [
-                [_COMMANDS[w.op], slot(room_key(code, w.hash)), w.field, w.value]
-                for w in effects.writes
-            ] + [["del", slot(room_key(code, h)), "", ""] for h in effects.drop]
+                        key_slot(key)
+            writes = [[_COMMANDS[w.op], slot(w.hash), w.field, w.value] for w in effects.writes]
+            writes.extend(["del", slot(h), "", ""] for h in effects.drop)
             if "people" in effects.drop or any(w.hash == "people" for w in effects.writes):
                 # Tells every process that its whole-room reads must fetch everyone again.
-                writes.append(
-                    ["hset", slot(room_key(code, "meta")), "people", secrets.token_hex(8)]
-                )
-            plan = {
-                "absent": [[slot(room_key(code, h)), f] for h, f in effects.must_be_absent],
-                "expect": [[slot(room_key(code, h)), f, v] for h, f, v in effects.expect],
-                "writes": writes,
-            }
+                writes.append(["hset", slot("meta"), "people", secrets.token_hex(8)])
+            plan: dict[str, Any] = {"writes": writes}
+            if effects.must_be_absent:
+                plan["absent"] = [[slot(h), f] for h, f in effects.must_be_absent]
+            if effects.expect:
+                plan["expect"] = [[slot(h), f, v] for h, f, v in effects.expect]
             doc = effects.meta.model_dump_json() if effects.meta is not None else ""
-            changes.append([action_id, str(state.rev), doc, plan, _told(doc, effects)])
-        return keys, [self.room_ttl, self.ttl_slack, room_channel(code), json.dumps(changes)]
+            changes.append([action_id, str(state.rev), doc, plan])
+            told.append(_told(doc, effects))
+        return keys, [
+            self.room_ttl,
+            self.ttl_slack,
+            room_channel(code),
+            _COMPACT.encode(changes),
+            *told,
+        ]
 
     async def publish(self, code: str, version: int) -> None:
         await self.client.publish(room_channel(code), str(version))

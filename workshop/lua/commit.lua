@@ -3,9 +3,11 @@
 -- room (and any key a change writes). ARGV[1] ttl seconds, ARGV[2] slack seconds, ARGV[3] the
 -- room's channel, ARGV[4] the changes as one JSON array (one argument, however many changes),
 -- each [action id ('' for none), expected meta rev ('' to skip the check), new meta doc ('' for
--- unchanged), plan, the change as the channel tells it (a JSON object)]; a plan is
+-- unchanged), plan]; ARGV[4 + i] the i-th change as the channel tells it (a JSON object, passed
+-- as it is rather than inside the array, which would escape it). A plan is
 -- {"absent": [[key index, field]...], "expect": [[key index, field, value ('' = absent)]...],
---  "writes": [["hset"|"hdel"|"del", key index, field, value]...]}
+--  "writes": [["hset"|"hdel"|"del", key index, field, value]...]}, "absent" and "expect" left
+-- out when empty.
 -- Returns {status, detail} per change: {'ok', version}, {'duplicate', version}, {'stale', 0},
 -- {'gone', 0} or {'taken', field}. After the changes, every key written gets the full TTL, every
 -- key of the room is refreshed once the meta hash has less than ttl - slack left (so a busy room
@@ -25,12 +27,12 @@ local function apply(action_id, expected_rev, doc, plan)
   if expected_rev ~= '' and redis.call('HGET', KEYS[1], 'rev') ~= expected_rev then
     return {'stale', 0}
   end
-  for _, check in ipairs(plan['expect']) do
+  for _, check in ipairs(plan['expect'] or {}) do
     if (redis.call('HGET', KEYS[check[1]], check[2]) or '') ~= check[3] then
       return {'stale', 0}
     end
   end
-  for _, check in ipairs(plan['absent']) do
+  for _, check in ipairs(plan['absent'] or {}) do
     if redis.call('HEXISTS', KEYS[check[1]], check[2]) == 1 then
       return {'taken', check[2]}
     end
@@ -58,11 +60,11 @@ end
 
 local refresh_all = redis.call('TTL', KEYS[1]) < ttl - slack
 local results, version, told = {}, nil, {}
-for _, change in ipairs(cjson.decode(ARGV[4])) do
+for i, change in ipairs(cjson.decode(ARGV[4])) do
   local result = apply(change[1], change[2], change[3], change[4])
   if result[1] == 'ok' then
     version = result[2]
-    told[#told + 1] = change[5]
+    told[#told + 1] = ARGV[4 + i]
   end
   results[#results + 1] = result
 end

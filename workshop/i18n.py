@@ -11,10 +11,9 @@ What language a piece of text is drawn in is the one `speaking` set around the d
 language for the console and the projector, a phone's own choice for that phone.
 """
 
-import contextlib
 import functools
 import io
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from contextvars import ContextVar
 from pathlib import Path
 from typing import Any, Literal, NoReturn, Self, get_args
@@ -86,14 +85,20 @@ def _locale(language: str) -> Locale:
     return Locale.parse(LOCALES[language])
 
 
-@contextlib.contextmanager
-def speaking(language: str) -> Iterator[None]:
-    """Draws what is drawn inside in `language` (an unknown one: in English)."""
-    token = _speaking.set(language if language in LANGUAGES else SOURCE)
-    try:
-        yield
-    finally:
-        _speaking.reset(token)
+class speaking:
+    """Draws what is drawn inside in `language` (an unknown one: in English). A class rather than
+    a generator: every phone's every refresh and every answer to an action goes through one."""
+
+    __slots__ = ("_language", "_token")
+
+    def __init__(self, language: str) -> None:
+        self._language = language if language in LANGUAGES else SOURCE
+
+    def __enter__(self) -> None:
+        self._token = _speaking.set(self._language)
+
+    def __exit__(self, *_: object) -> None:
+        _speaking.reset(self._token)
 
 
 def gettext(message: str) -> str:

@@ -180,6 +180,24 @@ class RoomMeta(BaseModel):
 
 
 _ARRIVAL = operator.attrgetter("joined_at", "id")
+_ID = operator.attrgetter("id")
+
+_IDS_KEPT = 16
+_ids_of: dict[int, tuple[tuple["Participant", ...], frozenset[str]]] = {}
+"""The ids of the last few orders of arrival asked about, by identity: the room a process holds
+hands the same order to every state until someone joins or leaves, and a vote flood makes a new
+state for each redraw, each of which asks who is present."""
+
+
+def ids_of(present: tuple["Participant", ...]) -> frozenset[str]:
+    known = _ids_of.get(id(present))
+    if known is not None and known[0] is present:
+        return known[1]
+    ids = frozenset(map(_ID, present))
+    if len(_ids_of) >= _IDS_KEPT:
+        _ids_of.clear()
+    _ids_of[id(present)] = (present, ids)  # the order is kept: its id is not reused meanwhile
+    return ids
 
 
 def arrival_order(participants: dict[str, "Participant"]) -> tuple["Participant", ...]:
@@ -218,7 +236,7 @@ class RoomState:
 
     @functools.cached_property
     def present_ids(self) -> frozenset[str]:
-        return frozenset(p.id for p in self.present)
+        return ids_of(self.present)
 
     @functools.cached_property
     def derived(self) -> dict[Hashable, Any]:

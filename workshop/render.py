@@ -545,7 +545,7 @@ def room_context(
         listed = present[-ROSTER_LISTED:]
         base["people"] = [PersonView(p.id, p.name, p.id in state.online) for p in listed]
         base["unlisted"] = len(present) - len(listed)
-        base["online_count"] = sum(1 for p in present if p.id in state.online)
+        base["online_count"] = len(state.present_ids.intersection(state.online))
         base["agenda"] = meta.agenda
         base["current"] = meta.current
         # The library as the room would add it: in its language, where a translation exists.

@@ -63,7 +63,7 @@ def poll_counts(state: "RoomState", run: "Run", poll: WarmupPoll) -> tuple[int, 
             BarView(bar.option.label, bar.count, round(bar.share * 100), 0 < most == bar.count)
             for bar in tally
         ]
-        counted = state.derived[key] = (sum(1 for pid in votes if pid in eligible), bars)
+        counted = state.derived[key] = (len(eligible.intersection(votes)), bars)
     return counted
 
 

@@ -120,6 +120,8 @@ class LiveRoom:
         someone then online goes stale), and their ids."""
         self._state: RoomState | None = None
         """The state last handed out, handed out again until something changes."""
+        self._head: RoomState | None = None
+        """The same for `head`."""
         self._touched: set[str] | None = None
         """The participants whose phone's keys the changes since `take_touched` may have changed
         (None: anyone's; so it starts)."""
@@ -146,7 +148,7 @@ class LiveRoom:
             else:
                 self._mark(change)
         self.version = published.version
-        self._state = None
+        self._state = self._head = None
         return True
 
     def beat(self, beat: Beat) -> None:
@@ -331,17 +333,18 @@ class LiveRoom:
         return self._state
 
     def head(self, people: Collection[str] = ()) -> RoomState | None:
-        """The meta, its revision and the version as held, with just those of `people` (as the
-        store's `load_many` reads a room for a decision); None when one of them is not held (one
-        who has just joined, say: the store has them first)."""
+        """The meta, its revision and the version as held, with everyone (but no run data and no
+        one online), for decisions that need no more than their actor; None when one of `people`
+        is not held (one who has just joined, say: the store has them first). One state for
+        every decision until the next change: a vote flood decides hundreds on it."""
         held = self._people
-        chosen: dict[str, Participant] = {}
         for participant_id in people:
-            person = held.get(participant_id)
-            if person is None:
+            if participant_id not in held:
                 return None
-            chosen[participant_id] = person
-        return RoomState(self.meta, self.rev, self.version, participants=chosen)
+        if self._head is None:
+            self._shared.add("people")
+            self._head = RoomState(self.meta, self.rev, self.version, participants=held)
+        return self._head
 
     def knows(self, participant_id: str) -> bool:
         """Whether the room as held has this participant (still there or removed)."""

@@ -440,9 +440,9 @@ class Hub:
         return live.state(time.time() - PRESENCE_STALE_SECONDS)
 
     def head(self, code: str, people: Collection[str] = ()) -> RoomState | None:
-        """The room's meta, revision and version as this process holds them, with just those of
-        `people`, for a decision that needs no more (a join, a participant's action); None when
-        it does not hold the room or one of them. What such a decision writes is checked when it
+        """The room's meta, revision and version as this process holds them, with its people,
+        for a decision that needs no more (a join, a participant's action); None when it does not
+        hold the room or one of `people`. What such a decision writes is checked when it
         is committed, as one on a fresh read is: a meta moved on meanwhile makes it "stale"."""
         feed = self.feeds.get(code)
         live = feed.live if feed is not None and self.healthy else None

@@ -70,8 +70,8 @@ class Rooms:
         self.library = library
         self.clock = clock
         self.held = held
-        """The room as this process holds it, with just the people named (see `Hub.head`), or
-        None: participants' actions are decided on it rather than on a read of the store."""
+        """The room as this process holds it, if it holds the people named (see `Hub.head`),
+        else None: participants' actions are decided on it rather than on a read of the store."""
         self._queue: list[_Pending] = []
         self._batching: asyncio.Task[None] | None = None
         self._alone: set[asyncio.Task[None]] = set()

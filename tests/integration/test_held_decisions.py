@@ -160,19 +160,29 @@ def test_a_vote_decided_on_a_held_room_behind_the_store_gets_the_fresh_answer(
     run(make_store, body)
 
 
-def test_held_head_has_just_the_people_asked_for(make_store: Callable[[], Store]) -> None:
+def test_the_held_head_is_the_room_as_the_store_has_it_without_run_data(
+    make_store: Callable[[], Store],
+) -> None:
     async def body(store: Store, rooms: Rooms) -> None:
         code, _ = await rooms.create()
         people = [await rooms.join(code, f"P{i}") for i in range(3)]
+        await start_poll(rooms, code)
         hub = await held_by(store, rooms, code)
         fresh = await _loaded(store, code)
         head = hub.head(code, people[:2])
         assert head is not None
         assert (head.meta, head.rev, head.version) == (fresh.meta, fresh.rev, fresh.version)
-        assert head.participants == {p: fresh.participants[p] for p in people[:2]}
-        assert head.run_data == {}
+        assert head.participants == fresh.participants
+        assert head.run_data == {} and not head.online
+        assert hub.head(code, people[2:]) is head  # one state until the next change
         assert hub.head(code, ["nobody"]) is None
         assert hub.head("ZZZZ", ()) is None
+        # A change makes a new one; the one handed out stays as it was.
+        ada = await rooms.join(code, "Ada")
+        await caught_up(store, hub, code)
+        after = hub.head(code, [ada])
+        assert after is not None and after is not head
+        assert ada in after.participants and ada not in head.participants
         await hub.stop()
 
     run(make_store, body)

@@ -336,7 +336,11 @@ class LiveRoom:
         """The meta, its revision and the version as held, with everyone (but no run data and no
         one online), for decisions that need no more than their actor; None when one of `people`
         is not held (one who has just joined, say: the store has them first). One state for
-        every decision until the next change: a vote flood decides hundreds on it."""
+        every decision until the next change: a vote flood decides hundreds on it. Asked for
+        nobody (a join), it holds nobody: handing out the people would have the next arrival
+        copy them all, once per arrival in a join storm."""
+        if not people:
+            return RoomState(self.meta, self.rev, self.version)
         held = self._people
         for participant_id in people:
             if participant_id not in held:

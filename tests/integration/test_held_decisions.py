@@ -177,6 +177,8 @@ def test_the_held_head_is_the_room_as_the_store_has_it_without_run_data(
         assert hub.head(code, people[2:]) is head  # one state until the next change
         assert hub.head(code, ["nobody"]) is None
         assert hub.head("ZZZZ", ()) is None
+        nobody = hub.head(code)  # as a join asks
+        assert nobody is not None and nobody.version == fresh.version and not nobody.participants
         # A change makes a new one; the one handed out stays as it was.
         ada = await rooms.join(code, "Ada")
         await caught_up(store, hub, code)

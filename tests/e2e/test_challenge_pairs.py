@@ -26,6 +26,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
+from tests.decimals import one_decimal
 from tests.e2e.audit import audit, check_page
 from tests.e2e.conftest import EXERCISES, NewPhone
 from tests.e2e.helpers import add_and_start, join, open_projector, show_tab, start_workshop
@@ -181,9 +182,9 @@ def expected_summary(ratings: Sequence[Rating]) -> list[SummaryRow]:
             SummaryRow(
                 habit=label,
                 counts=[str(partner.count(score)) for score in range(1, 6)],
-                partner_mean=f"{mean(partner):.1f}",
-                self_mean=f"{mean(own):.1f}",
-                gap=f"{mean(own) - mean(partner):+.1f}",
+                partner_mean=one_decimal(mean(partner)),
+                self_mean=one_decimal(mean(own)),
+                gap=one_decimal(mean(own) - mean(partner), signed=True),
             )
         )
     return rows
@@ -429,13 +430,13 @@ def expect_feedback(phone: Page, name: str, ratings: Sequence[Rating]) -> None:
         partner = [r.scores[habit] for r in received]
         self_score = own[0].scores[habit]
         chart = charts.nth(habit)
-        expect(chart.locator(".you")).to_have_text(f"You {self_score:.1f}")
-        expect(chart.locator(".partners")).to_have_text(f"Partners {mean(partner):.1f}")
+        expect(chart.locator(".you")).to_have_text(f"You {one_decimal(self_score)}")
+        expect(chart.locator(".partners")).to_have_text(f"Partners {one_decimal(mean(partner))}")
         gap = self_score - mean(partner)
         said = (
             "You see it as they do."
             if abs(gap) < 0.05
-            else f"You rated yourself {abs(gap):.1f} {'higher' if gap > 0 else 'lower'}."
+            else f"You rated yourself {one_decimal(abs(gap))} {'higher' if gap > 0 else 'lower'}."
         )
         expect(chart.locator(".habit-note")).to_have_text(
             re.compile(rf"^Partners gave {any_order(partner)}\. {re.escape(said)}$")

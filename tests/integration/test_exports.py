@@ -25,6 +25,7 @@ from markupsafe import escape
 from starlette.testclient import TestClient
 
 from tests import markdown_read
+from tests.decimals import one_decimal
 from tests.integration.helpers import Screen, action_id, create_room, join, live
 from workshop import engine, words
 from workshop.actions import action_adapter
@@ -534,12 +535,6 @@ def assert_habits(rows: list[dict[str, Any]], ratings: Iterable[Given]) -> None:
 
 def comments(ratings: Iterable[Given]) -> list[str]:
     return [flat(text) for g in ratings for text in (g.landed, g.try_next) if text]
-
-
-def one_decimal(value: float | None, signed: bool = False) -> str:
-    if value is None:
-        return "-"
-    return f"{value:+.1f}" if signed else f"{value:.1f}"
 
 
 def shown_posts(played: Played) -> list[Posted]:

@@ -1,8 +1,11 @@
 """How numbers and moments are written for people."""
 
 import datetime
+import itertools
+from statistics import mean
 
-from workshop.words import count, day, moment
+from tests.decimals import one_decimal
+from workshop.words import count, day, decimal, moment
 
 AT = datetime.datetime(2026, 12, 4, 18, 58, 30, tzinfo=datetime.UTC).timestamp()
 
@@ -20,3 +23,19 @@ def test_count_separates_thousands() -> None:
 def test_moment_and_day_read_as_written() -> None:
     assert moment(AT) == "4 December 2026, 18:58 UTC"
     assert day(AT) == "4 December 2026"
+
+
+def test_a_mean_or_a_gap_is_rounded_as_a_reader_sees_it() -> None:
+    # 1.5 - 3.45 is -1.95 to a reader, a hair above it as a float: ties go to the even digit of
+    # the decimal form, whatever the float's last bits say.
+    assert decimal(1.5 - 3.45, signed=True) == "-2.0"
+    assert decimal(2.25) == "2.2" and decimal(2.35) == "2.4"
+    assert decimal(0.0, signed=True) == "+0.0"
+    assert decimal(None) == "-"
+    # Every mean of up to four scores of 1 to 5, and every gap between two such means.
+    means = {
+        mean(scores) for n in range(1, 5) for scores in itertools.product(range(1, 6), repeat=n)
+    }
+    for own, partners in itertools.product(sorted(means), repeat=2):
+        assert decimal(own) == one_decimal(own)
+        assert decimal(own - partners, signed=True) == one_decimal(own - partners, signed=True)

@@ -47,7 +47,7 @@ SERVER_OPTIONS: dict[str, Any] = {
     # Fragments are small and sent to many phones: compressing each costs CPU and keeps a
     # compressor's window per connection.
     "ws_per_message_deflate": False,
-    # A screen that stops answering is closed within 15 s (the default keepalive took 40 s).
+    # A screen that stops answering is closed within 16 s (the default keepalive took 40 s).
     "ws_ping_interval": KEEPALIVE_PING_SECONDS,
     "ws_ping_timeout": KEEPALIVE_PONG_SECONDS,
 }

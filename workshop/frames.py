@@ -16,6 +16,7 @@ never lose back-pressure quietly.
 
 import asyncio
 import logging
+import math
 from collections.abc import Callable
 from typing import Any, cast
 
@@ -48,6 +49,12 @@ def frame_writer(scope: Any) -> FrameWriter | None:
 BACKLOG = 8
 """Messages received and not yet taken by the app before the socket stops being read."""
 
+PING_TICK_SECONDS = 1.0
+"""Keepalive pings fall due on whole ticks of the event loop's clock: those of every connection due
+within the same second go out together (see `FrameWritingProtocol.schedule_ping`)."""
+PING_EARLY = 0.1
+"""A ping due less than this share of a tick after a whole tick goes out on that tick."""
+
 
 NEEDED: dict[str, type | tuple[type, ...]] = {
     "conn": object,
@@ -56,6 +63,8 @@ NEEDED: dict[str, type | tuple[type, ...]] = {
     "queue": asyncio.Queue,
     "handshake_complete": bool,
     "close_sent": bool,
+    "loop": asyncio.AbstractEventLoop,
+    "last_ping_rtt": float,
 }
 """The protocol's attributes this module reads, and their types."""
 
@@ -69,14 +78,18 @@ def missing_parts(protocol: object) -> list[str]:
     ]
     conn = getattr(protocol, "conn", None)
     missing += [f"conn.{name}" for name in ("state", "extensions") if not hasattr(conn, name)]
-    if not hasattr(protocol, "initial_response"):
-        missing.append("initial_response")
+    missing += [
+        name
+        for name in ("initial_response", "ping_interval", "ping_timer", "send_keepalive_ping")
+        if not hasattr(protocol, name)
+    ]
     return missing
 
 
 class FrameWritingProtocol(WebSocketsSansIOProtocol):
-    """uvicorn's sans-I/O websocket protocol, offering `FRAME_WRITER` to the app, and reading on
-    while the app has fewer than `BACKLOG` messages waiting.
+    """uvicorn's sans-I/O websocket protocol, offering `FRAME_WRITER` to the app, reading on
+    while the app has fewer than `BACKLOG` messages waiting, and sending keepalive pings in
+    batches.
 
     uvicorn stops reading a socket after every message until the app has taken it: two changes
     to the event loop's poller per message, a tenth of the server's time when every phone votes.
@@ -114,6 +127,23 @@ class FrameWritingProtocol(WebSocketsSansIOProtocol):
         scope = getattr(self, "scope", None)
         if scope is not None and FrameWritingProtocol.compatible and not self.conn.extensions:
             scope["extensions"][FRAME_WRITER] = {"write": self.write_frame}
+
+    def schedule_ping(self) -> None:
+        """uvicorn times each connection's pings from its own start, so a room of 2,000 phones
+        pinged every 10 s wakes the server 200 times a second for a ping and as often for its
+        answer: 25 ms of CPU a second, 40 % of what the room's timer updates cost. Here a ping due at some moment waits for
+        the next whole `PING_TICK_SECONDS` of the loop's clock, so the pings due within the same
+        second go out in one pass of the loop and their answers come back together. Each
+        connection is still pinged every interval (plus at most a tick) and closed when it
+        leaves one unanswered for the timeout."""
+        if not FrameWritingProtocol.compatible or self.ping_interval is None:
+            super().schedule_ping()
+            return
+        # Due an interval after the last ping went out (the answer took `last_ping_rtt`), which
+        # itself went out a moment after its tick: a little early is on time.
+        due = self.loop.time() + max(0.0, self.ping_interval - self.last_ping_rtt)
+        ticks = math.ceil(due / PING_TICK_SECONDS - PING_EARLY)
+        self.ping_timer = self.loop.call_at(ticks * PING_TICK_SECONDS, self.send_keepalive_ping)
 
     def write_frame(self, frame: bytes) -> bool:
         if (

@@ -2,7 +2,9 @@
 order with ASGI sends, and the writer refuses whenever a frame could not go out at once."""
 
 import asyncio
+import itertools
 import logging
+import math
 import socket
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -18,6 +20,7 @@ from workshop.app import SERVER_OPTIONS
 from workshop.frames import (
     BACKLOG,
     NEEDED,
+    PING_TICK_SECONDS,
     FrameWritingProtocol,
     frame_writer,
     missing_parts,
@@ -235,3 +238,49 @@ def test_a_uvicorn_without_those_parts_gets_plain_sends_and_says_so(
     assert offered == [False] and FrameWritingProtocol.compatible is False
     assert "a_part_uvicorn_no_longer_has" in caplog.text
     assert "plain ASGI sends" in caplog.text
+
+
+def test_keepalive_pings_go_out_on_whole_ticks_and_are_still_answered(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Three connections opened a third of a second apart, pinged every second for three and a
+    half seconds each: every ping goes out on a whole tick of the loop's clock (uvicorn alone times each
+    from its connection's start), each connection is pinged every tick or so, and none is
+    closed for want of an answer."""
+    sent: dict[int, list[float]] = {}
+    pinging = FrameWritingProtocol.send_keepalive_ping
+
+    def recorded(protocol: FrameWritingProtocol) -> None:
+        sent.setdefault(id(protocol), []).append(protocol.loop.time())
+        pinging(protocol)
+
+    monkeypatch.setattr(FrameWritingProtocol, "send_keepalive_ping", recorded)
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        await receive()
+        await send({"type": "websocket.accept"})
+        message = await receive()
+        await send({"type": "websocket.send", "text": f"still open after {message['text']}"})
+        await send({"type": "websocket.close", "code": 1000})
+
+    async def client(url: str, delay: float) -> list[str | bytes]:
+        await asyncio.sleep(delay)
+        async with connect(url) as ws:
+            await asyncio.sleep(3.5)
+            await ws.send("the pings")
+            return [message async for message in ws]
+
+    async def main() -> list[list[str | bytes]]:
+        async with serving(app, ws_ping_interval=1.0, ws_ping_timeout=0.5) as url:
+            return await asyncio.gather(*(client(url, delay) for delay in (0.0, 0.33, 0.66)))
+
+    assert asyncio.run(main()) == [["still open after the pings"]] * 3
+    assert len(sent) == 3
+    for times in sent.values():
+        assert len(times) >= 2, times
+        for at in times:
+            ticks = at / PING_TICK_SECONDS
+            assert abs(ticks - round(ticks)) < 0.05, (at, times)
+        gaps = [later - earlier for earlier, later in itertools.pairwise(times)]
+        assert all(0.9 < gap < 2.1 for gap in gaps), gaps
+    assert math.isclose(PING_TICK_SECONDS, 1.0)

@@ -113,5 +113,8 @@ class Refresh:
     regions after the update, and the fragment."""
     frames: dict[str, bytes] = field(default_factory=dict)
     """A fragment as one websocket frame, encoded once."""
-    timer_alone: bool = False
-    """The changes since the screens were last drawn changed the timer and nothing else."""
+    timer_alone_since: int | None = None
+    """When every change since the feed last drew the room changed the timer and nothing else: the
+    version it drew then. A screen last drawn from that version need draw only the regions that
+    show the timer; one drawn from another (a screen that connected with a read of its own, say)
+    is drawn whole."""

@@ -276,14 +276,15 @@ class RoomFeed:
         drawn by this feed yet, and (unless the changes show on the phones they touched alone)
         the members of each group of phones that show the same whose first member drawn was
         sent something."""
-        live = self.live
-        refresh = Refresh(
-            timer_alone=live is not None
+        live, drawn = self.live, self._drawn
+        timer_alone = (
+            live is not None
             and live.take_timer_alone()
             and state is not None
-            and self._drawn is not None
+            and drawn is not None
             and not self._everyone
         )
+        refresh = Refresh(timer_alone_since=drawn.version if timer_alone and drawn else None)
         for subscriber in list(self.leading):
             self._refresh(subscriber, state, refresh)
         touched, elsewhere = self._touched(state)

@@ -92,6 +92,8 @@ class LiveConnection:
         self._sending = False
         """The sender task is handing a fragment to ASGI (it has left the outbox)."""
         self._shown: Shown = NOTHING_SHOWN
+        self._version: int | None = None
+        """The version of the room it was last drawn from."""
         self.member = f"{audience.participant_id}|{secrets.token_hex(6)}"
         self._store_down = False
         self.since = 0
@@ -125,9 +127,16 @@ class LiveConnection:
             # the read it connected with had: the next refresh will have.
             return
         own = self._shown[0]
+        since = refresh.timer_alone_since
         self._shown, html = self.runtime.live_update(
-            state, self.audience, self.websocket, refresh, self._shown
+            state,
+            self.audience,
+            self.websocket,
+            refresh,
+            self._shown,
+            timer_alone=since is not None and since == self._version,
         )
+        self._version = state.version
         # Only what it shares with its group was sent when its own regions are as they were.
         shared = still_in and self._shown[0] == own
         if self._store_down and self.runtime.hub.healthy:
@@ -157,6 +166,7 @@ class LiveConnection:
             return
         _, shared, digests = leader._shown
         self._shown = (self._shown[0], shared, digests)
+        self._version = state.version
         html, frame = sent
         if html:
             self._push(html, frame)

@@ -507,7 +507,7 @@ def find_people(state: RoomState, text: str) -> tuple[list[PersonView], int]:
 
 TIMER_REGIONS = frozenset({"timer", "timer-controls"})
 """The regions that show the timer, drawn from `timer_context` alone: after a change of the timer
-and nothing else, the console and the projector draw these only."""
+and nothing else, every screen drawn from the room as it was before draws these only."""
 
 
 def timer_context(meta: RoomMeta, now: float) -> dict[str, Any]:

@@ -106,9 +106,12 @@ class Runtime:
         conn: HTTPConnection,
         refresh: Refresh,
         shown: Shown,
+        timer_alone: bool = False,
     ) -> tuple[Shown, str]:
         """What one screen must be sent after a change: the regions whose HTML differs from what
         `shown` says it shows, as one fragment ("" when nothing changed), and what it shows then.
+        `timer_alone`: only the timer can have changed since it was drawn (see
+        `Refresh.timer_alone_since`), so only the regions that show it are drawn.
 
         Screens that show the same and are due the same regions share the work through `refresh`: in a room of 2,000 phones that is a few lookups per phone, and
         the fragment is one string object for all of them, so that it is encoded once."""
@@ -127,7 +130,7 @@ class Runtime:
             group = (audience.kind, digests, i18n.current())
         updates = refresh.updates
         update = updates.get(group)
-        if update is None and shared is None and refresh.timer_alone and digests:
+        if update is None and timer_alone and digests:
             update = updates[group] = self._timer_update(state, audience, digests)
         if update is None:
             if shared is not None:
@@ -148,9 +151,10 @@ class Runtime:
     def _timer_update(
         self, state: RoomState, audience: Audience, digests: tuple[int, ...]
     ) -> tuple[tuple[int, ...], str]:
-        """The console's or the projector's update after a change of the timer alone: its timer
-        regions drawn from the timer alone (not from the whole room), the others as shown."""
-        names = REGIONS[audience.kind]
+        """A screen's update after a change of the timer alone: its timer regions drawn from the
+        timer alone (not from the whole room), the others as shown (a phone's own regions are
+        left to `live_update`)."""
+        names = PHONE_SHARED_REGIONS if audience.kind == "phone" else REGIONS[audience.kind]
         drawn = self.renderer.regions(
             f"{audience.kind}.html",
             timer_context(state.meta, time.time()),

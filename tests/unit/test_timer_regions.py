@@ -1,6 +1,7 @@
-"""After a change of the timer alone, the console and the projector draw only the regions that show
-the timer, from the timer alone: checked here to be all that such a change can change, at every
-step of every exercise, and drawn the same as from the whole room."""
+"""After a change of the timer alone, the console, the projector and the phones draw only the regions
+that show the timer, from the timer alone: checked here to be all that such a change can change, at
+every step of every exercise (on every sample participant's phone), and drawn the same as from the
+whole room."""
 
 import dataclasses
 import time
@@ -33,6 +34,10 @@ def with_timer(state: RoomState, timer: Timer | None) -> RoomState:
     return dataclasses.replace(state, meta=state.meta.model_copy(update={"timer": timer}))
 
 
+def audiences(state: RoomState) -> list[Audience]:
+    return [*SCREENS, *(Audience("phone", pid) for pid in sorted(state.participants))]
+
+
 def drawn(state: RoomState, audience: Audience) -> dict[str, str]:
     context = room_context(state, audience, NOW, JOIN_URL, LIBRARY)
     if audience.kind == "host":
@@ -40,9 +45,9 @@ def drawn(state: RoomState, audience: Audience) -> dict[str, str]:
     return RENDERER.regions(f"{audience.kind}.html", context, REGIONS[audience.kind])
 
 
-def test_the_console_and_the_projector_show_the_timer() -> None:
-    for audience in SCREENS:
-        assert "timer" in REGIONS[audience.kind]
+def test_every_screen_shows_the_timer() -> None:
+    for kind in ("host", "screen", "phone"):
+        assert "timer" in REGIONS[kind]
     assert set(REGIONS["host"]) >= TIMER_REGIONS
 
 
@@ -52,13 +57,13 @@ def test_a_change_of_the_timer_alone_changes_only_the_timer_regions(
 ) -> None:
     for step in preview.steps(exercise):
         state = preview.played_to("ABC234", exercise, step.number, time.time())
-        for audience in SCREENS:
+        for audience in audiences(state):
             names = REGIONS[audience.kind]
             timed = tuple(name for name in names if name in TIMER_REGIONS)
             before = drawn(with_timer(state, None), audience)
             for timer in TIMERS:
                 after = drawn(with_timer(state, timer), audience)
-                where = f"{exercise.id}, step {step.number}, {audience.kind}, {timer}"
+                where = f"{exercise.id}, step {step.number}, {audience.key}, {timer}"
                 changed = {name for name in names if before[name] != after[name]}
                 assert changed <= TIMER_REGIONS, where
                 # The timer regions, drawn from the timer alone, as from the whole room.

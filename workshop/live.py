@@ -153,7 +153,7 @@ class LiveConnection:
         if not still_in:
             self.close(CLOSE_POLICY)
 
-    def follow(self, leader: "LiveConnection", state: RoomState | None, refresh: Refresh) -> None:
+    def follow(self, leader: "LiveConnection", state: RoomState | None, refresh: Refresh) -> bool:
         sent = leader._sent
         if (
             sent is None
@@ -163,14 +163,16 @@ class LiveConnection:
             or (self.language or state.meta.language) != leader.speaks
         ):
             self.refresh(state, refresh)
-            return
+            return False
         _, shared, digests = leader._shown
         self._shown = (self._shown[0], shared, digests)
         self._version = state.version
+        self.speaks = leader.speaks
         html, frame = sent
         if html:
             self._push(html, frame)
         self._sent = sent
+        return True
 
     @property
     def presence(self) -> str | None:

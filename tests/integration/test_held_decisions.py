@@ -34,8 +34,8 @@ class Projector:
     def store_down(self) -> None:
         pass
 
-    def follow(self, leader: "Projector", state: RoomState | None, refresh: Refresh) -> None:
-        pass
+    def follow(self, leader: "Projector", state: RoomState | None, refresh: Refresh) -> bool:
+        return False
 
 
 async def held_by(store: Store, rooms: Rooms, code: str) -> Hub:

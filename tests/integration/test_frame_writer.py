@@ -122,6 +122,29 @@ def test_the_writer_refuses_while_the_socket_buffer_is_full() -> None:
     assert seen == [False, True]
 
 
+def test_the_writer_refuses_once_the_client_has_closed() -> None:
+    """A close from the client ends the open state with no close sent by the server: the writer
+    reads that from the transport, closed in the same callback."""
+    seen: list[object] = []
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        await receive()
+        await send({"type": "websocket.accept"})
+        write = frame_writer(scope)
+        assert write is not None
+        seen.append((await receive())["type"])
+        seen.append(write(text_frame("too late")))
+
+    async def main() -> None:
+        async with serving(app) as url:
+            async with connect(url):
+                pass
+            await until(lambda: len(seen) == 2)
+
+    asyncio.run(main())
+    assert seen == ["websocket.disconnect", False]
+
+
 def test_no_writer_when_frames_are_compressed() -> None:
     """Frames encoded once are plain; a connection that negotiated deflate gets ASGI sends only."""
     offered: list[bool] = []

@@ -89,8 +89,10 @@ class LiveConnection:
         self.queued_bytes = 0
         """The size of the fragments waiting in the outbox (counted in characters)."""
         self._write = frame_writer(websocket.scope)
-        self._sending = False
-        """The sender task is handing a fragment to ASGI (it has left the outbox)."""
+        self._unsent = 0
+        """Fragments and close codes in the outbox or being handed to ASGI by the sender task:
+        while there are any, a fragment queues behind them (counted here rather than asked of the
+        queue: a room-wide change looks at thousands of connections)."""
         self._shown: Shown = NOTHING_SHOWN
         self._version: int | None = None
         """The version of the room it was last drawn from."""
@@ -215,16 +217,17 @@ class LiveConnection:
         except asyncio.QueueFull:
             while not self.outbox.empty():
                 self.outbox.get_nowait()
+                self._unsent -= 1
             self.queued_bytes = 0
             self.outbox.put_nowait(code)
+        self._unsent += 1
 
     def _push(self, html: str, frame: bytes | None = None) -> None:
         """Writes the fragment to the socket at once if it can (nothing queued before it and room
         in the socket's buffer), else queues it for the sender task."""
         if (
             self._write is not None
-            and not self._sending
-            and self.outbox.empty()
+            and not self._unsent
             and self._write(frame if frame is not None else text_frame(html))
         ):
             return
@@ -237,6 +240,7 @@ class LiveConnection:
             self._stall("its outbox is full")
             return
         self.queued_bytes += len(html)
+        self._unsent += 1
 
     def _stall(self, why: str) -> None:
         """Its sender is stuck on a socket that nobody reads; a close code queued behind it would
@@ -258,7 +262,6 @@ class LiveConnection:
     async def send_loop(self) -> None:
         while True:
             item = await self.outbox.get()
-            self._sending = True
             try:
                 if isinstance(item, int):
                     await self.websocket.close(item)
@@ -271,7 +274,7 @@ class LiveConnection:
                     self._stall(f"nothing sent for {SEND_DEADLINE_SECONDS:g} s")
                     return
             finally:
-                self._sending = False
+                self._unsent -= 1
 
     async def receive_loop(self, actor: Actor | None) -> None:
         bucket = TokenBucket(FRAME_RATE, FRAME_BURST)

@@ -122,3 +122,30 @@ def test_without_a_writer_every_fragment_goes_through_the_sender() -> None:
         assert [live.outbox.get_nowait(), live.outbox.get_nowait()] == ["one", "two"]
 
     asyncio.run(main())
+
+
+def test_nothing_is_written_past_a_close_waiting_in_the_outbox() -> None:
+    """A removed participant's phone is sent its last screen, then closed: a change drawn before
+    the sender has closed it must not reach it."""
+
+    async def main() -> None:
+        socket = Socket()
+        closed: list[int] = []
+
+        async def close(code: int) -> None:
+            closed.append(code)
+
+        socket.close = close  # type: ignore[attr-defined]
+        live = connection(socket)
+        live._push("last screen")
+        live.close(1008)
+        live._push("a later change")
+        assert socket.written == ["last screen"]
+        sender = asyncio.create_task(live.send_loop())
+        await sender
+        assert closed == [1008]
+        assert socket.sent == []
+        # The later change stayed behind the close, and was never sent.
+        assert live.outbox.qsize() == 1 and live.outbox.get_nowait() == "a later change"
+
+    asyncio.run(main())

@@ -159,7 +159,7 @@ class FrameWritingProtocol(WebSocketsSansIOProtocol):
         connection) sets `close_sent` or closes the transport in the same callback, so this asks
         no more than those: a room-wide change writes to thousands of connections, and every
         object looked at on the way costs (the websocket protocol's own state and the
-        `writable` event were a tenth of a timer change at 5,000 phones)."""
+        `writable` event were 8 % of a timer change at 5,000 phones)."""
         if (
             self._writing_paused
             or self.close_sent
